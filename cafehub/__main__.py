@@ -1,0 +1,3 @@
+from cafehub.cli import main
+
+main()

@@ -1,0 +1,89 @@
+"""What every CLI command shares: reading input, reporting user errors without tracebacks."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+from cafehub.diagnostics import SegmentError, render_all
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class UserError(Exception):
+    """A mistake in what the user asked for; printed as one line, exit status 2 unless given."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def fail(message: str, exit_code: int = 2) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True, highlight=False)
+    raise typer.Exit(exit_code)
+
+
+def read_segment_input(text: str | None, file: Path | None) -> tuple[str, str]:
+    """The segment text and a name for it (for ``-->`` lines): TEXT, ``-`` (stdin) or ``-f FILE``."""
+    if file is not None and text is not None:
+        raise UserError("give the segment as TEXT or with -f FILE, not both")
+    if file is not None:
+        if str(file) == "-":
+            return _stdin(), "<stdin>"
+        try:
+            data = file.read_bytes()
+        except OSError as exc:
+            raise UserError(f"cannot read {file}: {exc.strerror}") from None
+        try:
+            return data.decode("utf-8"), str(file)
+        except UnicodeDecodeError as exc:
+            raise UserError(f"{file} is not UTF-8 text (byte {exc.start})") from None
+    if text is None:
+        raise UserError("give the segment as TEXT, '-' for standard input, or -f FILE")
+    if text == "-":
+        return _stdin(), "<stdin>"
+    return text, "segment"
+
+
+def _stdin() -> str:
+    data = sys.stdin.buffer.read()
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise UserError(f"standard input is not UTF-8 text (byte {exc.start})") from None
+
+
+def print_diagnostics(error: SegmentError, source: str | None, origin: str) -> None:
+    err.print(render_all(error.diagnostics, source if source is not None else error.source, origin),
+              markup=False, highlight=False)
+
+
+@contextmanager
+def user_errors(source: str | None = None, origin: str = "segment") -> Iterator[None]:
+    """Turn the project's user-facing errors into messages and exit codes (1 for a bad segment)."""
+    try:
+        yield
+    except SegmentError as error:
+        print_diagnostics(error, source, origin)
+        raise typer.Exit(1) from None
+    except UserError as error:
+        fail(str(error), error.exit_code)
+
+
+def command(fn: Callable[..., None]) -> Callable[..., None]:
+    """Decorator: run a command body inside :func:`user_errors`."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args: object, **kwargs: object) -> None:
+        with user_errors():
+            fn(*args, **kwargs)
+
+    return wrapper

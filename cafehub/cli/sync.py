@@ -1,0 +1,7 @@
+"""``cafehub sync ...``."""
+
+from __future__ import annotations
+
+import typer
+
+app = typer.Typer(help="(under construction)", no_args_is_help=True)

@@ -1,0 +1,304 @@
+"""One constructor per kind of diagnostic, so that codes and wording live in one place.
+
+The language reference (docs/LANGUAGE.md) lists these codes; golden tests pin
+the rendered messages. Change wording here, then refresh the golden files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from cafehub.diagnostics import Diagnostic, Severity, Span, did_you_mean
+
+E = Severity.ERROR
+W = Severity.WARNING
+
+
+def _hints(*hints: str | None) -> tuple[str, ...]:
+    return tuple(h for h in hints if h)
+
+
+def _suggest(name: str, candidates: Iterable[str]) -> str | None:
+    match = did_you_mean(name, candidates)
+    return f"did you mean '{match}'?" if match else None
+
+
+def _suffix(name: str, candidates: Iterable[str]) -> str:
+    match = did_you_mean(name, candidates)
+    return f"; did you mean '{match}'?" if match else ""
+
+
+# ---------------------------------------------------------------- E00xx: syntax and input
+
+
+def unexpected_token(found: str, expected: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("E0001", E, f"unexpected {found}; expected {expected}", span, _hints(hint))
+
+
+def unexpected_end(expected: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("E0002", E, f"unexpected end of input; expected {expected}", span, _hints(hint))
+
+
+def unexpected_character(char: str, span: Span, hint: str | None = None) -> Diagnostic:
+    shown = char if char.isprintable() else f"U+{ord(char):04X}"
+    return Diagnostic("E0003", E, f"unexpected character '{shown}'", span, _hints(hint))
+
+
+def bad_literal(message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("E0004", E, message, span, _hints(hint))
+
+
+def unterminated_string(span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E0005", E, "unterminated string", span, ("close the string with '\"' on the same line",)
+    )
+
+
+def not_utf8(position: int) -> Diagnostic:
+    return Diagnostic("E0006", E, f"input is not valid UTF-8 (byte {position})")
+
+
+def empty_segment(span: Span) -> Diagnostic:
+    return Diagnostic("E0007", E, "the segment is empty", span, ("write a condition such as order()",))
+
+
+# ---------------------------------------------------------------- E01xx: limits
+
+
+def text_too_long(length: int, limit: int) -> Diagnostic:
+    return Diagnostic(
+        "E0101",
+        E,
+        f"segment text is {length:,} characters long; the limit is {limit:,}",
+        None,
+        ("raise Limits.max_length if this is intended",),
+    )
+
+
+def too_deep(limit: int, span: Span | None) -> Diagnostic:
+    return Diagnostic(
+        "E0102",
+        E,
+        f"segment is nested more than {limit} levels deep",
+        span,
+        ("flatten the expression, or raise Limits.max_depth",),
+    )
+
+
+def too_many_atoms(count: int, limit: int, span: Span | None) -> Diagnostic:
+    return Diagnostic(
+        "E0103",
+        E,
+        f"segment has {count:,} conditions; the limit is {limit:,}",
+        span,
+        ("split the segment, or raise Limits.max_atoms",),
+    )
+
+
+# ---------------------------------------------------------------- E02xx: names
+
+
+def unknown_collection(name: str, known: Iterable[str], span: Span) -> Diagnostic:
+    known = list(known)
+    return Diagnostic(
+        "E0201",
+        E,
+        f"unknown collection '{name}'",
+        span,
+        _hints(_suggest(name, known), "collections are " + ", ".join(known)),
+    )
+
+
+def unknown_field(name: str, collection: str, known: Iterable[str], span: Span) -> Diagnostic:
+    known = list(known)
+    return Diagnostic(
+        "E0202",
+        E,
+        f"unknown field '{name}' in {collection}{_suffix(name, known)}",
+        span,
+        (f"fields of {collection}: " + ", ".join(known),),
+    )
+
+
+def unknown_enum(field: str, value: str, known: Iterable[str], span: Span) -> Diagnostic:
+    known = list(known)
+    return Diagnostic(
+        "E0203",
+        E,
+        f"unknown {field} '{value}'{_suffix(value, known)}",
+        span,
+        (f"{field} is one of: " + ", ".join(known),),
+    )
+
+
+def unknown_aggregate(name: str, known: Iterable[str], span: Span) -> Diagnostic:
+    known = list(known)
+    return Diagnostic(
+        "E0204",
+        E,
+        f"unknown aggregate '{name}'{_suffix(name, known)}",
+        span,
+        ("aggregates are " + ", ".join(known),),
+    )
+
+
+def field_of_other_collection(name: str, collection: str, owners: list[str], span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E0205",
+        E,
+        f"'{name}' is not a field of {collection}; it belongs to {' and '.join(owners)}",
+        span,
+        (f"write {owners[0]}({name} ...) for a condition on {owners[0]}",),
+    )
+
+
+def field_outside_collection(name: str, owner: str, span: Span, example: str) -> Diagnostic:
+    return Diagnostic(
+        "E0207",
+        E,
+        f"'{name}' is a field; fields are tested inside a collection",
+        span,
+        (f"write {owner}({example})",),
+    )
+
+
+def nested_collection(name: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E0208",
+        E,
+        f"collections cannot be nested: '{name}(...)' inside a condition",
+        span,
+        ("combine collections at the top level: order(...) and cart(...)",),
+    )
+
+
+def aggregate_in_condition(span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E0208",
+        E,
+        "aggregates cannot be used inside a condition",
+        span,
+        ("compare aggregates at the top level: order(...).count >= 3",),
+    )
+
+
+def aggregate_field_arity(aggregate: str, wants_field: bool, span: Span) -> Diagnostic:
+    if wants_field:
+        return Diagnostic("E0206", E, f"{aggregate} needs a field, e.g. .{aggregate}(amount)", span)
+    return Diagnostic("E0206", E, f"{aggregate} takes no field", span, (f"write .{aggregate}",))
+
+
+# ---------------------------------------------------------------- E03xx: types
+
+
+def type_mismatch(subject: str, subject_type: str, value_text: str, value_kind: str, span: Span,
+                  hint: str | None = None) -> Diagnostic:
+    return Diagnostic(
+        "E0301",
+        E,
+        f"type mismatch: {subject} is {subject_type} but {value_text} is {value_kind}",
+        span,
+        _hints(hint),
+    )
+
+
+def operator_not_allowed(operator: str, subject: str, subject_type: str, span: Span,
+                         hint: str | None = None) -> Diagnostic:
+    return Diagnostic(
+        "E0302", E, f"'{operator}' cannot be used on {subject} ({subject_type})", span, _hints(hint)
+    )
+
+
+def aggregate_not_allowed(aggregate: str, field: str, field_type: str, span: Span,
+                          hint: str | None = None) -> Diagnostic:
+    return Diagnostic(
+        "E0303", E, f"{aggregate}({field}) is not allowed: {field} is {field_type}", span, _hints(hint)
+    )
+
+
+def integer_out_of_range(text: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E0304", E, f"integer {text} is out of range", span, ("integers must fit in 64 bits",)
+    )
+
+
+def too_many_decimals(value: str, places: int, span: Span, what: str) -> Diagnostic:
+    return Diagnostic(
+        "E0305",
+        E,
+        f"{value} has too many decimal places for {what} (at most {places})",
+        span,
+    )
+
+
+def number_too_large(value: str, span: Span) -> Diagnostic:
+    return Diagnostic("E0306", E, f"number {value} is too large", span,
+                      ("numbers may have at most 15 digits before the decimal point",))
+
+
+# ---------------------------------------------------------------- E04xx: windows
+
+
+def window_wrong_way(message: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("E0401", E, message, span, _hints(hint))
+
+
+# ---------------------------------------------------------------- E05xx: lists and ranges
+
+
+def empty_list(span: Span) -> Diagnostic:
+    return Diagnostic("E0501", E, "the 'in' list is empty", span, ("give at least one value",))
+
+
+def between_reversed(low: str, high: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E0502",
+        E,
+        f"between bounds are the wrong way round: {low} is after {high}",
+        span,
+        (f"write between {high} and {low}",),
+    )
+
+
+# ---------------------------------------------------------------- W06xx: warnings
+
+
+def before_history(boundary: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        "W0601",
+        W,
+        f"this ordered_at window ends before {boundary}; no orders are kept before then, so it never matches",
+        span,
+    )
+
+
+def older_than_retention(days: int, span: Span) -> Diagnostic:
+    return Diagnostic(
+        "W0602",
+        W,
+        f"this added_at window is older than the cart retention of {days} days; carts keep no such items",
+        span,
+        ("the shop's cart retention is set in Cafe24's order settings",),
+    )
+
+
+# ---------------------------------------------------------------- E07xx: JSON AST
+
+
+def invalid_json(message: str) -> Diagnostic:
+    return Diagnostic("E0701", E, f"invalid JSON: {message}")
+
+
+def invalid_json_ast(message: str, path: str) -> Diagnostic:
+    return Diagnostic("E0702", E, message, None, (), path)
+
+
+def unsupported_version(version: object, supported: int) -> Diagnostic:
+    return Diagnostic(
+        "E0703",
+        E,
+        f"unsupported JSON AST version {version!r}; this cafehub reads version {supported}",
+        None,
+        (),
+        "$.version",
+    )

@@ -1,0 +1,1 @@
+"""The chat runtime: commands, tasks (conversations) and workflow functions."""

@@ -1,0 +1,1 @@
+"""The canonical store: the seven tables segments run over, on any supported engine."""

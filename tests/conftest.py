@@ -1,0 +1,78 @@
+"""Shared fixtures: database servers, unique scratch databases, service policy.
+
+Tests that need PostgreSQL or MariaDB connect to the servers on 127.0.0.1 (see
+README). Each test session creates its own uniquely named database on each
+server and drops it at the end, so concurrent runs never share tables.
+
+Without a server those tests skip with the reason, unless
+``CAFEHUB_REQUIRE_SERVICES=1`` (set by ``.ci/run``), which turns a missing
+server into a failure: CI never skips them silently.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+PG_ADMIN_URL = os.environ.get("CAFEHUB_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+MYSQL_ADMIN_URL = os.environ.get("CAFEHUB_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")
+REQUIRE_SERVICES = os.environ.get("CAFEHUB_REQUIRE_SERVICES") == "1"
+
+
+def _unavailable(what: str, error: Exception) -> None:
+    message = f"{what} is not reachable ({type(error).__name__}: {str(error).splitlines()[0]})"
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{message}; CAFEHUB_REQUIRE_SERVICES=1 forbids skipping", pytrace=False)
+    pytest.skip(message)
+
+
+def _scratch_name() -> str:
+    return f"cafehub_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this session (dropped afterwards)."""
+    admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
+    name = _scratch_name()
+    try:
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE DATABASE "{name}"'))
+    except OperationalError as error:
+        admin.dispose()
+        _unavailable("PostgreSQL at 127.0.0.1:5432", error)
+    url = admin.url.set(database=name).render_as_string(hide_password=False)
+    yield url
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    """URL of a fresh MariaDB/MySQL database for this session (dropped afterwards)."""
+    admin = create_engine(MYSQL_ADMIN_URL)
+    name = _scratch_name()
+    try:
+        with admin.begin() as conn:
+            conn.execute(text(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4"))
+    except OperationalError as error:
+        admin.dispose()
+        _unavailable("MariaDB at 127.0.0.1:3306", error)
+    url = admin.url.set(database=name).render_as_string(hide_password=False) + "?charset=utf8mb4"
+    yield url
+    with admin.begin() as conn:
+        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+    admin.dispose()
+
+
+@pytest.fixture
+def sqlite_engine(tmp_path: object) -> Iterator[Engine]:
+    engine = create_engine(f"sqlite:///{tmp_path}/store.db")  # type: ignore[str-bytes-safe]
+    yield engine
+    engine.dispose()
