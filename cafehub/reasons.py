@@ -54,12 +54,9 @@ def unterminated_string(span: Span) -> Diagnostic:
     )
 
 
-def not_utf8(position: int) -> Diagnostic:
-    return Diagnostic("E0006", E, f"input is not valid UTF-8 (byte {position})")
-
-
-def empty_segment(span: Span) -> Diagnostic:
-    return Diagnostic("E0007", E, "the segment is empty", span, ("write a condition such as order()",))
+def not_utf8(position: int, span: Span | None = None) -> Diagnostic:
+    return Diagnostic("E0006", E, f"input is not valid UTF-8 (byte {position})", span,
+                      ("save the segment as UTF-8 text",))
 
 
 # ---------------------------------------------------------------- E01xx: limits
@@ -152,36 +149,6 @@ def field_of_other_collection(name: str, collection: str, owners: list[str], spa
     )
 
 
-def field_outside_collection(name: str, owner: str, span: Span, example: str) -> Diagnostic:
-    return Diagnostic(
-        "E0207",
-        E,
-        f"'{name}' is a field; fields are tested inside a collection",
-        span,
-        (f"write {owner}({example})",),
-    )
-
-
-def nested_collection(name: str, span: Span) -> Diagnostic:
-    return Diagnostic(
-        "E0208",
-        E,
-        f"collections cannot be nested: '{name}(...)' inside a condition",
-        span,
-        ("combine collections at the top level: order(...) and cart(...)",),
-    )
-
-
-def aggregate_in_condition(span: Span) -> Diagnostic:
-    return Diagnostic(
-        "E0208",
-        E,
-        "aggregates cannot be used inside a condition",
-        span,
-        ("compare aggregates at the top level: order(...).count >= 3",),
-    )
-
-
 def aggregate_field_arity(aggregate: str, wants_field: bool, span: Span) -> Diagnostic:
     if wants_field:
         return Diagnostic("E0206", E, f"{aggregate} needs a field, e.g. .{aggregate}(amount)", span)
@@ -234,6 +201,14 @@ def too_many_decimals(value: str, places: int, span: Span, what: str) -> Diagnos
 def number_too_large(value: str, span: Span) -> Diagnostic:
     return Diagnostic("E0306", E, f"number {value} is too large", span,
                       ("numbers may have at most 15 digits before the decimal point",))
+
+
+def date_out_of_range(text: str, low: str, high: str, span: Span) -> Diagnostic:
+    return Diagnostic("E0307", E, f"{text} is out of range; dates must lie between {low} and {high}", span)
+
+
+def duration_too_long(text: str, limit: str, span: Span) -> Diagnostic:
+    return Diagnostic("E0308", E, f"duration {text} is too long (at most {limit})", span)
 
 
 # ---------------------------------------------------------------- E04xx: windows

@@ -39,6 +39,11 @@ from cafehub.grammar import syntax as s
 from cafehub.grammar.limits import DEFAULT_LIMITS, Limits
 
 INT64_MAX = 2**63 - 1
+#: Dates far outside any shop's history only risk overflow when shifted by a zone.
+MIN_DATE = date(1000, 1, 1)
+MAX_DATE = date(9998, 12, 31)
+#: 100 years, in seconds: longer windows are a mistake and could overflow ``now - D``.
+MAX_DURATION_SECONDS = 36_525 * 86_400
 MAX_DECIMAL_PLACES = 6
 MAX_INTEGER_DIGITS = 15
 CmpOp = s.CmpOp
@@ -122,11 +127,8 @@ class Checker:
             return ir.Not(operand=exists) if node.negated else exists
         subject = node.subject
         if isinstance(subject, s.FieldRef):
-            # A bare field at segment level (only a tree built in code can hold one).
-            owners = owners_of(subject.name) or ["order"]
-            self.error(reasons.field_outside_collection(subject.name, owners[0], subject.span,
-                                                        self.text(node.span)))
-            return None
+            # The grammar has no bare field test at segment level; only a hand-built tree could.
+            raise TypeError(f"field test '{subject.name}' outside a collection: not a parser-produced tree")
         aggregate = self.measure(subject)
         if aggregate is None:
             self.values_only(node)
@@ -195,13 +197,10 @@ class Checker:
         if isinstance(node, s.Not):
             operand = self.condition(node.operand, collection)
             return ir.Not(operand=operand) if operand is not None else None
-        if isinstance(node, s.Exists):
-            self.error(reasons.nested_collection(node.collection.name, node.span))
-            return None
+        if isinstance(node, s.Exists) or isinstance(node.subject, s.Measure):
+            # The grammar allows neither inside a condition; only a hand-built tree could.
+            raise TypeError("collection or aggregate inside a condition: not a parser-produced tree")
         subject = node.subject
-        if isinstance(subject, s.Measure):
-            self.error(reasons.aggregate_in_condition(subject.span))
-            return None
         if collection is None:
             self.values_only(node)
             return None
@@ -298,7 +297,9 @@ class Checker:
             self.error(reasons.operator_not_allowed("within", name, t.describe(), node.span,
                                                     "within works on timestamps"))
             return None
-        seconds = node.duration.seconds
+        seconds = self.duration(node.duration)
+        if seconds is None:
+            return None
         if node.direction == "last":
             lower, upper = ir.NowOffset(-seconds), ir.NowOffset(0)
         else:
@@ -402,20 +403,31 @@ class Checker:
                                          value.span, hint))
         return None
 
+    def duration(self, duration: s.Duration) -> int | None:
+        """The length of ``duration`` in seconds, or ``None`` (reported) when absurdly long."""
+        if duration.seconds > MAX_DURATION_SECONDS:
+            self.error(reasons.duration_too_long(self.text(duration.span), "100 years", duration.span))
+            return None
+        return duration.seconds
+
     def time_value(self, value: s.Value, name: str) -> _TimeValue | None:
         if isinstance(value, s.Now):
             return _TimeValue(ir.NowOffset(0), None)
-        if isinstance(value, s.Ago):
-            return _TimeValue(ir.NowOffset(-value.duration.seconds), None)
-        if isinstance(value, s.FromNow):
-            return _TimeValue(ir.NowOffset(value.duration.seconds), None)
+        if isinstance(value, (s.Ago, s.FromNow)):
+            seconds = self.duration(value.duration)
+            if seconds is None:
+                return None
+            return _TimeValue(ir.NowOffset(-seconds if isinstance(value, s.Ago) else seconds), None)
         if isinstance(value, (s.Today, s.Yesterday)):
             day = ir.DayStart(relative_days=0 if isinstance(value, s.Today) else -1)
             return _TimeValue(day, day.next_day())
-        if isinstance(value, s.DateLit):
-            if value.value.year >= 9999:
-                self.error(reasons.bad_literal(f"date {value.value} is out of range", value.span))
+        if isinstance(value, (s.DateLit, s.DateTimeLit)):
+            day_value = value.value if isinstance(value, s.DateLit) else value.value.date()
+            if not MIN_DATE <= day_value <= MAX_DATE:
+                self.error(reasons.date_out_of_range(self.text(value.span), MIN_DATE.isoformat(),
+                                                     MAX_DATE.isoformat(), value.span))
                 return None
+        if isinstance(value, s.DateLit):
             day = ir.DayStart(day=value.value)
             return _TimeValue(day, day.next_day())
         if isinstance(value, s.DateTimeLit):

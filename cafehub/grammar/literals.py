@@ -180,7 +180,7 @@ def read_datetime(token: str) -> tuple[datetime, int | None]:
 
 def format_datetime(value: datetime, offset_minutes: int | None) -> str:
     """Canonical text of a date-time literal: seconds and fraction only when present."""
-    text = value.strftime("%Y-%m-%dT%H:%M")
+    text = f"{value.date().isoformat()}T{value.hour:02d}:{value.minute:02d}"
     if value.second or value.microsecond:
         text += f":{value.second:02d}"
         if value.microsecond:

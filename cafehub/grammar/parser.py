@@ -112,6 +112,7 @@ class _Engine:
         rest.sort(key=lambda t: (-t.priority, -t.pattern.max_width, -len(t.pattern.value), t.name))
         skip = "|".join(t.pattern.to_regexp() for t in skipped)
         tokens = "|".join(f"(?P<{t.name}>{t.pattern.to_regexp()})" for t in rest)
+        self.skip = re.compile(f"(?:{skip})*")
         return re.compile(f"(?:{skip})*(?:{tokens}|$)"), keywords
 
     def tokens(self, text: str) -> Iterator[Token]:
@@ -145,9 +146,8 @@ class _Engine:
 
     def _failure_position(self, text: str, pos: int) -> int:
         """Where lexing failed: after any white space and comments at ``pos``."""
-        skip = re.compile(r"(?:[\s]|#[^\n]*)*")
-        end = skip.match(text, pos)
-        return end.end() if end else pos
+        end = self.skip.match(text, pos)
+        return min(end.end() if end else pos, len(text) - 1)
 
     def parse(self, text: str) -> Any:
         states = self.states
@@ -194,14 +194,23 @@ def _engine() -> _Engine:
     return _Engine()
 
 
+def reserved_words() -> frozenset[str]:
+    """The language's keywords (lower case), taken from the grammar; none can be a name."""
+    return frozenset(word for table in _engine().keywords.values() for word in table)
+
+
 def decode(text: str | bytes) -> str:
     """Accept text or UTF-8 bytes; anything else is a diagnostic, not a crash."""
     if isinstance(text, str):
         return text
+    data = bytes(text)
     try:
-        return bytes(text).decode("utf-8")
+        return data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise SegmentError([not_utf8(exc.start)]) from None
+        # Show where: the text with replacement characters, the caret on the first bad byte.
+        shown = data.decode("utf-8", errors="replace")
+        at = len(data[: exc.start].decode("utf-8", errors="replace"))
+        raise SegmentError([not_utf8(exc.start, Span.at(shown, at, at + 1))], shown) from None
 
 
 def parse(text: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> s.Segment:

@@ -16,6 +16,7 @@ import threading
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from lark import Token as LarkToken
 from lark import Transformer
 
 from cafehub.diagnostics import Diagnostic, Span
@@ -56,13 +57,17 @@ def _report(token: Token, error: literals.LiteralError) -> None:
     _state.problems.append(bad_literal(error.message, span, error.hint))
 
 
+#: Our tokens, and Lark's (when Lark's own lexer drives these callbacks, as a test does).
+TOKEN_TYPES = (Token, LarkToken)
+
+
 def tspan(token: Token) -> Span:
     """The span of a token."""
-    return Span(token[2], token[3], token[4], token[5])
+    return Span(token.start_pos, token.end_pos, token.line, token.column)
 
 
 def span_of(item: Any) -> Span:
-    if isinstance(item, Token):
+    if isinstance(item, TOKEN_TYPES):
         return tspan(item)
     return item.span  # type: ignore[no-any-return]
 

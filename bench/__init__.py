@@ -1,0 +1,1 @@
+"""cafehub's benchmark suite (run with ``./dev bench``; see bench/README.md)."""

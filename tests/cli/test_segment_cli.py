@@ -1,0 +1,105 @@
+"""The `cafehub segment` commands, run as a user runs them (a real subprocess)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run(
+        [sys.executable, "-m", "cafehub", *args],
+        input=stdin.decode("utf-8", "replace") if stdin is not None else None,
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        timeout=60,
+    )
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def test_check_valid_segment() -> None:
+    result = run("segment", "check", "order(status = paid).count >= 3")
+    assert result.returncode == 0
+    assert "valid" in result.stdout
+
+
+def test_check_invalid_segment_renders_every_diagnostic() -> None:
+    result = run("segment", "check", "order(status = payed) and cart(ordered_at > 1d ago)")
+    assert result.returncode == 1
+    assert "error[E0203]: unknown status 'payed'; did you mean 'paid'?" in result.stderr
+    assert "error[E0205]" in result.stderr
+    assert " --> segment:1:16" in result.stderr
+
+
+def test_check_warnings_exit_zero() -> None:
+    result = run("segment", "check", "cart(added_at < 8d ago)")
+    assert result.returncode == 0
+    assert "warning[W0602]" in result.stderr
+
+
+def test_check_json_output() -> None:
+    result = run("segment", "check", "--json", "order(status = payed)")
+    assert result.returncode == 1
+    data = json.loads(result.stdout)
+    assert data["valid"] is False
+    assert data["diagnostics"][0]["code"] == "E0203"
+    assert (data["diagnostics"][0]["line"], data["diagnostics"][0]["column"]) == (1, 16)
+
+
+def test_check_from_file_and_stdin(tmp_path: Path) -> None:
+    seg = tmp_path / "a.seg"
+    seg.write_text("# lapsed\norder(status = payed)\n", encoding="utf-8")
+    result = run("segment", "check", "-f", str(seg))
+    assert result.returncode == 1
+    assert f"--> {seg}:2:16" in result.stderr
+    assert run("segment", "check", "-", stdin=b"cart()").returncode == 0
+    assert run("segment", "check", "-f", "-", stdin=b"cart(").returncode == 1
+
+
+def test_user_mistakes_never_show_a_traceback(tmp_path: Path) -> None:
+    assert run("segment", "check", "-f", str(tmp_path / "missing.seg")).returncode == 2
+    bad = tmp_path / "bad.seg"
+    bad.write_bytes(b"order(\xff)")
+    assert run("segment", "check", "-f", str(bad)).returncode == 2
+    assert run("segment", "check").returncode == 2
+    assert run("segment", "fmt", "(" * 100_000).returncode == 1
+    assert run("segment", "from-json", "{not json").returncode == 1
+
+
+def test_fmt_and_check_flag(tmp_path: Path) -> None:
+    result = run("segment", "fmt", "ORDER(Status=PAID)")
+    assert result.stdout.strip() == "order(Status = paid)"
+    seg = tmp_path / "x.seg"
+    seg.write_text("# keep me\norder( status=paid )\n", encoding="utf-8")
+    assert run("segment", "fmt", "--check", "-f", str(seg)).returncode == 1
+    assert run("segment", "fmt", "--write", "-f", str(seg)).returncode == 0
+    assert seg.read_text(encoding="utf-8") == "# keep me\norder(status = paid)\n"
+    assert run("segment", "fmt", "--check", "-f", str(seg)).returncode == 0
+
+
+def test_json_round_trip_through_the_cli() -> None:
+    text = "no order(product = 42 and ordered_at within last 90d)"
+    document = run("segment", "to-json", text).stdout
+    assert json.loads(document)["version"] == 1
+    back = run("segment", "from-json", "-", stdin=document.encode())
+    assert back.returncode == 0
+    assert back.stdout.strip() == text
+
+
+def test_from_json_reports_names_against_canonical_text() -> None:
+    doc = {"version": 1, "segment": {"type": "exists", "collection": "cart", "condition": {
+        "type": "compare", "subject": {"type": "field", "name": "prodcut"}, "op": "=",
+        "value": {"type": "int", "value": 1}}}}
+    result = run("segment", "from-json", json.dumps(doc))
+    assert result.returncode == 1
+    assert "unknown field 'prodcut' in cart; did you mean 'product'?" in result.stderr
+
+
+def test_schema_command_prints_the_published_schema() -> None:
+    from cafehub import api
+
+    assert json.loads(run("segment", "schema").stdout) == api.json_schema()

@@ -1,0 +1,66 @@
+"""Imports flow one way (see ARCHITECTURE.md); this test keeps it so."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "cafehub"
+
+
+def _imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def _modules(folder: str) -> list[Path]:
+    return sorted((PACKAGE / folder).rglob("*.py"))
+
+
+def _violations(folder: str, forbidden: tuple[str, ...]) -> list[str]:
+    found = []
+    for path in _modules(folder):
+        for name in _imports(path):
+            if name.startswith(forbidden):
+                found.append(f"{path.relative_to(PACKAGE.parent)} imports {name}")
+    return found
+
+
+def test_grammar_depends_on_nothing_above_it() -> None:
+    assert _violations("grammar", ("cafehub.compiler", "cafehub.store", "cafehub.connectors",
+                                   "cafehub.runtime", "cafehub.execution", "cafehub.cli", "sqlglot",
+                                   "sqlalchemy", "httpx")) == []
+
+
+def test_compiler_does_not_touch_storage_network_or_runtime() -> None:
+    assert _violations("compiler", ("cafehub.store", "cafehub.connectors", "cafehub.runtime",
+                                    "cafehub.execution", "cafehub.cli", "httpx")) == []
+
+
+def test_only_the_sql_backend_imports_sqlglot_in_the_compiler() -> None:
+    offenders = [
+        v for v in _violations("compiler", ("sqlglot", "sqlalchemy"))
+        if "compiler/backends/sql" not in v
+    ]
+    assert offenders == []
+
+
+def test_connectors_do_not_import_the_compiler_or_runtime() -> None:
+    assert _violations("connectors", ("cafehub.compiler", "cafehub.runtime", "cafehub.execution")) == []
+
+
+def test_only_connectors_and_the_sandbox_use_httpx() -> None:
+    offenders = []
+    for path in PACKAGE.rglob("*.py"):
+        rel = path.relative_to(PACKAGE).as_posix()
+        if rel.startswith(("connectors/", "sandbox/", "sync/")):
+            continue
+        if any(name == "httpx" or name.startswith("httpx.") for name in _imports(path)):
+            offenders.append(rel)
+    assert offenders == []
