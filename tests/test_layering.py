@@ -64,3 +64,9 @@ def test_only_connectors_and_the_sandbox_use_httpx() -> None:
         if any(name == "httpx" or name.startswith("httpx.") for name in _imports(path)):
             offenders.append(rel)
     assert offenders == []
+
+
+def test_sandbox_and_sync_stay_below_the_compiler_and_runtime() -> None:
+    forbidden = ("cafehub.compiler", "cafehub.runtime", "cafehub.execution")
+    assert _violations("sandbox", forbidden) == []
+    assert _violations("sync", forbidden) == []

@@ -1,0 +1,371 @@
+"""The Cafe24 Admin API client: typed reads, paged lists, and settled writes.
+
+Paths, parameters and maxima follow Cafe24's Admin API reference; the
+choices we made where it is silent are in docs/CONNECTORS.md. Reads return
+pydantic models (:mod:`.models`). Writes are wrapped in Cafe24's envelope
+``{"shop_no": 1, "request": {...}}`` (``"requests": [...]`` for bulk
+endpoints) and live in :mod:`.writes`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from cafehub.connectors.config import Cafe24Config
+from cafehub.connectors.errors import PagingLimitError
+from cafehub.connectors.http import ApiCaller, CallStats, member, validate
+from cafehub.connectors.oauth import OAuthClient, TokenManager
+from cafehub.connectors.paging import Page, date_windows, offset_pages, split_until_countable
+from cafehub.connectors.ratelimit import LeakyBucket
+from cafehub.connectors.tokens import TokenStore
+
+from . import models as m
+
+
+@dataclass(frozen=True, slots=True)
+class Limits:
+    """An endpoint's largest ``limit`` and ``offset``."""
+
+    limit: int
+    max_offset: int
+
+    @property
+    def reachable(self) -> int:
+        return self.max_offset + self.limit
+
+
+ORDERS = Limits(1000, 15_000)
+CUSTOMERS = Limits(1000, 8_000)
+COUPONS = Limits(500, 8_000)
+COUPON_ISSUES = Limits(500, 8_000)
+CUSTOMER_COUPONS = Limits(100, 10_000)
+CARTS = Limits(100, 10_000)
+PRODUCTS = Limits(100, 5_000)
+REFUNDS = Limits(500, 15_000)
+#: Most ``a,b,c`` list parameters take at most 100 values.
+MAX_LIST_VALUES = 100
+#: Order date windows are at most this many months long.
+ORDER_WINDOW_MONTHS = 3
+DEFAULT_EMBED = ("items", "receivers", "buyer")
+
+
+def _day(value: date) -> str:
+    return value.isoformat()
+
+
+def _chunks(values: Sequence[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(values), size):
+        yield list(values[start : start + size])
+
+
+class Cafe24Client:
+    """One mall's Admin API. Create with a config and a token store; close when done."""
+
+    def __init__(self, config: Cafe24Config, store: TokenStore, *, bucket: LeakyBucket | None = None) -> None:
+        self.config = config
+        self.zone = ZoneInfo(config.zone)
+        self.oauth = OAuthClient(config)
+        self.tokens = TokenManager(self.oauth, store)
+        self.caller = ApiCaller(config, self.tokens, bucket)
+
+    @property
+    def stats(self) -> CallStats:
+        """Calls, 429s, retries and refreshes so far (for reports)."""
+        return self.caller.stats
+
+    def close(self) -> None:
+        self.caller.close()
+        self.oauth.close()
+
+    def __enter__(self) -> Cafe24Client:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def get(self, path: str, params: dict[str, Any] | None = None, *, template: str | None = None) -> dict[str, Any]:
+        return self.caller.call("GET", path, params=params, template=template)
+
+    def _list(self, path: str, key: str, model: Any, params: dict[str, Any], *, template: str | None = None) -> Any:
+        body = self.get(path, params, template=template)
+        endpoint = f"GET /api/v2/admin{template or path}"
+        return validate(list[model], member(body, key, endpoint), endpoint=endpoint, root=key)
+
+    # -- orders -----------------------------------------------------------
+
+    def count_orders(self, start: date, end: date, *, date_type: str = "order_date") -> int:
+        body = self.get("/orders/count", {"start_date": _day(start), "end_date": _day(end), "date_type": date_type})
+        endpoint = "GET /api/v2/admin/orders/count"
+        return validate(int, member(body, "count", endpoint), endpoint=endpoint, root="count")
+
+    def list_orders(
+        self,
+        start: date | None,
+        end: date | None,
+        *,
+        date_type: str = "order_date",
+        limit: int = ORDERS.limit,
+        offset: int = 0,
+        embed: Iterable[str] = DEFAULT_EMBED,
+        order_ids: Sequence[str] | None = None,
+        member_id: str | None = None,
+    ) -> list[m.Order]:
+        """One page of ``GET /orders`` (dates are calendar days in the mall's zone)."""
+        params: dict[str, Any] = {
+            "start_date": _day(start) if start else None,
+            "end_date": _day(end) if end else None,
+            "date_type": date_type if start else None,
+            "limit": min(limit, ORDERS.limit),
+            "offset": offset or None,
+            "embed": ",".join(embed) or None,
+            "order_id": ",".join(order_ids) if order_ids else None,
+            "member_id": member_id,
+        }
+        return self._list("/orders", "orders", m.Order, params)  # type: ignore[no-any-return]
+
+    def order_windows(self, start: date, end: date, *, date_type: str = "order_date") -> list[tuple[date, date, int]]:
+        """``(first, last, count)`` windows covering ``start..end`` that each page within the offset cap."""
+        out: list[tuple[date, date, int]] = []
+        for first, last in date_windows(start, end, ORDER_WINDOW_MONTHS):
+            out += split_until_countable(
+                first,
+                last,
+                lambda a, b: self.count_orders(a, b, date_type=date_type),
+                ORDERS.reachable,
+                endpoint="GET /api/v2/admin/orders",
+            )
+        return out
+
+    def iter_orders(
+        self, start: date, end: date, *, date_type: str = "order_date", embed: Iterable[str] = DEFAULT_EMBED
+    ) -> Iterator[Page[m.Order]]:
+        """Every order in ``start..end``, page by page, window by window."""
+        wanted = tuple(embed)
+        for first, last, count in self.order_windows(start, end, date_type=date_type):
+            if count == 0:
+                continue
+
+            def fetch(limit: int, offset: int, a: date = first, b: date = last) -> list[m.Order]:
+                return self.list_orders(a, b, date_type=date_type, limit=limit, offset=offset, embed=wanted)
+
+            yield from offset_pages(
+                fetch,
+                limit=ORDERS.limit,
+                max_offset=ORDERS.max_offset,
+                endpoint="GET /api/v2/admin/orders",
+            )
+
+    def orders_by_id(self, order_ids: Sequence[str], *, embed: Iterable[str] = DEFAULT_EMBED) -> list[m.Order]:
+        out: list[m.Order] = []
+        wanted = tuple(embed)
+        for chunk in _chunks(list(dict.fromkeys(order_ids)), MAX_LIST_VALUES):
+            out += self.list_orders(None, None, order_ids=chunk, embed=wanted, limit=len(chunk))
+        return out
+
+    def order(self, order_id: str, *, embed: Iterable[str] = DEFAULT_EMBED) -> m.Order:
+        template = "/orders/{order_id}"
+        body = self.get(f"/orders/{order_id}", {"embed": ",".join(embed) or None}, template=template)
+        endpoint = f"GET /api/v2/admin{template}"
+        return validate(m.Order, member(body, "order", endpoint), endpoint=endpoint, root="order")
+
+    def order_items(self, order_id: str) -> list[m.OrderItem]:
+        return self._list(  # type: ignore[no-any-return]
+            f"/orders/{order_id}/items", "items", m.OrderItem, {}, template="/orders/{order_id}/items"
+        )
+
+    def receivers(self, order_id: str) -> list[m.Receiver]:
+        return self._list(  # type: ignore[no-any-return]
+            f"/orders/{order_id}/receivers", "receivers", m.Receiver, {}, template="/orders/{order_id}/receivers"
+        )
+
+    def shipments(self, order_id: str) -> list[m.Shipment]:
+        return self._list(  # type: ignore[no-any-return]
+            f"/orders/{order_id}/shipments", "shipments", m.Shipment, {}, template="/orders/{order_id}/shipments"
+        )
+
+    def refunds(
+        self, start: date, end: date, *, date_type: str = "refund_date", limit: int = REFUNDS.limit, offset: int = 0
+    ) -> list[m.Refund]:
+        params = {"start_date": _day(start), "end_date": _day(end), "date_type": date_type, "limit": limit,
+                  "offset": offset or None}
+        return self._list("/refunds", "refunds", m.Refund, params)  # type: ignore[no-any-return]
+
+    def iter_refunds(self, start: date, end: date, *, date_type: str = "refund_date") -> Iterator[Page[m.Refund]]:
+        for first, last in date_windows(start, end, ORDER_WINDOW_MONTHS):
+
+            def fetch(limit: int, offset: int, a: date = first, b: date = last) -> list[m.Refund]:
+                return self.refunds(a, b, date_type=date_type, limit=limit, offset=offset)
+
+            yield from offset_pages(
+                fetch,
+                limit=REFUNDS.limit,
+                max_offset=REFUNDS.max_offset,
+                endpoint="GET /api/v2/admin/refunds",
+            )
+
+    # -- customers --------------------------------------------------------
+
+    def customers_joined_since(self, since: datetime | None, *, limit: int = CUSTOMERS.limit) -> list[m.Customer]:
+        """One keyset page of members by join time (``search_type=created_date``), oldest first."""
+        params = {
+            "search_type": "created_date",
+            "created_start_date": since.astimezone(self.zone).isoformat() if since else None,
+            "limit": min(limit, CUSTOMERS.limit),
+        }
+        return self._list("/customersprivacy", "customersprivacy", m.Customer, params)  # type: ignore[no-any-return]
+
+    def iter_customers(self, since: datetime | None = None) -> Iterator[list[m.Customer]]:
+        """Every member who joined at or after ``since``, in join order, page by page.
+
+        Paging moves ``created_start_date`` to the last join time seen; members
+        sharing that exact instant are skipped on the next page by id.
+        """
+        seen_at_boundary: set[str] = set()
+        boundary = since
+        while True:
+            page = self.customers_joined_since(boundary)
+            fresh = [c for c in page if not (c.created_date == boundary and c.member_id in seen_at_boundary)]
+            if fresh:
+                yield fresh
+            if len(page) < CUSTOMERS.limit:
+                return
+            last = page[-1].created_date
+            if last is None or (last == boundary and not fresh):
+                raise PagingLimitError(
+                    f"more than {CUSTOMERS.limit} members share the join time {last}; cannot page past them",
+                    endpoint="GET /api/v2/admin/customersprivacy",
+                )
+            if last != boundary:
+                seen_at_boundary = set()
+            seen_at_boundary |= {c.member_id for c in page if c.created_date == last}
+            boundary = last
+
+    def customers_by_id(self, member_ids: Sequence[str]) -> list[m.Customer]:
+        out: list[m.Customer] = []
+        for chunk in _chunks(list(member_ids), MAX_LIST_VALUES):
+            out += self._list("/customersprivacy", "customersprivacy", m.Customer,
+                              {"member_id": ",".join(chunk), "limit": len(chunk)})
+        return out
+
+    # -- coupons ----------------------------------------------------------
+
+    def coupons(self, *, deleted: bool = False, limit: int = COUPONS.limit, offset: int = 0) -> list[m.Coupon]:
+        params = {"deleted": "T" if deleted else "F", "limit": limit, "offset": offset or None}
+        return self._list("/coupons", "coupons", m.Coupon, params)  # type: ignore[no-any-return]
+
+    def iter_coupons(self, *, deleted: bool = False) -> Iterator[Page[m.Coupon]]:
+        return offset_pages(
+            lambda limit, offset: self.coupons(deleted=deleted, limit=limit, offset=offset),
+            limit=COUPONS.limit,
+            max_offset=COUPONS.max_offset,
+            endpoint="GET /api/v2/admin/coupons",
+        )
+
+    def coupon_issues(
+        self,
+        coupon_no: str,
+        *,
+        since_issue_no: int | None = None,
+        used: bool | None = None,
+        issued_start: date | None = None,
+        issued_end: date | None = None,
+        limit: int = COUPON_ISSUES.limit,
+    ) -> list[m.CouponIssue]:
+        """One keyset page of a coupon's issues with ``issue_no`` greater than ``since_issue_no``."""
+        params = {
+            "since_issue_no": since_issue_no,
+            "used_coupon": None if used is None else ("T" if used else "F"),
+            "issued_start_date": _day(issued_start) if issued_start else None,
+            "issued_end_date": _day(issued_end) if issued_end else None,
+            "limit": min(limit, COUPON_ISSUES.limit),
+        }
+        return self._list(  # type: ignore[no-any-return]
+            f"/coupons/{coupon_no}/issues", "issues", m.CouponIssue, params, template="/coupons/{coupon_no}/issues"
+        )
+
+    def iter_coupon_issues(
+        self,
+        coupon_no: str,
+        *,
+        since_issue_no: int = 0,
+        used: bool | None = None,
+        issued_start: date | None = None,
+        issued_end: date | None = None,
+    ) -> Iterator[list[m.CouponIssue]]:
+        cursor = since_issue_no
+        while True:
+            page = self.coupon_issues(
+                coupon_no, since_issue_no=cursor, used=used, issued_start=issued_start, issued_end=issued_end
+            )
+            if page:
+                yield page
+            if len(page) < COUPON_ISSUES.limit:
+                return
+            cursor = max(issue.issue_no for issue in page)
+
+    def customer_coupons(self, member_id: str) -> list[m.CustomerCoupon]:
+        out: list[m.CustomerCoupon] = []
+        for page in offset_pages(
+            lambda limit, offset: self._list(
+                f"/customers/{member_id}/coupons", "coupons", m.CustomerCoupon,
+                {"limit": limit, "offset": offset or None}, template="/customers/{member_id}/coupons",
+            ),
+            limit=CUSTOMER_COUPONS.limit,
+            max_offset=CUSTOMER_COUPONS.max_offset,
+            endpoint="GET /api/v2/admin/customers/{member_id}/coupons",
+        ):
+            out += page.items
+        return out
+
+    # -- carts ------------------------------------------------------------
+
+    def carts(self, member_ids: Sequence[str], *, limit: int = CARTS.limit, offset: int = 0) -> list[m.CartItem]:
+        params = {"member_id": ",".join(member_ids), "limit": min(limit, CARTS.limit), "offset": offset or None}
+        return self._list("/carts", "carts", m.CartItem, params)  # type: ignore[no-any-return]
+
+    def iter_carts(self, member_ids: Sequence[str]) -> Iterator[list[m.CartItem]]:
+        """The cart items of up to 100 members, page by page."""
+        if len(member_ids) > MAX_LIST_VALUES:
+            raise ValueError(f"at most {MAX_LIST_VALUES} members per cart query")
+        for page in offset_pages(
+            lambda limit, offset: self.carts(member_ids, limit=limit, offset=offset),
+            limit=CARTS.limit,
+            max_offset=CARTS.max_offset,
+            endpoint="GET /api/v2/admin/carts",
+        ):
+            yield page.items
+
+    def cart_setting(self) -> m.CartSetting:
+        body = self.get("/carts/setting")
+        endpoint = "GET /api/v2/admin/carts/setting"
+        return validate(m.CartSetting, member(body, "cart", endpoint), endpoint=endpoint, root="cart")
+
+    # -- products ---------------------------------------------------------
+
+    def products(self, *, limit: int = PRODUCTS.limit, offset: int = 0) -> list[m.Product]:
+        return self._list(  # type: ignore[no-any-return]
+            "/products", "products", m.Product, {"limit": limit, "offset": offset or None}
+        )
+
+    def iter_products(self) -> Iterator[Page[m.Product]]:
+        return offset_pages(
+            lambda limit, offset: self.products(limit=limit, offset=offset),
+            limit=PRODUCTS.limit,
+            max_offset=PRODUCTS.max_offset,
+            endpoint="GET /api/v2/admin/products",
+        )
+
+    def variants(self, product_no: int) -> list[m.Variant]:
+        return self._list(  # type: ignore[no-any-return]
+            f"/products/{product_no}/variants", "variants", m.Variant, {}, template="/products/{product_no}/variants"
+        )
+
+    def inventory(self, product_no: int, variant_code: str) -> m.Inventory:
+        template = "/products/{product_no}/variants/{variant_code}/inventories"
+        body = self.get(f"/products/{product_no}/variants/{variant_code}/inventories", template=template)
+        endpoint = f"GET /api/v2/admin{template}"
+        return validate(m.Inventory, member(body, "inventory", endpoint), endpoint=endpoint, root="inventory")

@@ -1,0 +1,285 @@
+"""The sandbox's moving parts: settings, rate limit, OAuth grants, faults, request log.
+
+A :class:`Sandbox` is one simulated mall. The HTTP apps (:mod:`.cafe24_app`,
+:mod:`.sellmate_app`) only translate requests into calls on it, so tests can
+also drive it directly: fill the bucket, expire tokens, queue faults (a 429
+storm, 500s, a slow or HTML answer, a response with a field removed).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import secrets
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from .state import SandboxShop
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SandboxConfig:
+    """One simulated mall's settings."""
+
+    mall_id: str = "demo"
+    client_id: str = "sandbox-client"
+    client_secret: str = field(default="sandbox-secret", repr=False)
+    sellmate_key: str = field(default="sandbox-sellmate-key", repr=False)
+    zone: str = "Asia/Seoul"
+    rate_limit: bool = True
+    capacity: int = 40
+    drain_per_second: float = 2.0
+    access_ttl: timedelta = timedelta(hours=2)
+    refresh_ttl: timedelta = timedelta(days=14)
+    cart_retention_days: int = 7
+    clock: Callable[[], datetime] = utc_now
+
+
+class SandboxError(Exception):
+    """An error answer: HTTP status and Cafe24's ``{"error": {"code", "message"}}``."""
+
+    def __init__(self, status: int, message: str, code: str | int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code if code is not None else status
+        self.message = message
+
+
+class Bucket:
+    """Cafe24's leaky bucket, continuous: ``capacity`` calls draining ``drain`` per second."""
+
+    def __init__(self, capacity: int, drain: float) -> None:
+        self.capacity = capacity
+        self.drain = drain
+        self.level = 0.0
+        self.stamp = time.monotonic()
+        self.lock = threading.Lock()
+
+    def _leak(self) -> None:
+        now = time.monotonic()
+        self.level = max(0.0, self.level - (now - self.stamp) * self.drain)
+        self.stamp = now
+
+    def take(self) -> tuple[bool, float]:
+        """Count a call if it fits; returns (accepted, level after)."""
+        with self.lock:
+            self._leak()
+            if self.level + 1 > self.capacity + 1e-9:
+                return False, self.level
+            self.level += 1
+            return True, self.level
+
+    def fill(self, level: float | None = None) -> None:
+        with self.lock:
+            self._leak()
+            self.level = float(self.capacity if level is None else level)
+
+    def headers(self, level: float) -> dict[str, str]:
+        used = min(self.capacity, math.ceil(level - 1e-9))
+        return {
+            "X-Api-Call-Limit": f"{used}/{self.capacity}",
+            "X-Cafe24-Call-Usage": f"{100 * level / self.capacity:.2f}",
+            "X-Cafe24-Call-Remain": str(max(0, self.capacity - used)),
+        }
+
+    def seconds_until_room(self) -> float:
+        with self.lock:
+            self._leak()
+            return max(0.0, (self.level + 1 - self.capacity) / self.drain)
+
+
+@dataclass(slots=True)
+class Grant:
+    """One authorization: its live refresh token and the access tokens issued from it."""
+
+    refresh_token: str
+    refresh_expires: datetime
+    retired: set[str] = field(default_factory=set)
+
+
+class OAuthState:
+    """Codes, grants and access tokens; refresh tokens rotate and old ones are refused."""
+
+    def __init__(self, config: SandboxConfig) -> None:
+        self.config = config
+        self.codes: set[str] = set()
+        self.grants: list[Grant] = []
+        self.access: dict[str, datetime] = {}
+        self.lock = threading.Lock()
+        self.refreshes = 0
+        self.rejected_refreshes = 0
+
+    def issue_code(self) -> str:
+        code = secrets.token_urlsafe(16)
+        with self.lock:
+            self.codes.add(code)
+        return code
+
+    def _issue(self, grant: Grant | None) -> dict[str, Any]:
+        now = self.config.clock()
+        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
+        self.access[access] = now + self.config.access_ttl
+        if grant is None:
+            grant = Grant(refresh, now + self.config.refresh_ttl)
+            self.grants.append(grant)
+        else:
+            grant.retired.add(grant.refresh_token)
+            grant.refresh_token, grant.refresh_expires = refresh, now + self.config.refresh_ttl
+        zone = ZoneInfo(self.config.zone)
+
+        def local(moment: datetime) -> str:  # Cafe24 answers local times without an offset
+            return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="milliseconds")
+
+        return {
+            "access_token": access,
+            "expires_at": local(self.access[access]),
+            "refresh_token": refresh,
+            "refresh_token_expires_at": local(grant.refresh_expires),
+            "client_id": self.config.client_id,
+            "mall_id": self.config.mall_id,
+            "user_id": "sandbox",
+            "scopes": ["mall.read_order", "mall.write_order", "mall.read_customer", "mall.read_privacy",
+                       "mall.read_promotion", "mall.read_personal", "mall.read_product"],
+            "issued_at": local(now),
+            "shop_no": "1",
+            "token_type": "Bearer",
+        }
+
+    def exchange(self, code: str) -> dict[str, Any]:
+        with self.lock:
+            if code not in self.codes:
+                raise SandboxError(400, "the authorization code is invalid or was used", "invalid_grant")
+            self.codes.discard(code)
+            return self._issue(None)
+
+    def refresh(self, token: str) -> dict[str, Any]:
+        now = self.config.clock()
+        with self.lock:
+            for grant in self.grants:
+                if grant.refresh_token == token:
+                    if grant.refresh_expires <= now:
+                        raise SandboxError(400, "the refresh token expired", "invalid_grant")
+                    self.refreshes += 1
+                    return self._issue(grant)
+                if token in grant.retired:
+                    self.rejected_refreshes += 1
+                    raise SandboxError(400, "the refresh token was already used (rotated)", "invalid_grant")
+            raise SandboxError(400, "unknown refresh token", "invalid_grant")
+
+    def check(self, token: str | None) -> None:
+        if not token:
+            raise SandboxError(401, "no access token was given")
+        with self.lock:
+            expires = self.access.get(token)
+        if expires is None:
+            raise SandboxError(401, "invalid access token")
+        if expires <= self.config.clock():
+            raise SandboxError(401, "the access token expired")
+
+    def expire_access_tokens(self) -> None:
+        """Make every issued access token expired now (a token expiring mid-sync)."""
+        with self.lock:
+            past = self.config.clock() - timedelta(seconds=1)
+            self.access = dict.fromkeys(self.access, past)
+
+
+@dataclass(slots=True)
+class Fault:
+    """What to do to the next ``times`` requests matching ``method`` and ``path`` (a regex)."""
+
+    path: str
+    times: int = 1
+    method: str | None = None
+    status: int | None = None
+    body: str | None = None
+    content_type: str = "application/json"
+    delay: float = 0.0
+    after: bool = False
+    mutate: Callable[[dict[str, Any]], dict[str, Any]] | None = None
+    retry_after: float | None = None
+
+
+class Faults:
+    """A queue of faults; each request takes the first that matches."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self.lock = threading.Lock()
+
+    def add(self, fault: Fault) -> Fault:
+        with self.lock:
+            self._faults.append(fault)
+        return fault
+
+    def clear(self) -> None:
+        with self.lock:
+            self._faults.clear()
+
+    def take(self, method: str, path: str) -> Fault | None:
+        with self.lock:
+            for fault in self._faults:
+                if fault.times > 0 and (fault.method in (None, method)) and re.search(fault.path, path):
+                    fault.times -= 1
+                    if fault.times == 0:
+                        self._faults.remove(fault)
+                    return fault
+        return None
+
+    def fail(self, path: str, status: int, times: int = 1, *, method: str | None = None, html: bool = False,
+             retry_after: float | None = None) -> Fault:
+        if html:
+            body, kind = f"<html><body><h1>{status} Error</h1>nginx</body></html>", "text/html"
+        else:
+            body, kind = f'{{"error": {{"code": {status}, "message": "sandbox fault"}}}}', "application/json"
+        return self.add(Fault(path, times, method, status, body, kind, retry_after=retry_after))
+
+    def delay(self, path: str, seconds: float, times: int = 1, *, method: str | None = None,
+              after: bool = False) -> Fault:
+        return self.add(Fault(path, times, method, delay=seconds, after=after))
+
+    def mutate(self, path: str, fn: Callable[[dict[str, Any]], dict[str, Any]], times: int = 1) -> Fault:
+        return self.add(Fault(path, times, "GET", mutate=fn))
+
+
+@dataclass(frozen=True, slots=True)
+class Logged:
+    method: str
+    path: str
+    status: int
+    at: float
+
+
+class Sandbox:
+    """One simulated mall: shop data, rate limit, OAuth, faults and a log of requests."""
+
+    def __init__(self, shop: SandboxShop, config: SandboxConfig = SandboxConfig()) -> None:
+        self.shop = shop
+        self.config = config
+        self.zone = ZoneInfo(config.zone)
+        self.bucket = Bucket(config.capacity, config.drain_per_second)
+        self.oauth = OAuthState(config)
+        self.faults = Faults()
+        self.log: list[Logged] = []
+        self.api_versions: set[str] = set()
+        self.log_lock = threading.Lock()
+
+    def record(self, method: str, path: str, status: int) -> None:
+        with self.log_lock:
+            self.log.append(Logged(method, path, status, time.monotonic()))
+
+    def count(self, status: int | None = None, path: str = "") -> int:
+        with self.log_lock:
+            return sum(1 for x in self.log if (status is None or x.status == status) and path in x.path)
+
+    def authorize(self) -> str:
+        """An authorization code, as if the shop owner had approved the app."""
+        return self.oauth.issue_code()

@@ -1,0 +1,1 @@
+"""Cafe24 → canonical store sync (see :mod:`cafehub.sync.engine` and docs/CONNECTORS.md)."""

@@ -1,0 +1,79 @@
+"""The Cafe24-like server itself, spoken to with plain httpx: limits, errors, derivation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import httpx
+
+from cafehub.connectors.cafe24 import codes
+from cafehub.sandbox.derive import derive_shop
+from cafehub.sandbox.state import SandboxShop
+from cafehub.sandbox.testing import serve, shop
+
+
+def token(url: str, code: str) -> str:
+    answer = httpx.post(f"{url}/api/v2/oauth/token", data={"grant_type": "authorization_code", "code": code},
+                        auth=("sandbox-client", "sandbox-secret"))
+    assert answer.status_code == 200
+    body = answer.json()
+    assert {"access_token", "expires_at", "refresh_token", "refresh_token_expires_at"} <= set(body)
+    return str(body["access_token"])
+
+
+def test_a_full_bucket_answers_429_with_the_usage_headers(tmp_path: Path) -> None:
+    with serve(tmp_path, capacity=5, drain_per_second=0.5) as sb:
+        bearer = {"Authorization": f"Bearer {token(sb.cafe24_url, sb.sandbox.authorize())}"}
+        url = f"{sb.cafe24_url}/api/v2/admin/coupons"
+        answers = [httpx.get(url, headers=bearer) for _ in range(6)]
+        assert [a.status_code for a in answers] == [200] * 5 + [429]
+        assert [a.headers["X-Api-Call-Limit"] for a in answers[:5]] == [f"{n}/5" for n in range(1, 6)]
+        assert answers[4].headers["X-Cafe24-Call-Remain"] == "0"
+        assert answers[5].json()["error"]["code"] == 429
+        assert int(answers[5].headers["Retry-After"]) >= 1
+
+
+def test_auth_and_error_bodies(tmp_path: Path) -> None:
+    with serve(tmp_path) as sb:
+        url = f"{sb.cafe24_url}/api/v2/admin/coupons"
+        assert httpx.get(url).json()["error"]["message"] == "no access token was given"
+        assert httpx.get(url, headers={"Authorization": "Bearer nope"}).status_code == 401
+        bad_client = httpx.post(f"{sb.cafe24_url}/api/v2/oauth/token", data={"grant_type": "refresh_token"},
+                                auth=("sandbox-client", "wrong"))
+        assert bad_client.status_code == 401
+        assert bad_client.json()["error"] == "invalid_client"
+        bearer = {"Authorization": f"Bearer {token(sb.cafe24_url, sb.sandbox.authorize())}"}
+        missing = httpx.get(f"{sb.cafe24_url}/api/v2/admin/nothing", headers=bearer)
+        assert missing.status_code == 404
+        assert "error" in missing.json()
+        no_dates = httpx.get(f"{sb.cafe24_url}/api/v2/admin/orders", headers=bearer)
+        assert no_dates.status_code == 422
+        assert "start_date" in no_dates.json()["error"]["message"]
+        envelope = httpx.post(f"{sb.cafe24_url}/api/v2/admin/cancellation", headers=bearer, json={"order_id": "x"})
+        assert envelope.status_code == 400
+        assert "requests" in envelope.json()["error"]["message"]
+
+
+def test_derivation_is_deterministic_and_keeps_the_store_status() -> None:
+    from zoneinfo import ZoneInfo
+
+    from cafehub.connectors.cafe24 import models as m
+    from cafehub.sandbox.render import order_json
+    from cafehub.sync.mapping import order_status
+
+    data = shop()
+    now = datetime(2030, 1, 1)
+    one, two = SandboxShop(), SandboxShop()
+    for target in (one, two):
+        target.load_store(data)
+        derive_shop(target, data, now, "Asia/Seoul")
+    assert one.orders == two.orders
+    assert one.variants == two.variants
+    assert one.packing == two.packing
+    statuses = {o.order_id: o.status for o in data.orders}
+    zone = ZoneInfo("Asia/Seoul")
+    for order in one.orders.values():
+        assert all(codes.is_status(i.status) for i in order.items)
+        parsed = m.Order.model_validate(order_json(order, {"items"}, one, zone))
+        assert order_status(parsed) == statuses[order.order_id]
