@@ -61,9 +61,9 @@ def _report(token: Token, error: literals.LiteralError) -> None:
 TOKEN_TYPES = (Token, LarkToken)
 
 
-def tspan(token: Token) -> Span:
-    """The span of a token."""
-    return Span(token.start_pos, token.end_pos, token.line, token.column)
+def tspan(token: Token | LarkToken) -> Span:
+    """The span of a token (Lark's tokens always carry positions from its lexer)."""
+    return Span(token.start_pos or 0, token.end_pos or 0, token.line or 1, token.column or 1)
 
 
 def span_of(item: Any) -> Span:
