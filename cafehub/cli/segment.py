@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -102,3 +102,153 @@ def from_json(
 def schema() -> None:
     """Print the JSON Schema of JSON AST documents."""
     _emit_json(api.json_schema())
+
+
+# ---------------------------------------------------------------- SQL: print and run
+# (``segment sql`` and ``segment run``; the work is in cafehub.compiler.backends.sql and
+# cafehub.execution.sql, this only turns options into a context and errors into messages.
+# Those modules are imported inside the commands, so the other commands start without them.)
+
+if TYPE_CHECKING:
+    from cafehub.compiler.backends.sql import SchemaMapping
+    from cafehub.compiler.evaluation import EvalContext
+
+DialectOpt = Annotated[str, typer.Option("--dialect", "-d", help="sqlite, duckdb, postgres, mysql, spark, "
+                                         "bigquery, snowflake or trino.")]
+MappingOpt = Annotated[Path | None, typer.Option("--mapping", help="A JSON schema mapping (see docs/SQL.md).")]
+NowOpt = Annotated[str | None, typer.Option("--now", help="Evaluation instant, ISO 8601 (2026-11-26T10:30:00+09:00 "
+                                            "or ...Z; without an offset: in the shop's zone). Default: now.")]
+TzOpt = Annotated[str, typer.Option("--tz", help="The shop's time zone (IANA name).")]
+RetentionOpt = Annotated[int, typer.Option("--retention-days", help="How long the shop keeps cart items.")]
+HistoryOpt = Annotated[str | None, typer.Option("--history-start", help="First day of order history "
+                                                "(YYYY-MM-DD, in the shop's zone). Default: 2024-01-01.")]
+
+
+def _context(now: str | None, tz: str, retention_days: int, history_start: str | None) -> EvalContext:
+    from datetime import UTC, date, datetime
+
+    from cafehub.compiler.evaluation import DEFAULT_HISTORY_START, ContextError, EvalContext, load_zone
+
+    try:
+        zone = load_zone(tz)
+    except ContextError as exc:
+        raise UserError(f"--tz: {exc}") from None
+    if now is None:
+        instant = datetime.now(UTC)
+    else:
+        try:
+            instant = datetime.fromisoformat(now.strip())
+        except ValueError:
+            raise UserError(f"--now: '{now}' is not an ISO 8601 date-time "
+                            "(e.g. 2026-11-26T10:30:00+09:00, 2026-11-26T01:30:00Z or 2026-11-26T10:30)") from None
+        if instant.tzinfo is None:
+            instant = instant.replace(tzinfo=zone)  # wall-clock time in the shop's zone (fold=0)
+    start = DEFAULT_HISTORY_START
+    if history_start is not None:
+        try:
+            start = date.fromisoformat(history_start.strip())
+        except ValueError:
+            raise UserError(f"--history-start: '{history_start}' is not a date (YYYY-MM-DD)") from None
+    try:
+        return EvalContext(now=instant, zone=zone, cart_retention_days=retention_days, history_start=start)
+    except ContextError as exc:
+        raise UserError(str(exc)) from None
+
+
+def _mapping(path: Path | None) -> SchemaMapping | None:
+    from cafehub.compiler.backends.sql import MappingError, SchemaMapping
+
+    if path is None:
+        return None
+    try:
+        return SchemaMapping.from_file(path)
+    except MappingError as exc:
+        raise UserError(str(exc)) from None
+
+
+@app.command("sql")
+def sql(
+    text: TextArg = None,
+    file: FileOpt = None,
+    dialect: DialectOpt = "sqlite",
+    mapping: MappingOpt = None,
+    now: NowOpt = None,
+    tz: TzOpt = "Asia/Seoul",
+    retention_days: RetentionOpt = 7,
+    history_start: HistoryOpt = None,
+) -> None:
+    """Print the SQL of a segment for a dialect, and its parameters (with values when --now is given)."""
+    from cafehub.compiler.backends.sql import UnknownDialectError, compile_sql
+
+    with user_errors():
+        source, origin = read_segment_input(text, file)
+        schema_mapping = _mapping(mapping)
+        ctx = _context(now, tz, retention_days, history_start) if now is not None else None
+    with user_errors(source, origin):
+        checked = api.check(source)
+        try:
+            compiled = compile_sql(checked, dialect=dialect, mapping=schema_mapping)
+        except UnknownDialectError as exc:
+            raise UserError(str(exc)) from None
+    infos = compiled.describe_parameters(ctx)
+    lines = [compiled.sql, "", f"-- parameters ({compiled.dialect}, values for now = {ctx.now.isoformat()})"
+             if ctx is not None else f"-- parameters ({compiled.dialect}; give --now to see their values)"]
+    width = max((len(i.name) for i in infos), default=0)
+    shown = [_shown(i.value) for i in infos] if ctx is not None else ["" for _ in infos]
+    value_width = max((len(v) for v in shown), default=0)
+    for info, value in zip(infos, shown, strict=True):
+        lines.append(f"--   {info.name:<{width}}  {value:<{value_width}}  {info.computed_as}".rstrip())
+    typer.echo("\n".join(lines))
+
+
+def _shown(value: object) -> str:
+    """A parameter value as a reader wants it: instants in UTC, strings quoted."""
+    from datetime import datetime
+
+    if isinstance(value, datetime):
+        return value.isoformat(sep=" ") + " UTC"
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+@app.command("run")
+def run(
+    text: TextArg = None,
+    file: FileOpt = None,
+    db: Annotated[str | None, typer.Option("--db", help="Database URL (default: the embedded store "
+                                           "cafehub.db in the working directory).")] = None,
+    now: NowOpt = None,
+    tz: TzOpt = "Asia/Seoul",
+    retention_days: RetentionOpt = 7,
+    history_start: HistoryOpt = None,
+    count: Annotated[bool, typer.Option("--count", help="Print only the number of matching customers.")] = False,
+    mapping: MappingOpt = None,
+    engine: Annotated[str, typer.Option("--engine", help="sql (in the database) or python (not available yet).")]
+    = "sql",
+) -> None:
+    """Print the member ids matching a segment, one per line, sorted (or their number with --count)."""
+    from cafehub.execution.sql import run_sql
+    from cafehub.store.engines import StoreError, open_engine
+
+    with user_errors():
+        if engine not in ("sql", "python"):
+            raise UserError(f"--engine must be sql or python, not '{engine}'")
+        if engine == "python":
+            raise UserError("--engine python is not available yet; use --engine sql")
+        source, origin = read_segment_input(text, file)
+        ctx = _context(now, tz, retention_days, history_start)
+        schema_mapping = _mapping(mapping)
+    with user_errors(source, origin):
+        checked = api.check(source)  # a bad segment never reaches the database
+    with user_errors():
+        try:
+            store = open_engine(db, must_exist=True)
+            try:
+                ids = run_sql(store, checked, ctx, mapping=schema_mapping)
+            finally:
+                store.dispose()
+        except StoreError as exc:
+            raise UserError(str(exc)) from None
+    if count:
+        typer.echo(str(len(ids)))
+    elif ids:
+        typer.echo("\n".join(ids))

@@ -1,0 +1,193 @@
+"""Compiling a segment to SQL, and the result: text, parameters, and a ready statement.
+
+A :class:`CompiledSQL` is independent of when and where it runs. Its
+parameter values are computed from an
+:class:`~cafehub.compiler.evaluation.EvalContext` each time
+(:meth:`CompiledSQL.parameters`), so a query compiled once serves every send.
+
+::
+
+    >>> from datetime import datetime, UTC
+    >>> from cafehub.compiler.evaluation import EvalContext
+    >>> compiled = compile_sql("order(status = paid).count >= 3", dialect="postgres")
+    >>> compiled.parameters(EvalContext(now=datetime(2025, 3, 1, tzinfo=UTC)))["p2"]
+    3
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import BigInteger, DateTime, Dialect, String, TextClause, bindparam, text
+from sqlalchemy.types import TypeEngine, UserDefinedType
+from sqlglot import exp
+from sqlglot.errors import ErrorLevel
+
+from cafehub.compiler.backends.sql.compiler import SqlCompiler
+from cafehub.compiler.backends.sql.dialects import SQLITE_TIMESTAMP_FORMAT, SqlDialect, get_dialect
+from cafehub.compiler.backends.sql.mapping import DEFAULT_MAPPING, SchemaMapping
+from cafehub.compiler.backends.sql.params import ParamSpec, ParamValue
+from cafehub.compiler.check import DEFAULT_OPTIONS, CheckedSegment, check_tree
+from cafehub.compiler.evaluation import EvalContext
+from cafehub.grammar.parser import decode, parse
+
+
+@dataclass(frozen=True, slots=True)
+class TableUse:
+    """A logical table the query reads, where it is, and which of its columns."""
+
+    logical: str
+    physical: tuple[str, ...]
+    columns: tuple[tuple[str, str], ...]
+    """(logical, physical) column names."""
+
+
+@dataclass(frozen=True, slots=True)
+class ParamInfo:
+    """A parameter for display: its name, how it is computed, and its value in a context."""
+
+    name: str
+    computed_as: str
+    value: ParamValue | None
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledSQL:
+    """A segment compiled for one dialect: SQL text with named placeholders, and its parameters.
+
+    The query selects one column, ``member_id``, of the matching customers,
+    in no particular order (sort the ids with :func:`sorted`).
+    """
+
+    dialect: str
+    sql: str
+    params: tuple[ParamSpec, ...]
+    tables: tuple[TableUse, ...]
+    tree: exp.Select = field(compare=False, repr=False)
+    target: SqlDialect = field(compare=False, repr=False)
+    """The dialect's full description (shapes included), which may be a variant of a named one."""
+
+    def parameters(self, ctx: EvalContext) -> dict[str, ParamValue]:
+        """Parameter values for ``ctx``: time bounds resolved, typed for the dialect."""
+        target = self.target
+        return {spec.name: spec.value(ctx, target) for spec in self.params}
+
+    def describe_parameters(self, ctx: EvalContext | None = None) -> list[ParamInfo]:
+        """Each parameter with how it is computed, and its value when ``ctx`` is given."""
+        values = self.parameters(ctx) if ctx is not None else {}
+        return [ParamInfo(s.name, s.describe(), values.get(s.name)) for s in self.params]
+
+    def statement(self, ctx: EvalContext) -> TextClause:
+        """A SQLAlchemy statement with typed bind parameters, for a user's own engine or session.
+
+        Only for the dialects SQLAlchemy runs here (sqlite, duckdb, postgres, mysql).
+        """
+        if self.target.binding != "sqlalchemy":
+            raise ValueError(f"{self.dialect} SQL is not run through SQLAlchemy; use .sql and .parameters()")
+        binds = [bindparam(name, value, type_=_bind_type(value)) for name, value in self.parameters(ctx).items()]
+        return text(self.sql).bindparams(*binds)
+
+    def inline(self, ctx: EvalContext, *, pretty: bool = True, keep: Callable[[ParamValue], bool] | None = None) -> str:
+        """The SQL with parameters replaced by literals quoted by sqlglot (except those ``keep`` says to keep).
+
+        For engines that are given SQL text rather than typed parameters (Spark here, for
+        timestamps and numbers).
+        """
+        target = self.target
+        values = self.parameters(ctx)
+
+        def replace(node: exp.Expr) -> exp.Expr:
+            if isinstance(node, exp.Placeholder) and not (keep is not None and keep(values[node.name])):
+                return _literal(values[node.name], target)
+            return node
+
+        return render(self.tree.transform(replace), target, pretty=pretty)
+
+
+class ExactDecimal(UserDefinedType[Decimal]):
+    """A ``Decimal`` parameter handed to the driver as it is.
+
+    SQLAlchemy's ``Numeric`` may convert bound values to ``float`` (duckdb-engine does),
+    which would make ``price = 999999999999.990001`` true for 999999999999.99.
+    """
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: object) -> str:
+        return "NUMERIC"
+
+    def bind_processor(self, dialect: Dialect) -> None:
+        return None
+
+
+def _bind_type(value: ParamValue) -> TypeEngine[object]:
+    if isinstance(value, str):
+        return String()  # type: ignore[return-value]
+    if isinstance(value, datetime):
+        return DateTime()  # type: ignore[return-value]
+    if isinstance(value, Decimal):
+        return ExactDecimal()  # type: ignore[return-value]
+    return BigInteger()  # type: ignore[return-value]
+
+
+def _literal(value: ParamValue, target: SqlDialect) -> exp.Expr:
+    if isinstance(value, str):
+        return exp.Literal.string(value)
+    if isinstance(value, datetime):
+        stamp = exp.Literal.string(value.strftime(SQLITE_TIMESTAMP_FORMAT))
+        return exp.Cast(this=stamp, to=exp.DataType.build(target.literal_timestamp_type, dialect=target.printer))
+    if isinstance(value, Decimal):
+        return exp.Literal.number(format(value, "f"))
+    return exp.Literal.number(value)
+
+
+def render(tree: exp.Expr, target: SqlDialect, *, pretty: bool = True) -> str:
+    """Print a tree for a dialect; anything the dialect cannot express is an error, not a guess."""
+    return tree.sql(dialect=target.printer, identify=True, pretty=pretty, unsupported_level=ErrorLevel.RAISE)
+
+
+def _checked(segment: str | bytes | CheckedSegment) -> CheckedSegment:
+    if isinstance(segment, CheckedSegment):
+        return segment
+    source = decode(segment)
+    return check_tree(parse(source, limits=DEFAULT_OPTIONS.limits), source, DEFAULT_OPTIONS)
+
+
+def compile_sql(
+    segment: str | bytes | CheckedSegment,
+    *,
+    dialect: str | SqlDialect = "sqlite",
+    mapping: SchemaMapping | None = None,
+) -> CompiledSQL:
+    """Compile a segment (text, or already checked) to SQL for ``dialect``.
+
+    Raises :class:`~cafehub.diagnostics.SegmentError` for a segment that does
+    not check, so a bad segment never reaches a database.
+
+    >>> print(compile_sql("no order()", dialect="sqlite").sql.splitlines()[0])
+    SELECT
+    """
+    checked = _checked(segment)
+    target = get_dialect(dialect)
+    used_mapping = mapping if mapping is not None else DEFAULT_MAPPING
+    compiler = SqlCompiler(target, used_mapping)
+    tree = compiler.query(checked.ir)
+    tables = tuple(
+        TableUse(
+            logical=name,
+            physical=used_mapping.table(name),
+            columns=tuple((c, used_mapping.column(name, c)) for c in sorted(columns)),
+        )
+        for name, columns in sorted(compiler.rel.used.items())
+    )
+    return CompiledSQL(
+        dialect=target.name,
+        sql=render(tree, target),
+        params=compiler.params.specs(),
+        tables=tables,
+        tree=tree,
+        target=target,
+    )

@@ -1,0 +1,221 @@
+"""The collections as relations: which tables, which rows, which columns.
+
+This is the SQL reading of STORE.md's "a segment's rows for one customer":
+
+- ``coupon``: ``customer_coupons`` LEFT JOIN ``coupons`` on ``coupon_no`` (a
+  coupon whose definition is missing keeps null ``name``/``issue_type``),
+  unused, issued at or before ``now``, expiring at or after it. The join is
+  only made when the segment reads ``name`` or ``issue_type``.
+- ``cart``: ``cart_items`` added within the retention, up to ``now``.
+- ``order``: ``orders`` from the history start up to ``now``; the set-valued
+  ``product`` and ``payment_method`` are rows of ``order_items`` and
+  ``order_payments`` keyed by ``order_id``.
+
+Names are logical here and become physical through the
+:class:`~cafehub.compiler.backends.sql.mapping.SchemaMapping`; every
+identifier is quoted when printed. The tables and columns used are recorded
+so that a runner can check they exist before running the query.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlglot import exp
+
+from cafehub.compiler.backends.sql.dialects import SqlDialect
+from cafehub.compiler.backends.sql.mapping import SchemaMapping
+from cafehub.compiler.backends.sql.params import ContextBound
+from cafehub.compiler.backends.sql.values import Exact, Predicates, Rep, Scaled, Text, Time, paren
+from cafehub.compiler.catalog import Collection, FieldDef, Kind
+
+#: Aliases, fixed per logical table. Subqueries never nest a table inside itself,
+#: except the element join of an aggregate, which has its own alias.
+ALIASES: dict[str, str] = {
+    "customers": "c",
+    "customer_coupons": "cc",
+    "coupons": "cd",
+    "cart_items": "ci",
+    "orders": "o",
+    "order_items": "oi",
+    "order_payments": "op",
+}
+ELEMENT_JOIN_ALIAS = "el"
+
+
+@dataclass(frozen=True, slots=True)
+class Source:
+    """How a collection's rows are read: its main table, its member column, its own window."""
+
+    table: str
+    member_column: str
+    lower: ContextBound | None
+    upper: ContextBound
+    time_column: str
+
+
+SOURCES: dict[Collection, Source] = {
+    Collection.COUPON: Source("customer_coupons", "member_id", None, ContextBound.NOW, "issued_at"),
+    Collection.CART: Source("cart_items", "member_id", ContextBound.CART_START, ContextBound.NOW, "added_at"),
+    Collection.ORDER: Source("orders", "member_id", ContextBound.HISTORY_START, ContextBound.NOW, "ordered_at"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A field stored in one column."""
+
+    table: str
+    column: str
+
+
+@dataclass(frozen=True, slots=True)
+class Amount:
+    """``cart.amount``: ``(price + option_price) * quantity``."""
+
+
+@dataclass(frozen=True, slots=True)
+class Elements:
+    """A set-valued field: rows of ``table`` whose ``key`` is the order's ``order_id``.
+
+    ``selective`` says whether one value usually picks out few rows (products: thousands
+    of values) or many (payment methods: sixteen); the plan shape is chosen on it.
+    """
+
+    table: str
+    key: str
+    column: str
+    selective: bool
+
+
+FieldSource = Column | Amount | Elements
+
+FIELD_SOURCES: dict[tuple[Collection, str], FieldSource] = {
+    (Collection.COUPON, "coupon_no"): Column("customer_coupons", "coupon_no"),
+    (Collection.COUPON, "name"): Column("coupons", "name"),
+    (Collection.COUPON, "issue_type"): Column("coupons", "issue_type"),
+    (Collection.COUPON, "issued_at"): Column("customer_coupons", "issued_at"),
+    (Collection.COUPON, "expires_at"): Column("customer_coupons", "expires_at"),
+    (Collection.CART, "product"): Column("cart_items", "product_no"),
+    (Collection.CART, "quantity"): Column("cart_items", "quantity"),
+    (Collection.CART, "price"): Column("cart_items", "price"),
+    (Collection.CART, "option_price"): Column("cart_items", "option_price"),
+    (Collection.CART, "amount"): Amount(),
+    (Collection.CART, "added_at"): Column("cart_items", "added_at"),
+    (Collection.ORDER, "order_id"): Column("orders", "order_id"),
+    (Collection.ORDER, "ordered_at"): Column("orders", "ordered_at"),
+    (Collection.ORDER, "status"): Column("orders", "status"),
+    (Collection.ORDER, "payment_method"): Elements("order_payments", "order_id", "payment_method", selective=False),
+    (Collection.ORDER, "product"): Elements("order_items", "order_id", "product_no", selective=True),
+    (Collection.ORDER, "paid_amount"): Column("orders", "paid_amount"),
+    (Collection.ORDER, "order_amount"): Column("orders", "order_amount"),
+}
+
+#: Tables joined (LEFT) to a collection's main table when one of their columns is read.
+OPTIONAL_JOINS: dict[str, tuple[str, str]] = {"coupons": ("customer_coupons", "coupon_no")}
+
+
+def _ident(name: str) -> exp.Identifier:
+    return exp.Identifier(this=name, quoted=True)
+
+
+class Relations:
+    """Tables, columns and field representations for one compilation."""
+
+    def __init__(self, mapping: SchemaMapping, dialect: SqlDialect, preds: Predicates) -> None:
+        self.mapping = mapping
+        self.dialect = dialect
+        self.preds = preds
+        self.used: dict[str, set[str]] = {}
+
+    def table(self, logical: str, alias: str | None = None) -> exp.Table:
+        parts = self.mapping.table(logical)
+        self.used.setdefault(logical, set())
+        args: dict[str, exp.Expr] = {"this": _ident(parts[-1])}
+        if len(parts) >= 2:
+            args["db"] = _ident(parts[-2])
+        if len(parts) == 3:
+            args["catalog"] = _ident(parts[0])
+        args["alias"] = exp.TableAlias(this=_ident(alias or ALIASES[logical]))
+        return exp.Table(**args)
+
+    def column(self, logical_table: str, logical_column: str, alias: str | None = None) -> exp.Column:
+        self.used.setdefault(logical_table, set()).add(logical_column)
+        physical = self.mapping.column(logical_table, logical_column)
+        return exp.Column(this=_ident(physical), table=_ident(alias or ALIASES[logical_table]))
+
+    def member(self, collection: Collection) -> exp.Column:
+        source = SOURCES[collection]
+        return self.column(source.table, source.member_column)
+
+    def customer_id(self) -> exp.Column:
+        return self.column("customers", "member_id")
+
+    def window(self, collection: Collection) -> list[exp.Expr]:
+        """The conditions that make a table row one of the customer's collection rows at ``now``."""
+        source = SOURCES[collection]
+        conditions: list[exp.Expr] = []
+        if collection is Collection.COUPON:
+            used = self.column("customer_coupons", "used_at")
+            conditions.append(exp.Is(this=used, expression=exp.Null()))
+            conditions.append(exp.LTE(this=self.column("customer_coupons", "issued_at"),
+                                      expression=self.preds.params.time(ContextBound.NOW)))
+            conditions.append(exp.GTE(this=self.column("customer_coupons", "expires_at"),
+                                      expression=self.preds.params.time(ContextBound.NOW)))
+            return conditions
+        time = self.column(source.table, source.time_column)
+        conditions.append(self.preds.within(time, source.lower, source.upper))
+        return conditions
+
+    def joins(self, collection: Collection, fields: set[FieldDef]) -> list[exp.Join]:
+        """LEFT JOINs needed to read ``fields`` (only the coupon definitions, when named)."""
+        needed = {src.table for f in fields if isinstance(src := FIELD_SOURCES[(f.collection, f.name)], Column)}
+        result: list[exp.Join] = []
+        for table, (main, key) in OPTIONAL_JOINS.items():
+            if table in needed and main == SOURCES[collection].table:
+                on = self.key_equal(self.column(table, key), self.column(main, key))
+                result.append(exp.Join(this=self.table(table), on=on, side="LEFT"))
+        return result
+
+    def key_equal(self, left: exp.Expr, right: exp.Expr) -> exp.Expr:
+        """Equality of two text keys, exact on every engine."""
+        return self.preds.text_equal(left, right)
+
+    def not_null(self, e: exp.Expr) -> exp.Expr:
+        return exp.Not(this=exp.Is(this=e, expression=exp.Null()))
+
+    # ------------------------------------------------------------ fields
+
+    def rep(self, field: FieldDef, alias: str | None = None) -> Rep:
+        """The representation of a scalar field (or of one element of a set field, via ``alias``)."""
+        source = FIELD_SOURCES[(field.collection, field.name)]
+        kind = field.type.kind
+        if isinstance(source, Amount):
+            price = self.money(self.column("cart_items", "price"))
+            option = self.money(self.column("cart_items", "option_price"))
+            quantity = self.column("cart_items", "quantity")
+            total = exp.Mul(this=exp.Paren(this=exp.Add(this=paren(price.expr), expression=paren(option.expr))),
+                            expression=quantity)
+            return Scaled(total, price.scale) if isinstance(price, Scaled) else Exact(total)
+        e: exp.Expr = self.column(source.table, source.column, alias)
+        if kind is Kind.MONEY:
+            return self.money(e)
+        if kind is Kind.INT:
+            return Scaled(e, 0)
+        if kind is Kind.DECIMAL:
+            return Exact(e)
+        if kind is Kind.TIMESTAMP:
+            return Time(e)
+        return Text(e)
+
+    def money(self, e: exp.Expr) -> Scaled | Exact:
+        if self.dialect.exact_decimals:
+            return Exact(e)
+        cents = exp.Round(this=exp.Mul(this=e, expression=exp.Literal.number(100)))
+        return Scaled(exp.cast(cents, "INTEGER", copy=False), 2)
+
+    def elements(self, field: FieldDef) -> Elements:
+        source = FIELD_SOURCES[(field.collection, field.name)]
+        if not isinstance(source, Elements):
+            raise TypeError(f"{field} is not set-valued")
+        return source

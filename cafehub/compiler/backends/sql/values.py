@@ -1,0 +1,330 @@
+"""Typed SQL values and the exact tests on them.
+
+A field or aggregate compiles to a *representation* that says what kind of
+SQL value it is, so that each test can be made exact for it:
+
+- :class:`Scaled`: an integer-valued expression equal to the value times
+  ``10**scale``. Integers are ``Scaled(x, 0)``; money on an engine without
+  exact decimals (SQLite stores REAL) is integer cents, ``Scaled(.., 2)``. A
+  threshold is scaled in Python; a non-integral one becomes a test against
+  its floor or ceiling, so nothing is ever compared in floating point.
+- :class:`Exact`: an exact decimal (``NUMERIC``) compared with a decimal
+  parameter.
+- :class:`Mean`: ``avg`` kept as total and count, never divided:
+  ``avg op v`` is ``total op v * count`` (the count is positive whenever the
+  total is not null, and over no values both sides are null: unknown).
+- :class:`Text` (strings and enums) and :class:`Time` (timestamps).
+
+Every builder keeps SQL's three-valued logic: a null operand gives unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlglot import exp
+
+from cafehub.compiler import ir
+from cafehub.compiler.backends.sql.dialects import SqlDialect
+from cafehub.compiler.backends.sql.params import ContextBound, ParamSet
+from cafehub.grammar.syntax import CmpOp
+
+#: Scaled thresholds are clamped to this magnitude (plus one). Stored values stay far
+#: below it (money is NUMERIC(14, 2)), and every test keeps its result for operands
+#: within it, while the parameter still fits a 64-bit integer.
+_CLAMP = 2**62
+
+
+@dataclass(frozen=True, slots=True)
+class Scaled:
+    """An integer-valued SQL expression equal to the value times ``10**scale``."""
+
+    expr: exp.Expr
+    scale: int
+
+
+@dataclass(frozen=True, slots=True)
+class Exact:
+    """An exact-decimal SQL expression."""
+
+    expr: exp.Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Mean:
+    """An average as ``total`` (a ``SUM``, null over no values) and ``count`` of the same values."""
+
+    total: Scaled | Exact
+    count: exp.Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Text:
+    """A string or enum value."""
+
+    expr: exp.Expr
+
+
+@dataclass(frozen=True, slots=True)
+class Time:
+    """A timestamp (naive UTC; text on SQLite)."""
+
+    expr: exp.Expr
+
+
+Rep = Scaled | Exact | Mean | Text | Time
+
+_BINARY: dict[CmpOp, type[exp.Binary]] = {
+    CmpOp.EQ: exp.EQ,
+    CmpOp.NE: exp.NEQ,
+    CmpOp.LT: exp.LT,
+    CmpOp.LE: exp.LTE,
+    CmpOp.GT: exp.GT,
+    CmpOp.GE: exp.GTE,
+}
+
+
+def compare_op(left: exp.Expr, op: CmpOp, right: exp.Expr) -> exp.Expr:
+    return _BINARY[op](this=left, expression=right)
+
+
+def paren(e: exp.Expr) -> exp.Expr:
+    """Parenthesise a compound operand (sqlglot prints the tree as built)."""
+    return exp.Paren(this=e) if isinstance(e, (exp.Binary, exp.Not, exp.Connector)) else e
+
+
+def _flat(items: Sequence[exp.Expr], kind: type[exp.Connector]) -> list[exp.Expr]:
+    result: list[exp.Expr] = []
+    for item in items:
+        if isinstance(item, kind):
+            result.extend(_flat([item.this, item.expression], kind))
+        elif isinstance(item, exp.Connector):
+            result.append(exp.Paren(this=item))
+        else:
+            result.append(item)
+    return result
+
+
+def and_(items: Sequence[exp.Expr]) -> exp.Expr:
+    """A flat conjunction (nested ``AND`` merged, ``OR`` parenthesised, repeated conditions once)."""
+    flat: list[exp.Expr] = []
+    for item in _flat(items, exp.And):
+        if not any(item == seen for seen in flat):  # A AND A is A, in three-valued logic too
+            flat.append(item)
+    return flat[0] if len(flat) == 1 else exp.and_(*flat, copy=False, wrap=False)
+
+
+def or_(items: Sequence[exp.Expr]) -> exp.Expr:
+    """A flat disjunction (nested ``OR`` merged, ``AND`` parenthesised for the reader)."""
+    flat = _flat(items, exp.Or)
+    return flat[0] if len(flat) == 1 else exp.or_(*flat, copy=False, wrap=False)
+
+
+def in_query(e: exp.Expr, query: exp.Select) -> exp.Expr:
+    """``e IN (SELECT ...)``."""
+    return exp.In(this=e, query=exp.Subquery(this=query))
+
+
+def not_(e: exp.Expr) -> exp.Expr:
+    return exp.Not(this=paren(e))
+
+
+def _plain(value: Decimal | int) -> str:
+    """A number as plain digits (never exponent notation)."""
+    return format(value, "f") if isinstance(value, Decimal) else str(value)
+
+
+def _clamp(n: int) -> int:
+    return max(-_CLAMP - 1, min(_CLAMP + 1, n))
+
+
+def _places(d: Decimal) -> int:
+    """How many decimal places ``d`` needs (0 for an integer)."""
+    d = d.normalize()
+    exponent = d.as_tuple().exponent
+    return -exponent if isinstance(exponent, int) and exponent < 0 else 0
+
+
+class Predicates:
+    """Builds exact, three-valued tests on representations, with parameters from ``params``."""
+
+    def __init__(self, params: ParamSet, dialect: SqlDialect) -> None:
+        self.params = params
+        self.dialect = dialect
+
+    # ------------------------------------------------------------ strings
+
+    def exact_text(self, e: exp.Expr) -> exp.Expr:
+        """``e`` as a value whose comparison is byte-exact where collations are not."""
+        kind = self.dialect.exact_string_type
+        return exp.cast(e, kind, copy=False) if kind else e
+
+    def text_equal(self, left: exp.Expr, right: exp.Expr) -> exp.Expr:
+        """``left = right`` exactly; a plain equality first, so an index can still be used."""
+        plain = exp.EQ(this=left, expression=right)
+        if self.dialect.exact_string_type is None:
+            return plain
+        return and_([plain, exp.EQ(this=self.exact_text(left.copy()), expression=self.exact_text(right.copy()))])
+
+    def _text_in(self, e: exp.Expr, values: Sequence[str], negated: bool) -> exp.Expr:
+        holders = [self.params.value(v, f"the string {v!r}") for v in values]
+        if len(holders) == 1:
+            if negated:
+                return exp.NEQ(this=self.exact_text(e), expression=self.exact_text(holders[0]))
+            return self.text_equal(e, holders[0])
+        if negated:
+            return exp.Not(this=exp.In(this=self.exact_text(e), expressions=[self.exact_text(h) for h in holders]))
+        plain = exp.In(this=e, expressions=holders)
+        if self.dialect.exact_string_type is None:
+            return plain
+        exact = exp.In(this=self.exact_text(e.copy()), expressions=[self.exact_text(h.copy()) for h in holders])
+        return and_([plain, exact])
+
+    def contains(self, rep: Rep, needle: str, negated: bool) -> exp.Expr:
+        if not isinstance(rep, Text):
+            raise TypeError(f"contains on {type(rep).__name__}")
+        holder = self.params.value(needle, f"the substring {needle!r}")
+        # A plain substring position: no pattern characters, "" is found at 1 in any string.
+        found = exp.GT(
+            this=exp.StrPosition(this=self.exact_text(rep.expr), substr=self.exact_text(holder)),
+            expression=exp.Literal.number(0),
+        )
+        return not_(found) if negated else found
+
+    # ------------------------------------------------------------ comparisons
+
+    def compare(self, rep: Rep, op: CmpOp, value: ir.Scalar) -> exp.Expr:
+        if isinstance(rep, Text):
+            if op is CmpOp.EQ:
+                return self._text_in(rep.expr, [str(value)], negated=False)
+            if op is CmpOp.NE:
+                return self._text_in(rep.expr, [str(value)], negated=True)
+            raise TypeError(f"ordering comparison {op} on a string")
+        if isinstance(value, str):
+            raise TypeError(f"string value for a {type(rep).__name__} operand")
+        if isinstance(rep, Scaled):
+            return self._scaled(rep, op, Decimal(value))
+        if isinstance(rep, Exact):
+            return compare_op(rep.expr, op, self.params.value(value, f"the number {_plain(value)}"))
+        if isinstance(rep, Mean):
+            return self._mean(rep, op, Decimal(value))
+        raise TypeError(f"comparison with a number on {type(rep).__name__}")
+
+    def _scaled(self, rep: Scaled, op: CmpOp, value: Decimal) -> exp.Expr:
+        target = value.scaleb(rep.scale)
+        note = f"the number {_plain(value)}" if rep.scale == 0 else \
+            f"{_plain(value)} x 10^{rep.scale} (in integer units)"
+        if target == target.to_integral_value():
+            holder = self.params.value(_clamp(int(target)), note)
+            return compare_op(rep.expr, op, holder)
+        # An integer x against a non-integral t: x < t iff x < ceil(t), x > t iff x > floor(t),
+        # and x = t never (but unknown for a null x, hence a test on x rather than FALSE).
+        floor = int(target.to_integral_value(rounding="ROUND_FLOOR"))
+
+        def low() -> exp.Expr:
+            return self.params.value(_clamp(floor), f"floor of {note}")
+
+        def high() -> exp.Expr:
+            return self.params.value(_clamp(floor + 1), f"ceiling of {note}")
+
+        e = rep.expr
+        if op is CmpOp.EQ:
+            return and_([exp.GT(this=e, expression=low()), exp.LT(this=e.copy(), expression=high())])
+        if op is CmpOp.NE:
+            return or_([exp.LTE(this=e, expression=low()), exp.GTE(this=e.copy(), expression=high())])
+        if op in (CmpOp.LT, CmpOp.GE):
+            return compare_op(e, op, high())
+        return compare_op(e, op, low())
+
+    def _mean(self, rep: Mean, op: CmpOp, value: Decimal) -> exp.Expr:
+        total = rep.total
+        if isinstance(total, Exact):
+            holder = self.params.value(value, f"the number {_plain(value)}")
+            return compare_op(total.expr, op, exp.Mul(this=holder, expression=rep.count))
+        # Integer total (units of 10^-scale): total op v * 10^scale * count, both sides whole.
+        target = value.scaleb(total.scale)
+        extra = _places(target)
+        left = total.expr
+        if extra:
+            left = exp.Mul(this=paren(left), expression=exp.Literal.number(10**extra))
+        note = f"{_plain(value)} x 10^{total.scale + extra} (in integer units)"
+        holder = self.params.value(_clamp(int(target.scaleb(extra))), note)
+        return compare_op(left, op, exp.Mul(this=holder, expression=rep.count))
+
+    def in_values(self, rep: Rep, values: Sequence[ir.Scalar], negated: bool) -> exp.Expr:
+        if isinstance(rep, Text):
+            return self._text_in(rep.expr, [str(v) for v in values], negated)
+        numbers = [Decimal(v) for v in values if not isinstance(v, str)]
+        if len(numbers) != len(values):
+            raise TypeError("string value for a numeric operand")
+        if isinstance(rep, Scaled) and all(n.scaleb(rep.scale) == n.scaleb(rep.scale).to_integral_value()
+                                           for n in numbers):
+            notes = [f"the number {_plain(n)}" if rep.scale == 0 else f"{_plain(n)} x 10^{rep.scale} (in integer units)"
+                     for n in numbers]
+            holders = [self.params.value(_clamp(int(n.scaleb(rep.scale))), note) for n, note in zip(numbers, notes,
+                                                                                                     strict=True)]
+            return _in_list(rep.expr, holders, negated)
+        if isinstance(rep, Exact):
+            holders = [self.params.value(v, f"the number {_plain(v)}") for v in values if not isinstance(v, str)]
+            return _in_list(rep.expr, holders, negated)
+        # x IN (a, b) is x = a OR x = b, and NOT IN is x <> a AND x <> b, in three-valued logic too.
+        op = CmpOp.NE if negated else CmpOp.EQ
+        tests = [self.compare(_fresh(rep), op, v) for v in values]
+        return and_(tests) if negated else or_(tests)
+
+    # ------------------------------------------------------------ time
+
+    def time_range(
+        self, rep: Rep, lower: ir.TimeBound | None, upper: ir.TimeBound | None, negated: bool
+    ) -> exp.Expr:
+        if not isinstance(rep, Time):
+            raise TypeError(f"time range on {type(rep).__name__}")
+        return self.within(rep.expr, lower, upper, negated)
+
+    def within(
+        self,
+        e: exp.Expr,
+        lower: ir.TimeBound | ContextBound | None,
+        upper: ir.TimeBound | ContextBound | None,
+        negated: bool = False,
+    ) -> exp.Expr:
+        """``lower <= e <= upper`` (or outside it), each bound inclusive or not; context bounds inclusive."""
+        inside: list[exp.Expr] = []
+        outside: list[exp.Expr] = []
+        for bound, is_lower in ((lower, True), (upper, False)):
+            if bound is None:
+                continue
+            point, inclusive = (bound, True) if isinstance(bound, ContextBound) else (bound.point, bound.inclusive)
+            holder = self.params.time(point)
+            if is_lower:
+                inside.append((exp.GTE if inclusive else exp.GT)(this=e.copy(), expression=holder))
+                outside.append((exp.LT if inclusive else exp.LTE)(this=e.copy(), expression=holder.copy()))
+            else:
+                inside.append((exp.LTE if inclusive else exp.LT)(this=e.copy(), expression=holder))
+                outside.append((exp.GT if inclusive else exp.GTE)(this=e.copy(), expression=holder.copy()))
+        if not inside:
+            raise ValueError("a time range without bounds")
+        return or_(outside) if negated else and_(inside)
+
+
+def _in_list(e: exp.Expr, holders: list[exp.Placeholder], negated: bool) -> exp.Expr:
+    """``e IN (...)``, or ``e = p`` for one value (``NOT IN``: ``e <> p``; the same in three-valued logic)."""
+    if len(holders) == 1:
+        return (exp.NEQ if negated else exp.EQ)(this=e, expression=holders[0])
+    inside = exp.In(this=e, expressions=holders)
+    return exp.Not(this=inside) if negated else inside
+
+
+def _fresh(rep: Rep) -> Rep:
+    """A copy with fresh expression nodes (a sqlglot node can have only one parent)."""
+    if isinstance(rep, Scaled):
+        return Scaled(rep.expr.copy(), rep.scale)
+    if isinstance(rep, Exact):
+        return Exact(rep.expr.copy())
+    if isinstance(rep, Mean):
+        return Mean(_fresh(rep.total), rep.count.copy())  # type: ignore[arg-type]
+    if isinstance(rep, Text):
+        return Text(rep.expr.copy())
+    return Time(rep.expr.copy())

@@ -1,0 +1,1 @@
+"""Predicates of the SQL backend and its runners."""

@@ -1,0 +1,52 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `ci`.`member_id` AS `k`
+      FROM `cart_items` AS `ci`
+      WHERE
+        `ci`.`added_at` >= :cart_start AND `ci`.`added_at` <= :now
+      GROUP BY
+        `ci`.`member_id`
+      HAVING
+        SUM((
+          `ci`.`price` + `ci`.`option_price`
+        ) * `ci`.`quantity`) >= :p1 * COUNT((
+          `ci`.`price` + `ci`.`option_price`
+        ) * `ci`.`quantity`)
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `ci`.`member_id` AS `k`
+      FROM `cart_items` AS `ci`
+      WHERE
+        `ci`.`added_at` >= :cart_start AND `ci`.`added_at` <= :now
+      GROUP BY
+        `ci`.`member_id`
+      HAVING
+        SUM((
+          `ci`.`price` + `ci`.`option_price`
+        ) * `ci`.`quantity`) <= :p2 * COUNT((
+          `ci`.`price` + `ci`.`option_price`
+        ) * `ci`.`quantity`)
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 12.34
+--   p2: the number 100.01

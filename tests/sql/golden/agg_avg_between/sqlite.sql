@@ -1,0 +1,44 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      SUM(
+        (
+          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+        ) * "ci"."quantity"
+      ) >= :p1 * COUNT(
+        (
+          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+        ) * "ci"."quantity"
+      )
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+  )
+  AND (
+    SELECT
+      SUM(
+        (
+          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+        ) * "ci"."quantity"
+      ) <= :p2 * COUNT(
+        (
+          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+        ) * "ci"."quantity"
+      )
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: 12.34 x 10^2 (in integer units)
+--   p2: 100.01 x 10^2 (in integer units)

@@ -1,0 +1,22 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      SUM("o"."order_amount") >= :p1 * COUNT("o"."order_amount")
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the number 33333.333333

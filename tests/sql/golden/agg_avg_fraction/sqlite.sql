@@ -1,0 +1,18 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) * 10000 >= :p1 * COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER))
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: 33333.333333 x 10^6 (in integer units)

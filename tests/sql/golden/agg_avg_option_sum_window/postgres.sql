@@ -1,0 +1,47 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "ci"."member_id" AS "k"
+      FROM "cart_items" AS "ci"
+      WHERE
+        "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+      GROUP BY
+        "ci"."member_id"
+      HAVING
+        SUM("ci"."option_price") < :p1 * COUNT("ci"."option_price")
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "ci"."member_id" AS "k"
+      FROM "cart_items" AS "ci"
+      WHERE
+        "ci"."added_at" >= :cart_start
+        AND "ci"."added_at" <= :now
+        AND "ci"."added_at" >= :t1
+      GROUP BY
+        "ci"."member_id"
+      HAVING
+        COALESCE(SUM("ci"."quantity"), 0) > :p2
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 1
+--   t1: now - 1d
+--   p2: the number 1

@@ -1,0 +1,30 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      SUM(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) < :p1 * COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+  )
+  AND (
+    SELECT
+      COALESCE(SUM("ci"."quantity"), 0) > :p2
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND "ci"."added_at" >= :t1
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: 1 x 10^2 (in integer units)
+--   t1: now - 1d
+--   p2: the number 1

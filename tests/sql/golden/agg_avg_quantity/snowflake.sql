@@ -1,0 +1,26 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "ci"."member_id" AS "k"
+      FROM "cart_items" AS "ci"
+      WHERE
+        "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+      GROUP BY
+        "ci"."member_id"
+      HAVING
+        SUM("ci"."quantity") * 10 > :p1 * COUNT("ci"."quantity")
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: 2.5 x 10^1 (in integer units)

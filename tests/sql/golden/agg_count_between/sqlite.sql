@@ -1,0 +1,32 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      COUNT(*) >= :p2
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" = :p1
+  )
+  AND (
+    SELECT
+      COUNT(*) <= :p4
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" = :p3
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'paid'
+--   p2: the number 1
+--   p3: the string 'paid'
+--   p4: the number 2

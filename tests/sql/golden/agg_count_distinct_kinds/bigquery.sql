@@ -1,0 +1,66 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  (
+    EXISTS(
+      SELECT
+        1
+      FROM (
+        SELECT
+          `o`.`member_id` AS `k`
+        FROM `orders` AS `o`
+        WHERE
+          `o`.`ordered_at` >= @history_start AND `o`.`ordered_at` <= @now
+        GROUP BY
+          `o`.`member_id`
+        HAVING
+          COUNT(DISTINCT `o`.`status`) >= @p1
+      ) AS `k`
+      WHERE
+        `k`.`k` = `c`.`member_id`
+    )
+    AND EXISTS(
+      SELECT
+        1
+      FROM (
+        SELECT
+          `cc`.`member_id` AS `k`
+        FROM `customer_coupons` AS `cc`
+        LEFT JOIN `coupons` AS `cd`
+          ON `cd`.`coupon_no` = `cc`.`coupon_no`
+        WHERE
+          `cc`.`used_at` IS NULL AND `cc`.`issued_at` <= @now AND `cc`.`expires_at` >= @now
+        GROUP BY
+          `cc`.`member_id`
+        HAVING
+          COUNT(DISTINCT `cd`.`issue_type`) >= @p2
+      ) AS `k`
+      WHERE
+        `k`.`k` = `c`.`member_id`
+    )
+  )
+  OR EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `o`.`member_id` AS `k`
+      FROM `orders` AS `o`
+      WHERE
+        `o`.`ordered_at` >= @history_start AND `o`.`ordered_at` <= @now
+      GROUP BY
+        `o`.`member_id`
+      HAVING
+        COUNT(DISTINCT `o`.`ordered_at`) >= @p3
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the number 2
+--   p2: the number 1
+--   p3: the number 3

@@ -1,0 +1,23 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND NOT "ci"."member_id" IS NULL
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      NOT COUNT(*) IN (:p1, :p2)
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 0
+--   p2: the number 1

@@ -1,0 +1,22 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND NOT "ci"."member_id" IS NULL
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      MAX("ci"."added_at") >= :t1
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   t1: start of today in the shop's zone

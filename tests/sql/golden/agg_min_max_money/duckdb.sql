@@ -1,0 +1,36 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      MAX("o"."paid_amount") >= :p1
+  )
+  AND "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      MIN("o"."paid_amount") <= :p2
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the number 50000
+--   p2: the number 100

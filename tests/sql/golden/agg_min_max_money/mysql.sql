@@ -1,0 +1,30 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  (
+    SELECT
+      MAX(`o`.`paid_amount`) >= :p1
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+  )
+  AND (
+    SELECT
+      MIN(`o`.`paid_amount`) <= :p2
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the number 50000
+--   p2: the number 100

@@ -1,0 +1,28 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      MAX(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) >= :p1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+  )
+  AND (
+    SELECT
+      MIN(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) <= :p2
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: 50000 x 10^2 (in integer units)
+--   p2: 100 x 10^2 (in integer units)

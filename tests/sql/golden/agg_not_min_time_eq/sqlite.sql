@@ -1,0 +1,22 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  NOT COALESCE(
+    (
+      SELECT
+        MIN("o"."ordered_at") >= :t1 AND MIN("o"."ordered_at") < :t2
+      FROM "orders" AS "o"
+      WHERE
+        "o"."member_id" = "c"."member_id"
+        AND "o"."ordered_at" >= :history_start
+        AND "o"."ordered_at" <= :now
+    ),
+    FALSE
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   t1: start of yesterday in the shop's zone
+--   t2: start of today in the shop's zone

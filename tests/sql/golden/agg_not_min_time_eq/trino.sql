@@ -1,0 +1,27 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  NOT EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "o"."member_id" AS "k"
+      FROM "orders" AS "o"
+      WHERE
+        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+      GROUP BY
+        "o"."member_id"
+      HAVING
+        MIN("o"."ordered_at") >= :t1 AND MIN("o"."ordered_at") < :t2
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   t1: start of yesterday in the shop's zone
+--   t2: start of today in the shop's zone

@@ -1,0 +1,50 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "o"."member_id" AS "k"
+      FROM "orders" AS "o"
+      WHERE
+        "o"."ordered_at" >= :history_start
+        AND "o"."ordered_at" <= :now
+        AND "o"."status" <> :p1
+      GROUP BY
+        "o"."member_id"
+      HAVING
+        COALESCE(SUM("o"."order_amount"), 0) = :p2
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+  OR EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "ci"."member_id" AS "k"
+      FROM "cart_items" AS "ci"
+      WHERE
+        "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+      GROUP BY
+        "ci"."member_id"
+      HAVING
+        COALESCE(SUM((
+          "ci"."price" + "ci"."option_price"
+        ) * "ci"."quantity"), 0) > :p3
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'canceled'
+--   p2: the number 100000.01
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   p3: the number 49999.99

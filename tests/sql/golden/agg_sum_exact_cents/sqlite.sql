@@ -1,0 +1,38 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      COALESCE(SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)), 0) = :p2
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" <> :p1
+  )
+  OR (
+    SELECT
+      COALESCE(
+        SUM(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
+        ),
+        0
+      ) > :p3
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'canceled'
+--   p2: 100000.01 x 10^2 (in integer units)
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   p3: 49999.99 x 10^2 (in integer units)

@@ -1,0 +1,21 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  (
+    SELECT
+      COALESCE(SUM(`ci`.`quantity`), 0) >= :p2
+    FROM `cart_items` AS `ci`
+    WHERE
+      `ci`.`member_id` = `c`.`member_id`
+      AND CAST(`ci`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `ci`.`added_at` >= :cart_start
+      AND `ci`.`added_at` <= :now
+      AND `ci`.`product_no` = :p1
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 17
+--   p2: ceiling of the number 2.5

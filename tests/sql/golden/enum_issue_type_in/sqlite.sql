@@ -1,0 +1,23 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "cc"."member_id"
+    FROM "customer_coupons" AS "cc"
+    LEFT JOIN "coupons" AS "cd"
+      ON "cd"."coupon_no" = "cc"."coupon_no"
+    WHERE
+      "cc"."used_at" IS NULL
+      AND "cc"."issued_at" <= :now
+      AND "cc"."expires_at" >= :now
+      AND "cd"."issue_type" IN (:p1, :p2, :p3)
+      AND NOT "cc"."member_id" IS NULL
+  )
+
+-- parameters:
+--   now: now (the evaluation instant)
+--   p1: the string 'signup'
+--   p2: the string 'review'
+--   p3: the string 'dormant'

@@ -1,0 +1,22 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM "customer_coupons" AS "cc"
+    LEFT JOIN "coupons" AS "cd"
+      ON "cd"."coupon_no" = "cc"."coupon_no"
+    WHERE
+      "cc"."member_id" = "c"."member_id"
+      AND "cc"."used_at" IS NULL
+      AND "cc"."issued_at" <= :now
+      AND "cc"."expires_at" >= :now
+      AND NOT "cd"."issue_type" IN (:p1, :p2)
+  )
+
+-- parameters:
+--   now: now (the evaluation instant)
+--   p1: the string 'signup'
+--   p2: the string 'targeted'

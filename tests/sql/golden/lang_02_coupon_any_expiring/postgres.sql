@@ -1,0 +1,19 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM "customer_coupons" AS "cc"
+    WHERE
+      "cc"."member_id" = "c"."member_id"
+      AND "cc"."used_at" IS NULL
+      AND "cc"."issued_at" <= :now
+      AND "cc"."expires_at" >= :now
+      AND "cc"."expires_at" <= :t1
+  )
+
+-- parameters:
+--   now: now (the evaluation instant)
+--   t1: now + 1d

@@ -1,0 +1,19 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "cc"."member_id"
+    FROM "customer_coupons" AS "cc"
+    WHERE
+      "cc"."used_at" IS NULL
+      AND "cc"."issued_at" <= :now
+      AND "cc"."expires_at" >= :now
+      AND "cc"."expires_at" <= :t1
+      AND NOT "cc"."member_id" IS NULL
+  )
+
+-- parameters:
+--   now: now (the evaluation instant)
+--   t1: now + 1d

@@ -1,0 +1,41 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `ci`.`member_id` AS `k`
+      FROM `cart_items` AS `ci`
+      WHERE
+        `ci`.`added_at` >= @cart_start
+        AND `ci`.`added_at` <= @now
+        AND `ci`.`product_no` = @p1
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `o`.`member_id` AS `k`
+      FROM `orders` AS `o`
+      WHERE
+        `o`.`ordered_at` >= @history_start
+        AND `o`.`ordered_at` <= @now
+        AND `o`.`ordered_at` >= @t1
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 17
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   t1: now - 3d

@@ -1,0 +1,31 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      COUNT(*) >= :p2
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" = :p1
+  )
+  AND NOT "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."ordered_at" >= :t1
+      AND NOT "o"."member_id" IS NULL
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'paid'
+--   p2: the number 3
+--   t1: now - 60d

@@ -1,0 +1,38 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND NOT "ci"."member_id" IS NULL
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      COALESCE(SUM((
+        "ci"."price" + "ci"."option_price"
+      ) * "ci"."quantity"), 0) >= :p1
+  )
+  AND "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND NOT "ci"."member_id" IS NULL
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      COUNT(DISTINCT "ci"."product_no") >= :p2
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 100000
+--   p2: the number 3

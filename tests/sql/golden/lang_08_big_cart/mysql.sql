@@ -1,0 +1,32 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  (
+    SELECT
+      COALESCE(SUM((
+        `ci`.`price` + `ci`.`option_price`
+      ) * `ci`.`quantity`), 0) >= :p1
+    FROM `cart_items` AS `ci`
+    WHERE
+      `ci`.`member_id` = `c`.`member_id`
+      AND CAST(`ci`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `ci`.`added_at` >= :cart_start
+      AND `ci`.`added_at` <= :now
+  )
+  AND (
+    SELECT
+      COUNT(DISTINCT `ci`.`product_no`) >= :p2
+    FROM `cart_items` AS `ci`
+    WHERE
+      `ci`.`member_id` = `c`.`member_id`
+      AND CAST(`ci`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `ci`.`added_at` >= :cart_start
+      AND `ci`.`added_at` <= :now
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 100000
+--   p2: the number 3

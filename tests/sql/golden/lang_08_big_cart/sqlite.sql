@@ -1,0 +1,35 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  (
+    SELECT
+      COALESCE(
+        SUM(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
+        ),
+        0
+      ) >= :p1
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+  )
+  AND (
+    SELECT
+      COUNT(DISTINCT "ci"."product_no") >= :p2
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: 100000 x 10^2 (in integer units)
+--   p2: the number 3

@@ -1,0 +1,56 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "o"."member_id" AS "k"
+      FROM "orders" AS "o"
+      WHERE
+        "o"."ordered_at" >= :history_start
+        AND "o"."ordered_at" <= :now
+        AND "o"."order_id" IN (
+          SELECT
+            "op"."order_id"
+          FROM "order_payments" AS "op"
+          WHERE
+            "op"."payment_method" IN (:p1, :p2) AND NOT "op"."order_id" IS NULL
+        )
+        AND "o"."ordered_at" >= :t1
+        AND "o"."ordered_at" < :t2
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "o"."member_id" AS "k"
+      FROM "orders" AS "o"
+      WHERE
+        "o"."ordered_at" >= :history_start
+        AND "o"."ordered_at" <= :now
+        AND "o"."ordered_at" >= :t1
+        AND "o"."ordered_at" < :t2
+      GROUP BY
+        "o"."member_id"
+      HAVING
+        COALESCE(SUM("o"."paid_amount"), 0) >= :p3
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'card'
+--   p2: the string 'tcash'
+--   t1: start of 2025-01-01 in the shop's zone
+--   t2: start of 2025-02-01 in the shop's zone
+--   p3: the number 50000

@@ -1,0 +1,70 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  NOT (
+    EXISTS(
+      SELECT
+        1
+      FROM `customer_coupons` AS `cc`
+      WHERE
+        `cc`.`member_id` = `c`.`member_id`
+        AND CAST(`cc`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+        AND `cc`.`used_at` IS NULL
+        AND `cc`.`issued_at` <= :now
+        AND `cc`.`expires_at` >= :now
+    )
+    OR EXISTS(
+      SELECT
+        1
+      FROM `cart_items` AS `ci`
+      WHERE
+        `ci`.`member_id` = `c`.`member_id`
+        AND CAST(`ci`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+        AND `ci`.`added_at` >= :cart_start
+        AND `ci`.`added_at` <= :now
+    )
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+      AND `o`.`status` IN (:p1, :p2)
+      AND CAST(`o`.`status` AS BINARY) IN (CAST(:p1 AS BINARY), CAST(:p2 AS BINARY))
+      AND NOT (
+        EXISTS(
+          SELECT
+            1
+          FROM `order_payments` AS `op`
+          WHERE
+            `op`.`order_id` = `o`.`order_id`
+            AND CAST(`op`.`order_id` AS BINARY) = CAST(`o`.`order_id` AS BINARY)
+            AND `op`.`payment_method` = :p3
+            AND CAST(`op`.`payment_method` AS BINARY) = CAST(:p3 AS BINARY)
+        )
+        OR EXISTS(
+          SELECT
+            1
+          FROM `order_items` AS `oi`
+          WHERE
+            `oi`.`order_id` = `o`.`order_id`
+            AND CAST(`oi`.`order_id` AS BINARY) = CAST(`o`.`order_id` AS BINARY)
+            AND `oi`.`product_no` IN (:p4, :p5)
+        )
+      )
+  )
+
+-- parameters:
+--   now: now (the evaluation instant)
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   p1: the string 'paid'
+--   p2: the string 'pending'
+--   p3: the string 'card'
+--   p4: the number 1
+--   p5: the number 2

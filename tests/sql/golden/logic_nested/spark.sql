@@ -1,0 +1,73 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  NOT (
+    EXISTS(
+      SELECT
+        1
+      FROM (
+        SELECT
+          `cc`.`member_id` AS `k`
+        FROM `customer_coupons` AS `cc`
+        WHERE
+          `cc`.`used_at` IS NULL AND `cc`.`issued_at` <= :now AND `cc`.`expires_at` >= :now
+      ) AS `k`
+      WHERE
+        `k`.`k` = `c`.`member_id`
+    )
+    OR EXISTS(
+      SELECT
+        1
+      FROM (
+        SELECT
+          `ci`.`member_id` AS `k`
+        FROM `cart_items` AS `ci`
+        WHERE
+          `ci`.`added_at` >= :cart_start AND `ci`.`added_at` <= :now
+      ) AS `k`
+      WHERE
+        `k`.`k` = `c`.`member_id`
+    )
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `o`.`member_id` AS `k`
+      FROM `orders` AS `o`
+      WHERE
+        `o`.`ordered_at` >= :history_start
+        AND `o`.`ordered_at` <= :now
+        AND `o`.`status` IN (:p1, :p2)
+        AND NOT (
+          `o`.`order_id` IN (
+            SELECT
+              `op`.`order_id`
+            FROM `order_payments` AS `op`
+            WHERE
+              `op`.`payment_method` = :p3 AND NOT `op`.`order_id` IS NULL
+          )
+          OR `o`.`order_id` IN (
+            SELECT
+              `oi`.`order_id`
+            FROM `order_items` AS `oi`
+            WHERE
+              `oi`.`product_no` IN (:p4, :p5) AND NOT `oi`.`order_id` IS NULL
+          )
+        )
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+
+-- parameters:
+--   now: now (the evaluation instant)
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   p1: the string 'paid'
+--   p2: the string 'pending'
+--   p3: the string 'card'
+--   p4: the number 1
+--   p5: the number 2

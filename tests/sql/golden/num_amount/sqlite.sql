@@ -1,0 +1,34 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND (
+        CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+      ) * "ci"."quantity" >= :p1
+      AND NOT "ci"."member_id" IS NULL
+  )
+  OR "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND (
+        CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+      ) * "ci"."quantity" = :p2
+      AND NOT "ci"."member_id" IS NULL
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: 100000 x 10^2 (in integer units)
+--   p2: 24.70 x 10^2 (in integer units)

@@ -1,0 +1,21 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND CAST(ROUND("o"."paid_amount" * 100) AS INTEGER) >= :p1
+      AND CAST(ROUND("o"."paid_amount" * 100) AS INTEGER) <= :p2
+      AND NOT "o"."member_id" IS NULL
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: 49999.99 x 10^2 (in integer units)
+--   p2: 50000.01 x 10^2 (in integer units)

@@ -1,0 +1,36 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `ci`.`member_id` AS `k`
+      FROM `cart_items` AS `ci`
+      WHERE
+        `ci`.`added_at` >= :cart_start AND `ci`.`added_at` <= :now AND `ci`.`price` < :p1
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `ci`.`member_id` AS `k`
+      FROM `cart_items` AS `ci`
+      WHERE
+        `ci`.`added_at` >= :cart_start AND `ci`.`added_at` <= :now AND `ci`.`price` > :p2
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: the number 12.345
+--   p2: the number 12.335

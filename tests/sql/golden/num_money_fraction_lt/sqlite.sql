@@ -1,0 +1,30 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND CAST(ROUND("ci"."price" * 100) AS INTEGER) < :p1
+      AND NOT "ci"."member_id" IS NULL
+  )
+  AND "c"."member_id" IN (
+    SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND CAST(ROUND("ci"."price" * 100) AS INTEGER) > :p2
+      AND NOT "ci"."member_id" IS NULL
+  )
+
+-- parameters:
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   now: now (the evaluation instant)
+--   p1: ceiling of 12.345 x 10^2 (in integer units)
+--   p2: floor of 12.335 x 10^2 (in integer units)

@@ -1,0 +1,27 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND NOT EXISTS(
+        SELECT
+          1
+        FROM "order_payments" AS "op"
+        WHERE
+          "op"."order_id" = "o"."order_id" AND "op"."payment_method" IN (:p1, :p2, :p3)
+      )
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'card'
+--   p2: the string 'cash'
+--   p3: the string 'tcash'

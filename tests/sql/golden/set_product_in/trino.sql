@@ -1,0 +1,31 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "o"."member_id" AS "k"
+      FROM "orders" AS "o"
+      WHERE
+        "o"."ordered_at" >= :history_start
+        AND "o"."ordered_at" <= :now
+        AND "o"."order_id" IN (
+          SELECT
+            "oi"."order_id"
+          FROM "order_items" AS "oi"
+          WHERE
+            "oi"."product_no" IN (:p1, :p2) AND NOT "oi"."order_id" IS NULL
+        )
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the number 43
+--   p2: the number 2000000000

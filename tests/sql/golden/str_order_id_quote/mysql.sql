@@ -1,0 +1,33 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+      AND LOCATE(CAST(:p1 AS BINARY), CAST(`o`.`order_id` AS BINARY)) > 0
+  )
+  OR EXISTS(
+    SELECT
+      1
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+      AND `o`.`order_id` = :p2
+      AND CAST(`o`.`order_id` AS BINARY) = CAST(:p2 AS BINARY)
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the substring "'"
+--   p2: the string 'o00001'

@@ -1,0 +1,30 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND INSTR("o"."order_id", :p1) > 0
+      AND NOT "o"."member_id" IS NULL
+  )
+  OR "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."order_id" = :p2
+      AND NOT "o"."member_id" IS NULL
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the substring "'"
+--   p2: the string 'o00001'

@@ -1,0 +1,29 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."ordered_at" < :t1
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."ordered_at" >= :t1
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   t1: start of 2025-02-01 in the shop's zone

@@ -1,0 +1,43 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `o`.`member_id` AS `k`
+      FROM `orders` AS `o`
+      WHERE
+        `o`.`ordered_at` >= @history_start
+        AND `o`.`ordered_at` <= @now
+        AND `o`.`ordered_at` >= @t1
+        AND `o`.`ordered_at` < @t2
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+  OR EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        `ci`.`member_id` AS `k`
+      FROM `cart_items` AS `ci`
+      WHERE
+        `ci`.`added_at` >= @cart_start
+        AND `ci`.`added_at` <= @now
+        AND `ci`.`added_at` >= @t1
+        AND `ci`.`added_at` < @t2
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   t1: start of today in the shop's zone
+--   t2: start of tomorrow in the shop's zone
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
