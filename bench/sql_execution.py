@@ -1,0 +1,96 @@
+"""SQL execution: compiled SQL against the best hand-written SQL, per engine and reference segment.
+
+For every reference segment of the product guide (``bench/references.py``)
+and every engine (SQLite, DuckDB, PostgreSQL), on the same demo shop:
+run each hand-written shape and the compiled query, check they return the
+same ids, and report the median time of each. The baseline is the fastest
+hand-written shape *on that engine*, measured in the same run; the ratio is
+compiled / best. Target (issue 5): at most 1.25 on every engine and
+reference.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, TextClause
+
+from bench import data
+from bench.references import REFERENCES, parameters
+from cafehub.compiler.evaluation import EvalContext
+from cafehub.execution.sql import compile_for_engine
+
+TARGET_RATIO = 1.25
+
+
+def _timed(engine: Engine, statement: TextClause, params: dict[str, Any] | None, runs: int) -> tuple[float, list[str]]:
+    """Median seconds of ``runs`` executions (after one warm-up) and the sorted ids."""
+    samples = []
+    ids: list[str] = []
+    with engine.connect() as conn:
+        for i in range(runs + 1):
+            start = time.perf_counter()
+            rows = conn.execute(statement, params or {}).scalars().all()
+            elapsed = time.perf_counter() - start
+            if i == 0:
+                ids = sorted(str(r) for r in rows)
+            else:
+                samples.append(elapsed)
+    return statistics.median(samples), ids
+
+
+def run(customers: int = 100_000, engines: tuple[str, ...] = data.ENGINES, runs: int | None = None,
+        **_: Any) -> dict[str, Any]:
+    ctx = EvalContext(now=data.NOW, zone=ZoneInfo("Asia/Seoul"))
+    runs = runs if runs is not None else (5 if customers <= 100_000 else 3)
+    handwritten_params = parameters(ctx)
+    rows = []
+    for engine_name in engines:
+        if not data.available(engine_name):
+            print(f"   {engine_name}: server not reachable, skipped")
+            continue
+        engine = data.store(engine_name, customers)
+        for ref in REFERENCES:
+            compiled = compile_for_engine(engine, ref.segment)
+            compiled_s, compiled_ids = _timed(engine, compiled.statement(ctx), None, runs)
+            shapes = {}
+            for shape in ref.handwritten:
+                seconds, ids = _timed(engine, ref.statement(shape), handwritten_params, runs)
+                if ids != compiled_ids:
+                    raise AssertionError(
+                        f"{engine_name}/{ref.name}: hand-written '{shape}' returns {len(ids)} ids, "
+                        f"compiled returns {len(compiled_ids)}"
+                    )
+                shapes[shape] = seconds
+            best_shape = min(shapes, key=lambda k: shapes[k])
+            rows.append({
+                "engine": engine_name,
+                "reference": ref.name,
+                "matches": len(compiled_ids),
+                "compiled_ms": compiled_s * 1000,
+                "handwritten_ms": {k: v * 1000 for k, v in shapes.items()},
+                "best_shape": best_shape,
+                "best_ms": shapes[best_shape] * 1000,
+                "ratio": compiled_s / shapes[best_shape],
+            })
+        engine.dispose()
+    return {"customers": customers, "runs": runs, "target_ratio": TARGET_RATIO, "rows": rows,
+            "met": all(r["ratio"] <= TARGET_RATIO for r in rows)}
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [f"{result['customers']:,} customers, median of {result['runs']} runs",
+             f"{'engine':<9}{'reference':<28}{'ids':>7}{'compiled ms':>13}{'best hand ms':>14}"
+             f"  {'shape':<13}{'ratio':>7}"]
+    for r in result["rows"]:
+        flag = "" if r["ratio"] <= TARGET_RATIO else "  > target"
+        lines.append(
+            f"{r['engine']:<9}{r['reference']:<28}{r['matches']:>7}{r['compiled_ms']:>13.1f}{r['best_ms']:>14.1f}"
+            f"  {r['best_shape']:<13}{r['ratio']:>7.2f}{flag}"
+        )
+    lines.append(f"target: compiled <= {TARGET_RATIO}x best hand-written on every row: "
+                 f"{'met' if result['met'] else 'MISSED'}")
+    return "\n".join(lines)
