@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cafehub.cli import demo, sandbox, segment, store, sync
+from cafehub.cli import explain as explain_cli
 
 app = typer.Typer(
     name="cafehub",
@@ -13,6 +14,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     add_completion=False,
 )
+explain_cli.register(segment.app)
 app.add_typer(segment.app, name="segment")
 app.add_typer(store.app, name="store")
 app.add_typer(sandbox.app, name="sandbox")

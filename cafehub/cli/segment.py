@@ -222,18 +222,19 @@ def run(
     history_start: HistoryOpt = None,
     count: Annotated[bool, typer.Option("--count", help="Print only the number of matching customers.")] = False,
     mapping: MappingOpt = None,
-    engine: Annotated[str, typer.Option("--engine", help="sql (in the database) or python (not available yet).")]
-    = "sql",
+    engine: Annotated[str, typer.Option("--engine", help="sql (the database evaluates the segment) or python "
+                                        "(customers are read in batches and evaluated in memory).")] = "sql",
 ) -> None:
     """Print the member ids matching a segment, one per line, sorted (or their number with --count)."""
+    from cafehub.execution.python import run_predicate
     from cafehub.execution.sql import run_sql
-    from cafehub.store.engines import StoreError, open_engine
+    from cafehub.store.engines import StoreError, open_engine, store_errors
 
     with user_errors():
         if engine not in ("sql", "python"):
             raise UserError(f"--engine must be sql or python, not '{engine}'")
-        if engine == "python":
-            raise UserError("--engine python is not available yet; use --engine sql")
+        if engine == "python" and mapping is not None:
+            raise UserError("--mapping applies to --engine sql; --engine python reads the canonical store")
         source, origin = read_segment_input(text, file)
         ctx = _context(now, tz, retention_days, history_start)
         schema_mapping = _mapping(mapping)
@@ -243,7 +244,11 @@ def run(
         try:
             store = open_engine(db, must_exist=True)
             try:
-                ids = run_sql(store, checked, ctx, mapping=schema_mapping)
+                if engine == "python":
+                    with store_errors(store):
+                        ids = run_predicate(store, checked, ctx)
+                else:
+                    ids = run_sql(store, checked, ctx, mapping=schema_mapping)
             finally:
                 store.dispose()
         except StoreError as exc:

@@ -1,0 +1,119 @@
+"""The bulk path: customers read from a store in batches give what the in-memory predicate gives."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine, create_engine
+
+import cafehub
+from cafehub.compiler.backends.python import compile_predicate
+from cafehub.compiler.evaluation import EvalContext
+from cafehub.execution.python import customers_from_shop, iter_customers, load_customer, run_predicate
+from cafehub.store import records as rec
+from cafehub.store.engines import StoreError
+from cafehub.testing import Scenario, scenarios
+from cafehub.testing.budget import budget
+from cafehub.testing.engines import load
+
+NOW = datetime(2025, 3, 1, tzinfo=UTC)
+CTX = EvalContext(now=NOW)
+#: Member ids whose order differs between collations, code points and UTF-16.
+TRICKY_IDS = ["a", "B", "b", "é", "e\u0301", "😀", "ｍ", "m1", "m1 ", "M1", "z", "~", "𝒜", "가"]
+
+
+def tricky_shop() -> rec.ShopData:
+    at = (NOW - timedelta(days=1)).replace(tzinfo=None)
+    return rec.ShopData(
+        customers=tuple(rec.Customer(m) for m in TRICKY_IDS),
+        orders=tuple(
+            rec.Order(order_id=f"o{i}", member_id=m, ordered_at=at, status="paid" if i % 2 else "pending",
+                      paid_amount=Decimal("1.05") * i, order_amount=Decimal("1.05") * i, shipping_fee=Decimal(0))
+            for i, m in enumerate(TRICKY_IDS)
+        ),
+        order_items=tuple(rec.OrderItem(f"i{i}", f"o{i}", 17 + i % 3, 1, Decimal("1.05"), Decimal(0))
+                          for i in range(len(TRICKY_IDS))),
+        order_payments=tuple(rec.OrderPayment(f"o{i}", "card") for i in range(0, len(TRICKY_IDS), 2)),
+    )
+
+
+@pytest.mark.parametrize("batch_size", [1, 3, 1000])
+def test_every_customer_is_read_once_with_all_their_rows(store: Engine, batch_size: int) -> None:
+    data = tricky_shop()
+    load(store, data)
+    batches = list(iter_customers(store, batch_size=batch_size))
+    assert all(len(batch) <= batch_size for batch in batches)
+    read = [c for batch in batches for c in batch]
+    assert sorted(c.member_id for c in read) == sorted(TRICKY_IDS)
+    expected = {c.member_id: c for c in customers_from_shop(data)}
+    for customer in read:
+        assert customer == expected[customer.member_id]
+
+
+@pytest.mark.parametrize("segment", [
+    "order(status = paid and product in [17, 18])",
+    "no order(payment_method = card)",
+    "order().sum(paid_amount) >= 5.25",
+])
+def test_run_predicate_equals_the_in_memory_predicate(store: Engine, segment: str) -> None:
+    data = tricky_shop()
+    load(store, data)
+    checked = cafehub.check(segment)
+    expected = compile_predicate(checked).select(customers_from_shop(data), CTX)
+    assert expected  # the case is not vacuous
+    assert run_predicate(store, checked, CTX, batch_size=4) == expected
+
+
+@budget(25)
+@given(scenarios(), st.sampled_from([1, 2, 5, 1000]))
+def test_run_predicate_on_random_shops(store: Engine, case: Scenario, batch_size: int) -> None:
+    load(store, case.data)
+    checked = cafehub.check(case.segment)
+    expected = compile_predicate(checked).select(customers_from_shop(case.data), case.ctx)
+    assert run_predicate(store, checked, case.ctx, batch_size=batch_size) == expected
+
+
+def test_load_customer_is_exact_and_none_for_strangers(store: Engine) -> None:
+    data = tricky_shop()
+    load(store, data)
+    expected = {c.member_id: c for c in customers_from_shop(data)}
+    for member in ("m1", "m1 ", "M1", "e\u0301", "😀"):
+        assert load_customer(store, member) == expected[member]
+    assert load_customer(store, "nobody") is None
+    assert load_customer(store, "E\u0301") is None
+
+
+def test_money_comes_back_exact_from_every_engine(store: Engine) -> None:
+    cents = ["0.01", "0.10", "0.29", "1.15", "99999.99", "123456789.07"]
+    data = rec.ShopData(
+        customers=(rec.Customer("m"),),
+        cart_items=tuple(
+            rec.CartItem(id=i, member_id="m", product_no=i, quantity=3, price=Decimal(v), option_price=Decimal("0.07"),
+                         added_at=(NOW - timedelta(hours=1)).replace(tzinfo=None))
+            for i, v in enumerate(cents)
+        ),
+    )
+    load(store, data)
+    (customer,) = [c for batch in iter_customers(store) for c in batch]
+    assert [str(item.price) for item in sorted(customer.cart, key=lambda i: i.id)] == cents
+    assert {item.amount for item in customer.cart} == {(Decimal(v) + Decimal("0.07")) * 3 for v in cents}
+
+
+def test_a_store_without_the_tables_is_a_store_error(tmp_path: object) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/empty.db")  # type: ignore[str-bytes-safe]
+    with pytest.raises(StoreError, match="customers"):
+        run_predicate(engine, cafehub.check("order()"), CTX)
+    engine.dispose()
+
+
+def test_segment_text_is_checked_before_the_store_is_touched(tmp_path: object) -> None:
+    engine = create_engine(f"sqlite:///{tmp_path}/empty.db")  # type: ignore[str-bytes-safe]
+    with pytest.raises(cafehub.SegmentError, match="did you mean 'paid'"):
+        run_predicate(engine, "order(status = payed)", CTX)
+    with pytest.raises(StoreError):
+        run_predicate(engine, "order(status = paid)", CTX)
+    engine.dispose()
