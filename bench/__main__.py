@@ -1,31 +1,52 @@
-"""Run the benchmark suite: ``python -m bench [NAME ...] [--runs N]``.
+"""Run the benchmark suite: ``python -m bench [NAME ...] [--customers N] [--million]``.
 
-Each benchmark prints a table (with ratios against a baseline measured in the
-same run) and writes its results, with the machine and versions, to
-``bench/results/``.
+Benchmarks: ``compile`` (compile latency), ``sql`` (compiled SQL against the
+best hand-written SQL on SQLite, DuckDB and PostgreSQL), ``predicates``
+(compiled predicates against hand-written Python), ``scaling`` (time and peak
+memory per stage at 10k and 100k customers, and 1M with ``--million``).
+Each prints a table with ratios against a baseline measured in the same run
+and writes its results, with the machine and versions, to ``bench/results/``.
+The demo shops they run on are built once and cached in ``bench/data/``.
 """
 
 from __future__ import annotations
 
 import argparse
+from types import ModuleType
 
-from bench import compile_latency
+from bench import compile_latency, predicates, scaling, sql_execution
 from bench.common import write_results
 
-SUITES = {"compile": compile_latency}
+SUITES: dict[str, ModuleType] = {
+    "compile": compile_latency,
+    "sql": sql_execution,
+    "predicates": predicates,
+    "scaling": scaling,
+}
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
-    parser.add_argument("names", nargs="*", choices=[*SUITES, []], help="benchmarks to run (default: all)")
-    parser.add_argument("--runs", type=int, default=3000, help="timed calls per measurement")
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run: {', '.join(SUITES)} (default: all)")
+    parser.add_argument("--customers", type=int, default=100_000, help="shop size for sql and predicates")
+    parser.add_argument("--million", action="store_true", help="use 1,000,000 customers (sql, predicates, scaling)")
+    parser.add_argument("--runs", type=int, default=None, help="timed repetitions per measurement")
     args = parser.parse_args()
+    unknown = [n for n in args.names if n not in SUITES]
+    if unknown:
+        parser.error(f"unknown benchmark(s): {', '.join(unknown)}; choose from {', '.join(SUITES)}")
+    customers = 1_000_000 if args.million else args.customers
     for name in args.names or list(SUITES):
         module = SUITES[name]
-        print(f"== {name}: {module.__doc__.splitlines()[0] if module.__doc__ else ''}")
-        result = module.run(runs=args.runs)
+        title = module.__doc__.splitlines()[0] if module.__doc__ else ""
+        print(f"== {name}: {title}", flush=True)
+        options: dict[str, object] = {"customers": customers, "million": args.million}
+        if args.runs is not None:
+            options["runs"] = args.runs
+        result = module.run(**options)
         print(module.report(result))
-        print(f"results: {write_results(name, result)}\n")
+        print(f"results: {write_results(name, result)}\n", flush=True)
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def _atoms(text: str) -> int:
     return sum(1 for node in s.walk(api.parse(text)) if isinstance(node, s.ATOM_TYPES))
 
 
-def run(runs: int = 3000) -> dict[str, Any]:
+def run(runs: int = 3000, **_: Any) -> dict[str, Any]:
     grammar = _engine().lark
     stock = Lark(grammar.source_grammar, parser="lalr", maybe_placeholders=True)
     rows = []
