@@ -8,24 +8,40 @@ The SQL backend can shape three constructs in two ways each (see
 - an aggregate test (``order(...).count >= 3``): a correlated scalar subquery
   or a grouped ``IN``/``NOT IN (SELECT ... GROUP BY ... HAVING ...)``;
 - a set-field test inside an order (``product = 42``): a correlated ``EXISTS``
-  on ``order_items`` or ``order_id IN (SELECT ...)``.
+  on ``order_items`` or ``order_id IN (SELECT ...)``;
+
+and plans a conjunction of collection tests
+(``cafehub.compiler.backends.sql.planning``) with three options: which tests
+on one collection share one grouped pass (``merge``), when grouped presence
+tests read a set field's elements through a join (``element_join``),
+whether the tests that do not drive the conjunction are checked per
+candidate (``filter``), and whether a selective group drives the whole query
+(``rows_drive``).
 
 This script builds a synthetic shop (100,000 customers by default,
 ``--customers 1000000`` for the large run), loads it into each engine in bulk,
-compiles reference segments with every combination of shapes, and times each
-distinct query (median of ``--runs`` runs after a warm-up, with a per-query
-timeout). It prints, per engine, the time of every shape combination relative
-to the best one per segment, and the combination with the smallest geometric
-mean ratio: that is what the dialect table should say.
+compiles reference segments with every combination of construct shapes (with
+the engine's own planning options) and with every combination of planning
+options (with the engine's own construct shapes), and times each distinct
+query (median of ``--runs`` runs after a warm-up, with a per-query timeout).
+It prints, per engine, the time of every combination relative to the best one
+per segment, and the combinations by geometric mean ratio: the best is what
+the dialect table should say.
+
+``--store demo`` measures on the benchmark's demo shop instead
+(``bench/data.py``: the stores ``bench/sql_execution.py`` uses, built and
+cached on first use), at the benchmark's fixed instant.
 
 Usage::
 
     python -m bench.sql_shapes                        # 100k customers, sqlite + duckdb + postgres
     python -m bench.sql_shapes --customers 1000000 --engines sqlite,duckdb
+    python -m bench.sql_shapes --store demo --segments rebuy_after_90d,cross_sell
     python -m bench.sql_shapes --pg-url postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 PostgreSQL gets a scratch database (created next to the one in ``--pg-url``
-and dropped at the end). Results go to ``bench/results/sql_shapes-*.json``.
+and dropped at the end; ``--store demo`` reads ``cafehub_bench_<n>``).
+Results go to ``bench/results/sql_shapes-*.json``.
 """
 
 from __future__ import annotations
@@ -47,12 +63,14 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import create_engine, text
 
 from cafehub.compiler.backends.sql import DIALECTS, Shape, Shapes, compile_sql
 from cafehub.compiler.backends.sql.compiled import CompiledSQL, render
+from cafehub.compiler.backends.sql.dialects import ElementJoin, Merge
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.store import io
 from cafehub.store.schema import TABLES
@@ -60,6 +78,7 @@ from cafehub.store.schema import TABLES
 NOW = datetime(2025, 6, 1, 3, 0, tzinfo=UTC)
 #: A query slower than this (seconds) is timed once.
 SLOW = 2.0
+#: The instant for the synthetic shop; ``--store demo`` uses the demo shop's (``bench.data.NOW``).
 CTX = EvalContext(now=NOW)
 
 SEGMENTS = {
@@ -82,19 +101,34 @@ SEGMENTS = {
         "order(payment_method in [card, tcash] and ordered_at between 2025-01-01 and 2025-01-31)"
         " and order(ordered_at between 2025-01-01 and 2025-01-31).sum(paid_amount) >= 50000"
     ),
+    "cart_total": "cart().sum(amount) >= 100_000",
+    "two_products": "order(product = 42) and cart(product = 17)",
+    "product_not_in_cart": "order(product = 42) and no cart(product = 17)",
+    "cart_and_paid": "cart(product = 17) and order(status = paid) and not coupon(expires_at within next 1d)",
+    "avg_between": "order(status = paid).avg(paid_amount) between 30000 and 60000",
 }
 
-_TWO = (Shape.CORRELATED, Shape.SEMI_JOIN)
-COMBOS = [
-    Shapes(exists=e, aggregate=a, selective_element=sel, common_element=com)
-    for e, a, sel, com in itertools.product(_TWO, (Shape.CORRELATED, Shape.GROUPED), _TWO, _TWO)
-]
+_TWO: tuple[Literal[Shape.CORRELATED, Shape.SEMI_JOIN], ...] = (Shape.CORRELATED, Shape.SEMI_JOIN)
+_AGGREGATE: tuple[Literal[Shape.CORRELATED, Shape.GROUPED], ...] = (Shape.CORRELATED, Shape.GROUPED)
+_FILTER: tuple[Literal[Shape.CORRELATED] | None, ...] = (None, Shape.CORRELATED)
+_CONSTRUCTS = list(itertools.product(_TWO, _AGGREGATE, _TWO, _TWO))
+_PLANNING = list(itertools.product(Merge, ElementJoin, _FILTER, (False, True)))
+
+
+def combos(base: Shapes) -> list[Shapes]:
+    """Every construct combination with ``base``'s planning, then every planning combination with its constructs."""
+    found = [replace(base, exists=e, aggregate=a, selective_element=sel, common_element=com)
+             for e, a, sel, com in _CONSTRUCTS]
+    found += [replace(base, merge=m, element_join=j, filter=f, rows_drive=r) for m, j, f, r in _PLANNING]
+    return list(dict.fromkeys(found))
 
 
 def combo_name(shapes: Shapes) -> str:
-    short = {Shape.CORRELATED: "corr", Shape.SEMI_JOIN: "semi", Shape.GROUPED: "group"}
+    short = {Shape.CORRELATED: "corr", Shape.SEMI_JOIN: "semi", Shape.GROUPED: "group", None: "-"}
     return (f"exists={short[shapes.exists]} agg={short[shapes.aggregate]} "
-            f"product={short[shapes.selective_element]} payment={short[shapes.common_element]}")
+            f"product={short[shapes.selective_element]} payment={short[shapes.common_element]} "
+            f"merge={shapes.merge.value} join={shapes.element_join.value} filter={short[shapes.filter]} "
+            f"rows_drive={'yes' if shapes.rows_drive else 'no'}")
 
 
 # ---------------------------------------------------------------- data
@@ -274,13 +308,58 @@ class PostgresTarget(Engine):
         self.conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
 
     def run(self, sql: str, params: dict[str, Any]) -> int:
-        return len(self.conn.execute(sql, params).fetchall())  # type: ignore[arg-type]
+        return len(self.conn.execute(sql, params).fetchall())
 
     def close(self) -> None:
         self.conn.close()
         with self.admin.connect() as c:
             c.execute(text(f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'))
         self.admin.dispose()
+
+
+class DemoSQLite(SQLiteTarget):
+    """The demo shop's SQLite store (``bench/data.py``), as it is."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        self.conn = sqlite3.connect(path)
+        self.timeout = timeout
+
+
+class DemoDuckDB(DuckDBTarget):
+    """The demo shop's DuckDB store, read-only."""
+
+    def __init__(self, path: str, timeout: float) -> None:
+        import duckdb
+
+        self.conn = duckdb.connect(path, read_only=True)
+        self.timeout = timeout
+
+
+class DemoPostgres(PostgresTarget):
+    """The demo shop's PostgreSQL database (``cafehub_bench_<n>``), kept after the run."""
+
+    def __init__(self, url: str, timeout: float) -> None:
+        import psycopg
+
+        self.conn = psycopg.connect(url, autocommit=True)
+        self.conn.execute(f"SET statement_timeout = {int(timeout * 1000)}")
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+def demo_target(name: str, customers: int, timeout: float) -> Engine:
+    """A target on the benchmark's demo store for ``name`` (built and cached by ``bench.data`` if needed)."""
+    from bench import data
+
+    engine = data.store(name, customers)
+    url = engine.url
+    engine.dispose()
+    if name == "sqlite":
+        return DemoSQLite(str(url.database), timeout)
+    if name == "duckdb":
+        return DemoDuckDB(str(url.database), timeout)
+    return DemoPostgres(url.set(drivername="postgresql").render_as_string(hide_password=False), timeout)
 
 
 #: Printers for the raw DBAPI drivers (sqlite3 ``:name``, DuckDB ``$name``, psycopg ``%(name)s``).
@@ -290,11 +369,11 @@ RAW_PRINTERS = {"sqlite": "sqlite", "duckdb": "duckdb", "postgres": "postgres"}
 # ---------------------------------------------------------------- timing
 
 
-def time_query(target: Engine, compiled: CompiledSQL, runs: int) -> tuple[float | None, int]:
+def time_query(target: Engine, compiled: CompiledSQL, runs: int, ctx: EvalContext = CTX) -> tuple[float | None, int]:
     """Median seconds over ``runs`` after one warm-up; ``None`` on timeout."""
     printer = replace(compiled.target, printer=RAW_PRINTERS[target.dialect])
     sql = render(compiled.tree, printer, pretty=False)
-    params = compiled.parameters(CTX)
+    params = compiled.parameters(ctx)
     samples = []
     rows = 0
     try:
@@ -311,7 +390,8 @@ def time_query(target: Engine, compiled: CompiledSQL, runs: int) -> tuple[float 
     return statistics.median(samples[1:]), rows
 
 
-def measure(target: Engine, runs: int, log: Callable[[str], None], only: list[str] | None = None) -> dict[str, Any]:
+def measure(target: Engine, runs: int, log: Callable[[str], None], only: list[str] | None = None,
+            ctx: EvalContext = CTX) -> dict[str, Any]:
     base = DIALECTS[target.dialect]
     results: dict[str, dict[str, float | None]] = {}
     for name, segment in SEGMENTS.items():
@@ -319,10 +399,10 @@ def measure(target: Engine, runs: int, log: Callable[[str], None], only: list[st
             continue
         by_sql: dict[str, float | None] = {}
         results[name] = {}
-        for shapes in COMBOS:
+        for shapes in combos(base.shapes):
             compiled = compile_sql(segment, dialect=replace(base, shapes=shapes))
             if compiled.sql not in by_sql:
-                seconds, rows = time_query(target, compiled, runs)
+                seconds, rows = time_query(target, compiled, runs, ctx)
                 by_sql[compiled.sql] = seconds
                 shown = "timeout" if seconds is None else f"{seconds * 1000:9.1f} ms"
                 log(f"  {target.name:8s} {name:22s} {combo_name(shapes):52s} {shown}  ({rows} ids)")
@@ -330,10 +410,11 @@ def measure(target: Engine, runs: int, log: Callable[[str], None], only: list[st
     return results
 
 
-def summarise(results: dict[str, dict[str, float | None]], timeout: float) -> list[tuple[str, float, float]]:
+def summarise(results: dict[str, dict[str, float | None]], timeout: float,
+              base: Shapes) -> list[tuple[str, float, float]]:
     """Per combination: geometric mean and worst ratio to the best combination of each segment."""
     summary = []
-    for shapes in COMBOS:
+    for shapes in combos(base):
         name = combo_name(shapes)
         ratios = []
         for per_combo in results.values():
@@ -373,28 +454,46 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=30.0, help="seconds per query before giving up")
     parser.add_argument("--analyze", action="store_true", help="run ANALYZE on SQLite after loading")
     parser.add_argument("--segments", default="", help="comma-separated segment names (default: all)")
+    parser.add_argument("--store", choices=("synthetic", "demo"), default="synthetic",
+                        help="the synthetic shop built here, or the benchmark's demo shop (bench/data.py)")
     parser.add_argument("--pg-url", default=os.environ.get("CAFEHUB_PG_URL",
                                                            "postgresql+psycopg://postgres@127.0.0.1:5432/test"))
     args = parser.parse_args()
     from bench.common import write_results
 
-    with tempfile.TemporaryDirectory(prefix="cafehub-bench-") as tmp:
-        directory = Path(tmp)
-        data = directory / "csv"
-        data.mkdir()
-        start = time.perf_counter()
-        counts = generate(data, args.customers)
-        print(f"generated {sum(counts.values()):,} rows in {time.perf_counter() - start:.1f} s: {counts}")
-        output: dict[str, Any] = {"customers": args.customers, "rows": counts, "engines": {}}
-        with _targets(args.engines.split(","), directory, data, args) as targets:
+    only = [n for n in args.segments.split(",") if n]
+    output: dict[str, Any] = {"customers": args.customers, "store": args.store, "engines": {}}
+
+    def report(targets: list[Engine], ctx: EvalContext) -> None:
+        for target in targets:
+            results = measure(target, args.runs, print, only, ctx)
+            summary = summarise(results, args.timeout, DIALECTS[target.dialect].shapes)
+            output["engines"][target.name] = {"seconds": results, "summary": summary}
+            print(f"\n{target.name}: shape combinations by geometric-mean ratio to the best per segment")
+            for name, geo, worst in summary:
+                print(f"  {name:90s} geo-mean {geo:6.2f}x   worst {worst:8.2f}x")
+            print()
+
+    if args.store == "demo":
+        from bench import data as demo
+
+        targets = [demo_target(name, args.customers, args.timeout) for name in args.engines.split(",")]
+        try:
+            report(targets, EvalContext(now=demo.NOW, zone=ZoneInfo("Asia/Seoul")))
+        finally:
             for target in targets:
-                results = measure(target, args.runs, print, [n for n in args.segments.split(",") if n])
-                summary = summarise(results, args.timeout)
-                output["engines"][target.name] = {"seconds": results, "summary": summary}
-                print(f"\n{target.name}: shape combinations by geometric-mean ratio to the best per segment")
-                for name, geo, worst in summary:
-                    print(f"  {name:52s} geo-mean {geo:6.2f}x   worst {worst:8.2f}x")
-                print()
+                target.close()
+    else:
+        with tempfile.TemporaryDirectory(prefix="cafehub-bench-") as tmp:
+            directory = Path(tmp)
+            data = directory / "csv"
+            data.mkdir()
+            start = time.perf_counter()
+            counts = generate(data, args.customers)
+            print(f"generated {sum(counts.values()):,} rows in {time.perf_counter() - start:.1f} s: {counts}")
+            output["rows"] = counts
+            with _targets(args.engines.split(","), directory, data, args) as targets:
+                report(targets, CTX)
     print(f"results: {write_results('sql_shapes', output)}")
 
 

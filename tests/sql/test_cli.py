@@ -94,7 +94,7 @@ def test_run_on_a_server_url(postgres_shop: Engine, oracle: Oracle) -> None:
     (["--tz", "Mars/Base"], "unknown time zone 'Mars/Base'"),
     (["--retention-days", "0"], "cart retention must be between 1 and 365 days"),
     (["--history-start", "2024-13-01"], "--history-start: '2024-13-01' is not a date"),
-    (["--engine", "python"], "--engine python is not available yet"),
+    (["--engine", "python", "--mapping", "m.json"], "--mapping applies to --engine sql"),
     (["--engine", "spark"], "--engine must be sql or python"),
 ])
 def test_bad_options_give_one_line_and_exit_2(workdir: Path, args: list[str], message: str) -> None:

@@ -20,6 +20,8 @@ from cafehub.compiler.backends.sql.compiled import CompiledSQL, ParamInfo, Table
 from cafehub.compiler.backends.sql.compiler import InternalCompileError
 from cafehub.compiler.backends.sql.dialects import (
     DIALECTS,
+    ElementJoin,
+    Merge,
     Shape,
     Shapes,
     SqlDialect,
@@ -34,8 +36,10 @@ __all__ = [
     "DEFAULT_MAPPING",
     "DIALECTS",
     "CompiledSQL",
+    "ElementJoin",
     "InternalCompileError",
     "MappingError",
+    "Merge",
     "ParamInfo",
     "ParamSpec",
     "SchemaMapping",

@@ -8,8 +8,10 @@ a ``NOT`` so that null counts as false there too. Inside a collection's
 condition SQL's own three-valued logic is exactly the language's.
 
 How each construct is shaped (correlated subquery, semi-join on a key set,
-grouped aggregate) is read from the dialect's :class:`Shapes`; the compiler
-itself knows no engine. Dispatch is by IR node type, through two tables (the
+grouped aggregate), and how a conjunction is planned (tests sharing one
+grouped pass, a driving test, the query driven by a selective pass; see
+:mod:`~cafehub.compiler.backends.sql.planning`), is read from the dialect's
+:class:`Shapes`; the compiler itself knows no engine. Dispatch is by IR node type, through two tables (the
 segment level and the row level) that are checked at import: every node type
 has a handler or a stated reason why it cannot occur at that level.
 """
@@ -17,13 +19,14 @@ has a handler or a stated reason why it cannot occur at that level.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
-from decimal import Decimal
 from typing import Any
 
 from sqlglot import exp
 
 from cafehub.compiler import ir
+from cafehub.compiler.backends.sql import planning
 from cafehub.compiler.backends.sql.dialects import KeySetTest, Shape, SqlDialect
 from cafehub.compiler.backends.sql.mapping import SchemaMapping
 from cafehub.compiler.backends.sql.params import ParamSet
@@ -42,7 +45,6 @@ from cafehub.compiler.backends.sql.values import (
     or_,
 )
 from cafehub.compiler.catalog import AggregateFunc, Collection, FieldDef
-from cafehub.grammar.syntax import CmpOp
 
 #: The alias of a key set and of its one column, in the ``exists`` key-set test.
 KEY_ALIAS = "k"
@@ -58,6 +60,17 @@ class Pred:
 
     expr: exp.Expr
     nullable: bool
+
+
+@dataclass(frozen=True, slots=True)
+class GroupRows:
+    """A group's pass: its table, joins and row conditions, its tests, and the member column."""
+
+    table: exp.Table
+    joins: list[exp.Join]
+    conditions: list[exp.Expr]
+    tests: list[Pred]
+    member: exp.Column
 
 
 def _fields_in(node: object) -> Iterator[FieldDef]:
@@ -80,11 +93,47 @@ class SqlCompiler:
         self.params = ParamSet()
         self.preds = Predicates(self.params, dialect)
         self.rel = Relations(mapping, dialect, self.preds)
+        self.filtering = False
+        """Whether the node being compiled is checked per candidate of a driving test."""
+        self.negated = False
+        """Whether the node being compiled is under an odd number of ``Not`` (segment level)."""
 
     def query(self, node: ir.Node) -> exp.Select:
+        """``SELECT c.member_id FROM customers c WHERE <segment>``, or a grouped pass that drives it."""
+        if self.dialect.shapes.rows_drive:
+            driven = self._driven_by_rows(node)
+            if driven is not None:
+                return driven
         pred = self.segment(node)
         member = exp.alias_(self.rel.customer_id(), "member_id", quoted=True)
         return exp.select(member).from_(self.rel.table("customers")).where(pred.expr)
+
+    def _driven_by_rows(self, node: ir.Node) -> exp.Select | None:
+        """The segment as its driving group's pass, joined to customers before grouping.
+
+        ``SELECT c.member_id FROM orders o JOIN customers c ON c.member_id = o.member_id
+        WHERE <rows> GROUP BY c.member_id HAVING <the group's tests> AND <the other tests>``.
+        Only for a selective group (few rows to join); ``None`` when the segment has none.
+        """
+        shapes = self.dialect.shapes
+        units = planning.plan(node.items if isinstance(node, ir.And) else (node,), shapes.merge, shapes.element_join)
+        lead = planning.driver(units)
+        group = units[lead] if lead is not None else None
+        if not isinstance(group, planning.Group) or not group.selective:
+            return None
+        rows = self._group_rows(group, correlated=False)
+        others = []
+        for i, unit in enumerate(units):
+            if i != lead:
+                with self._filtering(True):
+                    others.append(self.unit(unit))
+        on = self.rel.key_equal(self.rel.customer_id(), rows.member)
+        customers = exp.Join(this=self.rel.table("customers"), on=on)
+        member = exp.alias_(self.rel.customer_id(), "member_id", quoted=True)
+        query = self._joined(exp.select(member).from_(rows.table), [*rows.joins, customers])
+        query = query.where(and_(rows.conditions)).group_by(self.rel.customer_id())
+        having = [t.expr for t in rows.tests] + [o.expr for o in others]
+        return query.having(and_(having)) if having else query
 
     # ------------------------------------------------------------ dispatch
 
@@ -99,15 +148,58 @@ class SqlCompiler:
     # ------------------------------------------------------------ segment level
 
     def seg_and(self, node: ir.And) -> Pred:
-        items = [self.segment(item) for item in node.items]
+        """A conjunction, planned as a whole (:mod:`~cafehub.compiler.backends.sql.planning`).
+
+        Tests on one collection may share one grouped pass; where the dialect asks for it,
+        one positive test drives (it comes first, in its own shape) and every other is
+        checked per candidate (correlated).
+        """
+        shapes = self.dialect.shapes
+        units = planning.plan(node.items, shapes.merge, shapes.element_join)
+        lead = planning.driver(units) if shapes.filter is not None and not self.filtering else None
+        order = list(range(len(units)))
+        if lead is not None:
+            order = [lead, *(i for i in order if i != lead)]
+        items = []
+        for i in order:
+            with self._filtering(lead is not None and i != lead):
+                items.append(self.unit(units[i]))
         return Pred(and_([i.expr for i in items]), any(i.nullable for i in items))
+
+    def unit(self, unit: planning.Unit) -> Pred:
+        if isinstance(unit, planning.Group):
+            return self.seg_group(unit)
+        if isinstance(unit, planning.Atom):
+            return self.segment(unit.node)
+        return self.segment(unit)
+
+    @contextmanager
+    def _filtering(self, on: bool) -> Iterator[None]:
+        saved = self.filtering
+        self.filtering = saved or on
+        try:
+            yield
+        finally:
+            self.filtering = saved
+
+    def _shape(self, own: Shape, selective: bool) -> Shape:
+        """A collection test's shape: its construct's own, or the filter shape when it is checked per
+        candidate of a driving test, unless it is selective (its rows are then few and found from
+        an index, once: cheaper as a set than per candidate, and an index a per-candidate
+        subquery must not be planned around)."""
+        shapes = self.dialect.shapes
+        return shapes.filter if self.filtering and shapes.filter is not None and not selective else own
 
     def seg_or(self, node: ir.Or) -> Pred:
         items = [self.segment(item) for item in node.items]
         return Pred(or_([i.expr for i in items]), any(i.nullable for i in items))
 
     def seg_not(self, node: ir.Not) -> Pred:
-        inner = self.segment(node.operand)
+        self.negated = not self.negated
+        try:
+            inner = self.segment(node.operand)
+        finally:
+            self.negated = not self.negated
         e = exp.Coalesce(this=inner.expr, expressions=[exp.false()]) if inner.nullable else inner.expr
         return Pred(not_(e), False)
 
@@ -120,12 +212,12 @@ class SqlCompiler:
         member = self.rel.member(collection)
         base = exp.select(exp.Literal.number(1)).from_(self.rel.table(SOURCES[collection].table))
         joins = self.rel.joins(collection, needed)
-        if self.dialect.shapes.exists is Shape.CORRELATED:
+        if self._shape(self.dialect.shapes.exists, planning.is_selective_where(node.where)) is Shape.CORRELATED:
             correlation = self.rel.key_equal(member, self.rel.customer_id())
             query = self._joined(base, joins).where(and_([correlation, *conditions]))
             return Pred(exp.Exists(this=query), False)
         query = self._joined(base.select(member, append=False), joins)
-        return Pred(self._member_of(query, conditions), False)
+        return Pred(self._member_of(query, conditions, negated=self.negated), False)
 
     def seg_test(self, node: ir.Compare | ir.InValues | ir.TimeRange) -> Pred:
         aggregate = node.operand
@@ -144,26 +236,104 @@ class SqlCompiler:
         if aggregate.field is not None and aggregate.field.type.is_set:
             joins.append(self._element_join(aggregate.field))
         base = exp.select(test).from_(self.rel.table(SOURCES[collection].table))
-        if self.dialect.shapes.aggregate is Shape.CORRELATED:
+        shape = self._shape(self.dialect.shapes.aggregate, planning.is_selective_where(aggregate.where))
+        if shape is Shape.CORRELATED:
             correlation = self.rel.key_equal(member, self.rel.customer_id())
             query = self._joined(base, joins).where(and_([correlation, *conditions]))
             return Pred(exp.Subquery(this=query), aggregate.func.empty_is_null)
         # Grouped: the customers whose rows pass the test, or, when a customer with no rows
         # passes it (count < 3), everyone but those whose rows fail it.
-        holds_on_empty = _holds_on_empty(node)
+        holds_on_empty = planning.holds_on_empty(node)
         grouped = self._joined(base.select(member, append=False), joins)
         grouped = grouped.group_by(member.copy()).having(not_(test.copy()) if holds_on_empty else test.copy())
-        inside = self._member_of(grouped, conditions)
+        inside = self._member_of(grouped, conditions, negated=self.negated != holds_on_empty)
         return Pred(not_(inside) if holds_on_empty else inside, False)
 
-    def _member_of(self, keys: exp.Select, conditions: list[exp.Expr]) -> exp.Expr:
+    def seg_group(self, group: planning.Group) -> Pred:
+        """Several tests on one collection in one pass: one conditional aggregate per test.
+
+        Grouped: the members whose rows pass every test (the group holds a positive test,
+        so a customer without rows is rightly absent). Correlated: the same aggregates over
+        one customer's rows, where an empty collection must still fail the positive test.
+        """
+        correlated = self._shape(self.dialect.shapes.aggregate, group.selective) is Shape.CORRELATED
+        rows = self._group_rows(group, correlated)
+        if correlated:
+            correlation = self.rel.key_equal(rows.member, self.rel.customer_id())
+            query = self._joined(exp.select(and_([t.expr for t in rows.tests])).from_(rows.table), rows.joins)
+            query = query.where(and_([correlation, *rows.conditions]))
+            return Pred(exp.Subquery(this=query), any(t.nullable for t in rows.tests))
+        grouped = self._joined(exp.select(rows.member).from_(rows.table), rows.joins).group_by(rows.member.copy())
+        if rows.tests:
+            grouped = grouped.having(and_([t.expr for t in rows.tests]))
+        return Pred(self._member_of(grouped, rows.conditions, negated=self.negated), False)
+
+    def _group_rows(self, group: planning.Group, correlated: bool) -> GroupRows:
+        """What a group reads (table, joins, row conditions) and its tests, for either shape."""
+        collection = group.collection
+        needed = set(_fields_in(tuple(a.node for a in group.atoms)))
+        conditions = self.rel.window(collection) + [self.row(c) for c in group.common]
+        joins = self.rel.joins(collection, needed)
+        elements = group.elements
+        if elements is not None:
+            joins.append(self._element_join(elements.field))
+            element = self.rel.rep(elements.field, ELEMENT_JOIN_ALIAS)
+            conditions.append(self.preds.in_values(element, elements.values, negated=False))
+        tests: list[Pred] = []
+        for atom, residual in zip(group.atoms, group.residuals, strict=True):
+            found = self._group_test(atom, self._residual(residual, elements, conditions), correlated)
+            if found is not None:
+                tests.append(found)
+        member = self.rel.member(collection)
+        return GroupRows(self.rel.table(SOURCES[collection].table), joins, conditions, tests, member)
+
+    def _residual(
+        self, residual: tuple[ir.Node, ...], elements: planning.ElementRows | None, rows: list[exp.Expr]
+    ) -> exp.Expr | None:
+        """A test's own condition within its group; in a hull, its ``AnyOf`` reads the joined element.
+
+        Parts that the row filter ``rows`` already imposes (``ordered_at <= :now`` of a
+        "within last" next to the window's) are left out.
+        """
+        imposed = [p for r in rows for p in _flat_and(r)]
+        parts: list[exp.Expr] = []
+        for conjunct in residual:
+            if elements is not None and isinstance(conjunct, ir.AnyOf) and conjunct in elements.reads:
+                element = self.rel.rep(elements.field, ELEMENT_JOIN_ALIAS)
+                part = self.preds.in_values(element, conjunct.values, negated=False)
+            else:
+                part = self.row(conjunct)
+            parts.extend(p for p in _flat_and(part) if not any(p == r for r in imposed))
+        return and_(parts) if parts else None
+
+    def _group_test(self, atom: planning.Atom, when: exp.Expr | None, correlated: bool) -> Pred | None:
+        """One test of a group, over the rows where its own condition ``when`` holds."""
+        if atom.test is None:
+            if when is None and not atom.negated and not correlated:
+                return None  # every member of a grouped pass has a row
+            count = exp.Count(this=exp.Star() if when is None else _only(when, exp.Literal.number(1)))
+            zero = exp.Literal.number(0)
+            return Pred(exp.EQ(this=count, expression=zero) if atom.negated else exp.GT(this=count, expression=zero),
+                        False)
+        aggregate = atom.test.operand
+        assert isinstance(aggregate, ir.Aggregate)
+        test = self.test(atom.test, self.aggregate_rep(aggregate, when))
+        nullable = aggregate.func.empty_is_null
+        if atom.negated:
+            return Pred(not_(exp.Coalesce(this=test, expressions=[exp.false()]) if nullable else test), False)
+        return Pred(test, nullable)
+
+    def _member_of(self, keys: exp.Select, conditions: list[exp.Expr], *, negated: bool) -> exp.Expr:
         """The customer's id is one of those ``keys`` selects (one column) where ``conditions`` hold.
 
-        With ``IN``, null keys are filtered out: one null would make ``NOT IN`` unknown for
-        every customer (guest orders have a null member id).
+        With ``IN`` read under a negation (``negated``), null keys are filtered out: one null
+        would make ``NOT IN`` unknown for every customer (guest orders have a null member
+        id). Elsewhere a null key only makes ``IN`` unknown for customers it does not hold,
+        which reads as false, as it should; and the filter can cost (DuckDB: 1.4x).
         """
         if self.dialect.key_set_test is KeySetTest.IN:
-            conditions = [*conditions, self.rel.not_null(keys.selects[0].copy())]
+            if negated:
+                conditions = [*conditions, self.rel.not_null(keys.selects[0].copy())]
             return in_query(self.rel.customer_id(), keys.where(and_(conditions), copy=False))
         keys = keys.where(and_(conditions), copy=False)
         key = keys.selects[0]
@@ -185,16 +355,19 @@ class SqlCompiler:
         on = self.rel.key_equal(key, self.rel.column("orders", "order_id"))
         return exp.Join(this=self.rel.table(source.table, ELEMENT_JOIN_ALIAS), on=on)
 
-    def aggregate_rep(self, aggregate: ir.Aggregate) -> Rep:
+    def aggregate_rep(self, aggregate: ir.Aggregate, when: exp.Expr | None = None) -> Rep:
+        """The aggregate over the rows at hand, or only over those where ``when`` holds."""
         func = aggregate.func
         if func is AggregateFunc.COUNT:
-            return Scaled(exp.Count(this=exp.Star()), 0)
+            return Scaled(exp.Count(this=exp.Star() if when is None else _only(when, exp.Literal.number(1))), 0)
         field = aggregate.field
         if field is None:
             raise InternalCompileError(f"{func.value} without a field")
         rep = self.rel.rep(field, ELEMENT_JOIN_ALIAS if field.type.is_set else None)
         if isinstance(rep, Mean):
             raise InternalCompileError("an aggregate of an aggregate")
+        if when is not None:
+            rep = _restricted(rep, when)
         if func is AggregateFunc.COUNT_DISTINCT:
             key = self.preds.exact_text(rep.expr) if isinstance(rep, Text) else rep.expr
             return Scaled(exp.Count(this=exp.Distinct(expressions=[key])), 0)
@@ -270,31 +443,23 @@ class SqlCompiler:
         return not_(found) if node.negated else found
 
 
-def _holds_on_empty(node: ir.Compare | ir.InValues | ir.TimeRange) -> bool:
-    """Whether an aggregate test is true for a customer with no matching rows.
+def _flat_and(e: exp.Expr) -> list[exp.Expr]:
+    if isinstance(e, exp.And):
+        return [*_flat_and(e.this), *_flat_and(e.expression)]
+    return [e]
 
-    ``count``, ``count_distinct`` and ``sum`` are 0 over no rows; ``avg``,
-    ``min`` and ``max`` are null, which makes any test false.
-    """
-    aggregate = node.operand
-    assert isinstance(aggregate, ir.Aggregate)
-    if aggregate.func.empty_is_null or isinstance(node, ir.TimeRange):
-        return False
-    zero = Decimal(0)
-    if isinstance(node, ir.Compare):
-        value = Decimal(node.value) if not isinstance(node.value, str) else None
-        if value is None:
-            return False
-        return {
-            CmpOp.EQ: zero == value,
-            CmpOp.NE: zero != value,
-            CmpOp.LT: zero < value,
-            CmpOp.LE: zero <= value,
-            CmpOp.GT: zero > value,
-            CmpOp.GE: zero >= value,
-        }[node.op]
-    found = any(not isinstance(v, str) and Decimal(v) == zero for v in node.values)
-    return found != node.negated
+
+def _only(when: exp.Expr, value: exp.Expr) -> exp.Expr:
+    """``CASE WHEN when THEN value END``: the value on rows where ``when`` is true, null elsewhere
+    (aggregates ignore nulls, so a conditional aggregate sees exactly those rows)."""
+    return exp.Case(ifs=[exp.If(this=when.copy(), true=value)])
+
+
+def _restricted(rep: Scaled | Exact | Text | Time, when: exp.Expr) -> Scaled | Exact | Text | Time:
+    """A field's representation, null on the rows where ``when`` does not hold."""
+    if isinstance(rep, Scaled):
+        return Scaled(_only(when, rep.expr), rep.scale)
+    return type(rep)(_only(when, rep.expr))
 
 
 # ---------------------------------------------------------------- dispatch tables

@@ -23,11 +23,13 @@ from dataclasses import dataclass
 
 from sqlglot import exp
 
+from cafehub.compiler import ir
 from cafehub.compiler.backends.sql.dialects import SqlDialect
 from cafehub.compiler.backends.sql.mapping import SchemaMapping
 from cafehub.compiler.backends.sql.params import ContextBound
 from cafehub.compiler.backends.sql.values import Exact, Predicates, Rep, Scaled, Text, Time, paren
 from cafehub.compiler.catalog import Collection, FieldDef, Kind
+from cafehub.grammar.syntax import CmpOp
 
 #: Aliases, fixed per logical table. Subqueries never nest a table inside itself,
 #: except the element join of an aggregate, which has its own alias.
@@ -63,10 +65,16 @@ SOURCES: dict[Collection, Source] = {
 
 @dataclass(frozen=True, slots=True)
 class Column:
-    """A field stored in one column."""
+    """A field stored in one column.
+
+    ``selective`` says whether an equality on it usually picks out few rows (a product
+    number among thousands, a coupon number, an order id): the planner drives a
+    conjunction from such a test and merges tests only when they share one.
+    """
 
     table: str
     column: str
+    selective: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,18 +99,18 @@ class Elements:
 FieldSource = Column | Amount | Elements
 
 FIELD_SOURCES: dict[tuple[Collection, str], FieldSource] = {
-    (Collection.COUPON, "coupon_no"): Column("customer_coupons", "coupon_no"),
+    (Collection.COUPON, "coupon_no"): Column("customer_coupons", "coupon_no", selective=True),
     (Collection.COUPON, "name"): Column("coupons", "name"),
     (Collection.COUPON, "issue_type"): Column("coupons", "issue_type"),
     (Collection.COUPON, "issued_at"): Column("customer_coupons", "issued_at"),
     (Collection.COUPON, "expires_at"): Column("customer_coupons", "expires_at"),
-    (Collection.CART, "product"): Column("cart_items", "product_no"),
+    (Collection.CART, "product"): Column("cart_items", "product_no", selective=True),
     (Collection.CART, "quantity"): Column("cart_items", "quantity"),
     (Collection.CART, "price"): Column("cart_items", "price"),
     (Collection.CART, "option_price"): Column("cart_items", "option_price"),
     (Collection.CART, "amount"): Amount(),
     (Collection.CART, "added_at"): Column("cart_items", "added_at"),
-    (Collection.ORDER, "order_id"): Column("orders", "order_id"),
+    (Collection.ORDER, "order_id"): Column("orders", "order_id", selective=True),
     (Collection.ORDER, "ordered_at"): Column("orders", "ordered_at"),
     (Collection.ORDER, "status"): Column("orders", "status"),
     (Collection.ORDER, "payment_method"): Elements("order_payments", "order_id", "payment_method", selective=False),
@@ -110,6 +118,28 @@ FIELD_SOURCES: dict[tuple[Collection, str], FieldSource] = {
     (Collection.ORDER, "paid_amount"): Column("orders", "paid_amount"),
     (Collection.ORDER, "order_amount"): Column("orders", "order_amount"),
 }
+
+def is_selective(node: ir.Node) -> bool:
+    """Whether a row condition usually picks out few rows.
+
+    That is "some element is one of these" on a selective set field (``product = 42``),
+    or an equality or ``in`` (not negated) on a selective column (``coupon_no = "A"``).
+    """
+    if isinstance(node, ir.AnyOf):
+        elements = FIELD_SOURCES[(node.field.collection, node.field.name)]
+        return not node.negated and isinstance(elements, Elements) and elements.selective
+    if isinstance(node, ir.Compare):
+        picks = node.op is CmpOp.EQ
+    elif isinstance(node, ir.InValues):
+        picks = not node.negated
+    else:
+        return False
+    field = node.operand
+    if not picks or not isinstance(field, FieldDef):
+        return False
+    column = FIELD_SOURCES[(field.collection, field.name)]
+    return isinstance(column, Column) and column.selective
+
 
 #: Tables joined (LEFT) to a collection's main table when one of their columns is read.
 OPTIONAL_JOINS: dict[str, tuple[str, str]] = {"coupons": ("customer_coupons", "coupon_no")}

@@ -7,9 +7,7 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
     GROUP BY
       "ci"."member_id"
     HAVING
@@ -18,19 +16,7 @@ WHERE
       ) * "ci"."quantity") >= :p1 * COUNT((
         "ci"."price" + "ci"."option_price"
       ) * "ci"."quantity")
-  )
-  AND "c"."member_id" IN (
-    SELECT
-      "ci"."member_id"
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
-    GROUP BY
-      "ci"."member_id"
-    HAVING
-      SUM((
+      AND SUM((
         "ci"."price" + "ci"."option_price"
       ) * "ci"."quantity") <= :p2 * COUNT((
         "ci"."price" + "ci"."option_price"

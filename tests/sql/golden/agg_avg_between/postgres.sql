@@ -19,23 +19,7 @@ WHERE
         ) * "ci"."quantity") >= :p1 * COUNT((
           "ci"."price" + "ci"."option_price"
         ) * "ci"."quantity")
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
-  AND EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "ci"."member_id" AS "k"
-      FROM "cart_items" AS "ci"
-      WHERE
-        "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
-      GROUP BY
-        "ci"."member_id"
-      HAVING
-        SUM((
+        AND SUM((
           "ci"."price" + "ci"."option_price"
         ) * "ci"."quantity") <= :p2 * COUNT((
           "ci"."price" + "ci"."option_price"

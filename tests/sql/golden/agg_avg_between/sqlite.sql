@@ -2,8 +2,15 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
       SUM(
         (
           CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
@@ -13,15 +20,7 @@ WHERE
           CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
         ) * "ci"."quantity"
       )
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-  )
-  AND (
-    SELECT
-      SUM(
+      AND SUM(
         (
           CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
         ) * "ci"."quantity"
@@ -30,11 +29,6 @@ WHERE
           CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
         ) * "ci"."quantity"
       )
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
   )
 
 -- parameters:

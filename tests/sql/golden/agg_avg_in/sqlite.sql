@@ -2,16 +2,18 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
       SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) = :p1 * COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
       OR SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) = :p2 * COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
       OR SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) = :p3 * COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
   )
 
 -- parameters:

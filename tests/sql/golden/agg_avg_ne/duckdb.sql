@@ -7,9 +7,7 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND NOT "o"."member_id" IS NULL
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
     GROUP BY
       "o"."member_id"
     HAVING

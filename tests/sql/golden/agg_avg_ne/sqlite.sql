@@ -2,14 +2,16 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) <> :p1 * COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) <> :p1 * COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
   )
 
 -- parameters:

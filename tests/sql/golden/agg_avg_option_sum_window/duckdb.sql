@@ -7,27 +7,12 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
     GROUP BY
       "ci"."member_id"
     HAVING
       SUM("ci"."option_price") < :p1 * COUNT("ci"."option_price")
-  )
-  AND "c"."member_id" IN (
-    SELECT
-      "ci"."member_id"
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND "ci"."added_at" >= :t1
-      AND NOT "ci"."member_id" IS NULL
-    GROUP BY
-      "ci"."member_id"
-    HAVING
-      COALESCE(SUM("ci"."quantity"), 0) > :p2
+      AND COALESCE(SUM(CASE WHEN "ci"."added_at" >= :t1 THEN "ci"."quantity" END), 0) > :p2
   )
 
 -- parameters:

@@ -15,25 +15,7 @@ WHERE
         "ci"."member_id"
       HAVING
         SUM("ci"."option_price") < :p1 * COUNT("ci"."option_price")
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
-  AND EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "ci"."member_id" AS "k"
-      FROM "cart_items" AS "ci"
-      WHERE
-        "ci"."added_at" >= :cart_start
-        AND "ci"."added_at" <= :now
-        AND "ci"."added_at" >= :t1
-      GROUP BY
-        "ci"."member_id"
-      HAVING
-        COALESCE(SUM("ci"."quantity"), 0) > :p2
+        AND COALESCE(SUM(CASE WHEN "ci"."added_at" >= :t1 THEN "ci"."quantity" END), 0) > :p2
     ) AS "k"
     WHERE
       "k"."k" = "c"."member_id"

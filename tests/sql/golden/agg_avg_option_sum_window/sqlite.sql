@@ -2,24 +2,17 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
       SUM(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) < :p1 * COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-  )
-  AND (
-    SELECT
-      COALESCE(SUM("ci"."quantity"), 0) > :p2
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND "ci"."added_at" >= :t1
+      AND COALESCE(SUM(CASE WHEN "ci"."added_at" >= :t1 THEN "ci"."quantity" END), 0) > :p2
   )
 
 -- parameters:

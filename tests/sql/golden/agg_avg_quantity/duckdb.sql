@@ -7,9 +7,7 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
     GROUP BY
       "ci"."member_id"
     HAVING

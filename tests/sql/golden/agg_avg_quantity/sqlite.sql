@@ -2,14 +2,16 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      SUM("ci"."quantity") * 10 > :p1 * COUNT("ci"."quantity")
+      "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      SUM("ci"."quantity") * 10 > :p1 * COUNT("ci"."quantity")
   )
 
 -- parameters:

@@ -10,27 +10,10 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" = :p1
-      AND NOT "o"."member_id" IS NULL
     GROUP BY
       "o"."member_id"
     HAVING
-      COUNT(*) >= :p2
-  )
-  AND NOT "c"."member_id" IN (
-    SELECT
-      "o"."member_id"
-    FROM "orders" AS "o"
-    WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."status" = :p3
-      AND NOT "o"."member_id" IS NULL
-    GROUP BY
-      "o"."member_id"
-    HAVING
-      NOT (
-        COUNT(*) <= :p4
-      )
+      COUNT(*) >= :p2 AND COUNT(*) <= :p3
   )
 
 -- parameters:
@@ -38,5 +21,4 @@ WHERE
 --   now: now (the evaluation instant)
 --   p1: the string 'paid'
 --   p2: the number 1
---   p3: the string 'paid'
---   p4: the number 2
+--   p3: the number 2

@@ -16,28 +16,7 @@ WHERE
       GROUP BY
         "o"."member_id"
       HAVING
-        COUNT(*) >= :p2
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "o"."member_id" AS "k"
-      FROM "orders" AS "o"
-      WHERE
-        "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
-        AND "o"."status" = :p3
-      GROUP BY
-        "o"."member_id"
-      HAVING
-        NOT (
-          COUNT(*) <= :p4
-        )
+        COUNT(*) >= :p2 AND COUNT(*) <= :p3
     ) AS "k"
     WHERE
       "k"."k" = "c"."member_id"
@@ -48,5 +27,4 @@ WHERE
 --   now: now (the evaluation instant)
 --   p1: the string 'paid'
 --   p2: the number 1
---   p3: the string 'paid'
---   p4: the number 2
+--   p3: the number 2

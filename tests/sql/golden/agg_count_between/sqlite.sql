@@ -2,25 +2,18 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      COUNT(*) >= :p2
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" = :p1
-  )
-  AND (
-    SELECT
-      COUNT(*) <= :p4
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."status" = :p3
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COUNT(*) >= :p2 AND COUNT(*) <= :p3
   )
 
 -- parameters:
@@ -28,5 +21,4 @@ WHERE
 --   now: now (the evaluation instant)
 --   p1: the string 'paid'
 --   p2: the number 1
---   p3: the string 'paid'
---   p4: the number 2
+--   p3: the number 2

@@ -8,9 +8,7 @@ WHERE
         "o"."member_id"
       FROM "orders" AS "o"
       WHERE
-        "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
-        AND NOT "o"."member_id" IS NULL
+        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
       GROUP BY
         "o"."member_id"
       HAVING
@@ -23,10 +21,7 @@ WHERE
       LEFT JOIN "coupons" AS "cd"
         ON "cd"."coupon_no" = "cc"."coupon_no"
       WHERE
-        "cc"."used_at" IS NULL
-        AND "cc"."issued_at" <= :now
-        AND "cc"."expires_at" >= :now
-        AND NOT "cc"."member_id" IS NULL
+        "cc"."used_at" IS NULL AND "cc"."issued_at" <= :now AND "cc"."expires_at" >= :now
       GROUP BY
         "cc"."member_id"
       HAVING
@@ -38,9 +33,7 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND NOT "o"."member_id" IS NULL
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
     GROUP BY
       "o"."member_id"
     HAVING

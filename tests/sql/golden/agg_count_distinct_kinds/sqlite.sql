@@ -3,14 +3,16 @@ SELECT
 FROM "customers" AS "c"
 WHERE
   (
-    (
+    "c"."member_id" IN (
       SELECT
-        COUNT(DISTINCT "o"."status") >= :p1
+        "o"."member_id"
       FROM "orders" AS "o"
       WHERE
-        "o"."member_id" = "c"."member_id"
-        AND "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
+        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+      GROUP BY
+        "o"."member_id"
+      HAVING
+        COUNT(DISTINCT "o"."status") >= :p1
     )
     AND (
       SELECT
@@ -25,14 +27,16 @@ WHERE
         AND "cc"."expires_at" >= :now
     )
   )
-  OR (
+  OR "c"."member_id" IN (
     SELECT
-      COUNT(DISTINCT "o"."ordered_at") >= :p3
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COUNT(DISTINCT "o"."ordered_at") >= :p3
   )
 
 -- parameters:

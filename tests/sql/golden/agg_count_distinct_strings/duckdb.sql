@@ -9,10 +9,7 @@ WHERE
     LEFT JOIN "coupons" AS "cd"
       ON "cd"."coupon_no" = "cc"."coupon_no"
     WHERE
-      "cc"."used_at" IS NULL
-      AND "cc"."issued_at" <= :now
-      AND "cc"."expires_at" >= :now
-      AND NOT "cc"."member_id" IS NULL
+      "cc"."used_at" IS NULL AND "cc"."issued_at" <= :now AND "cc"."expires_at" >= :now
     GROUP BY
       "cc"."member_id"
     HAVING

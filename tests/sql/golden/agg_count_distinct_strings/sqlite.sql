@@ -2,17 +2,18 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      COUNT(DISTINCT "cd"."name") >= :p1
+      "cc"."member_id"
     FROM "customer_coupons" AS "cc"
     LEFT JOIN "coupons" AS "cd"
       ON "cd"."coupon_no" = "cc"."coupon_no"
     WHERE
-      "cc"."member_id" = "c"."member_id"
-      AND "cc"."used_at" IS NULL
-      AND "cc"."issued_at" <= :now
-      AND "cc"."expires_at" >= :now
+      "cc"."used_at" IS NULL AND "cc"."issued_at" <= :now AND "cc"."expires_at" >= :now
+    GROUP BY
+      "cc"."member_id"
+    HAVING
+      COUNT(DISTINCT "cd"."name") >= :p1
   )
 
 -- parameters:

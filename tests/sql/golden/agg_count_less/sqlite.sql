@@ -2,15 +2,21 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  NOT "c"."member_id" IN (
     SELECT
-      COUNT(*) < :p2
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" = :p1
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      NOT (
+        COUNT(*) < :p2
+      )
   )
 
 -- parameters:

@@ -2,14 +2,16 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      NOT COUNT(*) IN (:p1, :p2)
+      "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      NOT COUNT(*) IN (:p1, :p2)
   )
 
 -- parameters:

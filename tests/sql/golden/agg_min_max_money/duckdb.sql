@@ -7,26 +7,11 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND NOT "o"."member_id" IS NULL
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
     GROUP BY
       "o"."member_id"
     HAVING
-      MAX("o"."paid_amount") >= :p1
-  )
-  AND "c"."member_id" IN (
-    SELECT
-      "o"."member_id"
-    FROM "orders" AS "o"
-    WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND NOT "o"."member_id" IS NULL
-    GROUP BY
-      "o"."member_id"
-    HAVING
-      MIN("o"."paid_amount") <= :p2
+      MAX("o"."paid_amount") >= :p1 AND MIN("o"."paid_amount") <= :p2
   )
 
 -- parameters:

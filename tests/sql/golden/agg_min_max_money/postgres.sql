@@ -14,24 +14,7 @@ WHERE
       GROUP BY
         "o"."member_id"
       HAVING
-        MAX("o"."paid_amount") >= :p1
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
-  AND EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "o"."member_id" AS "k"
-      FROM "orders" AS "o"
-      WHERE
-        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
-      GROUP BY
-        "o"."member_id"
-      HAVING
-        MIN("o"."paid_amount") <= :p2
+        MAX("o"."paid_amount") >= :p1 AND MIN("o"."paid_amount") <= :p2
     ) AS "k"
     WHERE
       "k"."k" = "c"."member_id"

@@ -2,23 +2,17 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
+      "o"."member_id"
+    HAVING
       MAX(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) >= :p1
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-  )
-  AND (
-    SELECT
-      MIN(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) <= :p2
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
+      AND MIN(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) <= :p2
   )
 
 -- parameters:

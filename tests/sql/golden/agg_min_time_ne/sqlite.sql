@@ -2,14 +2,16 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      MIN("o"."ordered_at") < :t1 OR MIN("o"."ordered_at") >= :t2
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      MIN("o"."ordered_at") < :t1 OR MIN("o"."ordered_at") >= :t2
   )
 
 -- parameters:

@@ -2,17 +2,18 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  NOT COALESCE(
-    (
-      SELECT
-        SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) = :p1 * COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
-      FROM "orders" AS "o"
-      WHERE
-        "o"."member_id" = "c"."member_id"
-        AND "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
-    ),
-    FALSE
+  NOT "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) = :p1 * COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
   )
 
 -- parameters:

@@ -10,7 +10,6 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" <> :p1
-      AND NOT "o"."member_id" IS NULL
     GROUP BY
       "o"."member_id"
     HAVING
@@ -21,9 +20,7 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
     GROUP BY
       "ci"."member_id"
     HAVING

@@ -2,18 +2,28 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      COALESCE(SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)), 0) = :p2
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" <> :p1
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COALESCE(SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)), 0) = :p2
   )
-  OR (
+  OR "c"."member_id" IN (
     SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
       COALESCE(
         SUM(
           (
@@ -22,11 +32,6 @@ WHERE
         ),
         0
       ) > :p3
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
   )
 
 -- parameters:

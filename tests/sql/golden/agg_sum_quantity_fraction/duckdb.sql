@@ -10,7 +10,6 @@ WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND "ci"."product_no" = :p1
-      AND NOT "ci"."member_id" IS NULL
     GROUP BY
       "ci"."member_id"
     HAVING

@@ -2,15 +2,18 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      COALESCE(SUM("ci"."quantity"), 0) >= :p2
+      "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
+      "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND "ci"."product_no" = :p1
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      COALESCE(SUM("ci"."quantity"), 0) >= :p2
   )
 
 -- parameters:

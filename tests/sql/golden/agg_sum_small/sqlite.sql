@@ -2,14 +2,20 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  NOT "c"."member_id" IN (
     SELECT
-      COALESCE(SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)), 0) < :p1
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      NOT (
+        COALESCE(SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)), 0) < :p1
+      )
   )
 
 -- parameters:

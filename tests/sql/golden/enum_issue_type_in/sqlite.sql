@@ -13,7 +13,6 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND "cd"."issue_type" IN (:p1, :p2, :p3)
-      AND NOT "cc"."member_id" IS NULL
   )
 
 -- parameters:

@@ -10,7 +10,6 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" <> :p1
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

@@ -12,7 +12,6 @@ WHERE
       AND "cc"."expires_at" >= :now
       AND "cc"."coupon_no" = :p1
       AND "cc"."expires_at" <= :t1
-      AND NOT "cc"."member_id" IS NULL
   )
 
 -- parameters:

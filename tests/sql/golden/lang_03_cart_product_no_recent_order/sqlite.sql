@@ -10,17 +10,16 @@ WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND "ci"."product_no" = :p1
-      AND NOT "ci"."member_id" IS NULL
   )
-  AND NOT "c"."member_id" IN (
+  AND NOT EXISTS(
     SELECT
-      "o"."member_id"
+      1
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."ordered_at" >= :t1
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

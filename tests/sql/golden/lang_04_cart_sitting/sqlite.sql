@@ -10,7 +10,6 @@ WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND "ci"."added_at" <= :t1
-      AND NOT "ci"."member_id" IS NULL
   )
 
 -- parameters:

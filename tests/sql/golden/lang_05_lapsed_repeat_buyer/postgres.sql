@@ -10,26 +10,15 @@ WHERE
         "o"."member_id" AS "k"
       FROM "orders" AS "o"
       WHERE
-        "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
-        AND "o"."status" = :p1
+        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
       GROUP BY
         "o"."member_id"
       HAVING
-        COUNT(*) >= :p2
+        COUNT(CASE WHEN "o"."status" = :p1 THEN 1 END) >= :p2
+        AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) = 0
     ) AS "k"
     WHERE
       "k"."k" = "c"."member_id"
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."ordered_at" >= :t1
   )
 
 -- parameters:

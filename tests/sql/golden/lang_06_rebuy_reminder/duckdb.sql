@@ -2,39 +2,21 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  EXISTS(
+  "c"."member_id" IN (
     SELECT
-      1
+      "o"."member_id"
     FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND EXISTS(
-        SELECT
-          1
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."order_id" = "o"."order_id" AND "oi"."product_no" = :p1
-      )
-      AND "o"."ordered_at" < :t1
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND EXISTS(
-        SELECT
-          1
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."order_id" = "o"."order_id" AND "oi"."product_no" = :p2
-      )
-      AND "o"."ordered_at" >= :t1
+      AND "el"."product_no" = :p1
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
+      AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) = 0
   )
 
 -- parameters:
@@ -42,4 +24,3 @@ WHERE
 --   now: now (the evaluation instant)
 --   p1: the number 42
 --   t1: now - 90d
---   p2: the number 42

@@ -1,45 +1,26 @@
 SELECT
   "c"."member_id" AS "member_id"
-FROM "customers" AS "c"
+FROM "orders" AS "o"
+JOIN "customers" AS "c"
+  ON "c"."member_id" = "o"."member_id"
 WHERE
-  EXISTS(
+  "o"."ordered_at" >= :history_start
+  AND "o"."ordered_at" <= :now
+  AND "o"."order_id" IN (
     SELECT
-      1
-    FROM "orders" AS "o"
+      "oi"."order_id"
+    FROM "order_items" AS "oi"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
-      )
-      AND "o"."ordered_at" < :t1
+      "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
   )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
-      )
-      AND "o"."ordered_at" >= :t1
-  )
+GROUP BY
+  "c"."member_id"
+HAVING
+  COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
+  AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) = 0
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
 --   now: now (the evaluation instant)
 --   p1: the number 42
 --   t1: now - 90d
---   p2: the number 42

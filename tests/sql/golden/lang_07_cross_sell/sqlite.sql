@@ -6,39 +6,24 @@ WHERE
     SELECT
       "o"."member_id"
     FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
     WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
-      )
-      AND "o"."ordered_at" >= :t1
-      AND NOT "o"."member_id" IS NULL
-  )
-  AND NOT "c"."member_id" IN (
-    SELECT
+      AND "el"."product_no" IN (:p1, :p2)
+    GROUP BY
       "o"."member_id"
-    FROM "orders" AS "o"
-    WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
-      )
-      AND NOT "o"."member_id" IS NULL
+    HAVING
+      COUNT(CASE WHEN "el"."product_no" = :p3 AND "o"."ordered_at" >= :t1 THEN 1 END) > 0
+      AND COUNT(CASE WHEN "el"."product_no" = :p4 THEN 1 END) = 0
   )
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
 --   now: now (the evaluation instant)
 --   p1: the number 42
---   t1: now - 30d
 --   p2: the number 43
+--   p3: the number 42
+--   t1: now - 30d
+--   p4: the number 43

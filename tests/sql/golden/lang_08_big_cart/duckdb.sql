@@ -7,28 +7,14 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
     GROUP BY
       "ci"."member_id"
     HAVING
       COALESCE(SUM((
         "ci"."price" + "ci"."option_price"
       ) * "ci"."quantity"), 0) >= :p1
-  )
-  AND "c"."member_id" IN (
-    SELECT
-      "ci"."member_id"
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
-    GROUP BY
-      "ci"."member_id"
-    HAVING
-      COUNT(DISTINCT "ci"."product_no") >= :p2
+      AND COUNT(DISTINCT "ci"."product_no") >= :p2
   )
 
 -- parameters:

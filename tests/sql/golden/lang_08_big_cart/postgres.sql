@@ -17,23 +17,7 @@ WHERE
         COALESCE(SUM((
           "ci"."price" + "ci"."option_price"
         ) * "ci"."quantity"), 0) >= :p1
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
-  AND EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "ci"."member_id" AS "k"
-      FROM "cart_items" AS "ci"
-      WHERE
-        "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
-      GROUP BY
-        "ci"."member_id"
-      HAVING
-        COUNT(DISTINCT "ci"."product_no") >= :p2
+        AND COUNT(DISTINCT "ci"."product_no") >= :p2
     ) AS "k"
     WHERE
       "k"."k" = "c"."member_id"

@@ -2,8 +2,15 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
       COALESCE(
         SUM(
           (
@@ -12,20 +19,7 @@ WHERE
         ),
         0
       ) >= :p1
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-  )
-  AND (
-    SELECT
-      COUNT(DISTINCT "ci"."product_no") >= :p2
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
+      AND COUNT(DISTINCT "ci"."product_no") >= :p2
   )
 
 -- parameters:

@@ -2,25 +2,7 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  EXISTS(
-    SELECT
-      1
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND EXISTS(
-        SELECT
-          1
-        FROM "order_payments" AS "op"
-        WHERE
-          "op"."order_id" = "o"."order_id" AND "op"."payment_method" IN (:p1, :p2)
-      )
-      AND "o"."ordered_at" >= :t1
-      AND "o"."ordered_at" < :t2
-  )
-  AND "c"."member_id" IN (
+  "c"."member_id" IN (
     SELECT
       "o"."member_id"
     FROM "orders" AS "o"
@@ -29,18 +11,29 @@ WHERE
       AND "o"."ordered_at" <= :now
       AND "o"."ordered_at" >= :t1
       AND "o"."ordered_at" < :t2
-      AND NOT "o"."member_id" IS NULL
     GROUP BY
       "o"."member_id"
     HAVING
-      COALESCE(SUM("o"."paid_amount"), 0) >= :p3
+      COUNT(
+        CASE
+          WHEN EXISTS(
+            SELECT
+              1
+            FROM "order_payments" AS "op"
+            WHERE
+              "op"."order_id" = "o"."order_id" AND "op"."payment_method" IN (:p1, :p2)
+          )
+          THEN 1
+        END
+      ) > 0
+      AND COALESCE(SUM("o"."paid_amount"), 0) >= :p3
   )
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
 --   now: now (the evaluation instant)
---   p1: the string 'card'
---   p2: the string 'tcash'
 --   t1: start of 2025-01-01 in the shop's zone
 --   t2: start of 2025-02-01 in the shop's zone
+--   p1: the string 'card'
+--   p2: the string 'tcash'
 --   p3: the number 50000

@@ -7,28 +7,25 @@ WHERE
       "cc"."member_id"
     FROM "customer_coupons" AS "cc"
     WHERE
-      "cc"."used_at" IS NULL
-      AND "cc"."issued_at" <= :now
-      AND "cc"."expires_at" >= :now
-      AND NOT "cc"."member_id" IS NULL
+      "cc"."used_at" IS NULL AND "cc"."issued_at" <= :now AND "cc"."expires_at" >= :now
   )
-  AND "c"."member_id" IN (
+  AND EXISTS(
     SELECT
-      "ci"."member_id"
+      1
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
   )
-  AND "c"."member_id" IN (
+  AND EXISTS(
     SELECT
-      "o"."member_id"
+      1
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

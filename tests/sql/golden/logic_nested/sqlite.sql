@@ -2,28 +2,7 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  NOT (
-    "c"."member_id" IN (
-      SELECT
-        "cc"."member_id"
-      FROM "customer_coupons" AS "cc"
-      WHERE
-        "cc"."used_at" IS NULL
-        AND "cc"."issued_at" <= :now
-        AND "cc"."expires_at" >= :now
-        AND NOT "cc"."member_id" IS NULL
-    )
-    OR "c"."member_id" IN (
-      SELECT
-        "ci"."member_id"
-      FROM "cart_items" AS "ci"
-      WHERE
-        "ci"."added_at" >= :cart_start
-        AND "ci"."added_at" <= :now
-        AND NOT "ci"."member_id" IS NULL
-    )
-  )
-  AND "c"."member_id" IN (
+  "c"."member_id" IN (
     SELECT
       "o"."member_id"
     FROM "orders" AS "o"
@@ -47,15 +26,35 @@ WHERE
             "oi"."product_no" IN (:p4, :p5) AND NOT "oi"."order_id" IS NULL
         )
       )
-      AND NOT "o"."member_id" IS NULL
+  )
+  AND NOT (
+    EXISTS(
+      SELECT
+        1
+      FROM "customer_coupons" AS "cc"
+      WHERE
+        "cc"."member_id" = "c"."member_id"
+        AND "cc"."used_at" IS NULL
+        AND "cc"."issued_at" <= :now
+        AND "cc"."expires_at" >= :now
+    )
+    OR EXISTS(
+      SELECT
+        1
+      FROM "cart_items" AS "ci"
+      WHERE
+        "ci"."member_id" = "c"."member_id"
+        AND "ci"."added_at" >= :cart_start
+        AND "ci"."added_at" <= :now
+    )
   )
 
 -- parameters:
---   now: now (the evaluation instant)
---   cart_start: now - cart retention (the oldest cart item still in the cart)
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
 --   p1: the string 'paid'
 --   p2: the string 'pending'
 --   p3: the string 'card'
 --   p4: the number 1
 --   p5: the number 2
+--   cart_start: now - cart retention (the oldest cart item still in the cart)

@@ -15,7 +15,6 @@ WHERE
             "o"."status" = :p1
           )
         )
-        AND NOT "o"."member_id" IS NULL
     )
   )
 

@@ -15,7 +15,6 @@ WHERE
       AND (
         "cd"."name" = :p1 OR "cd"."issue_type" = :p2
       )
-      AND NOT "cc"."member_id" IS NULL
   )
   AND NOT "c"."member_id" IN (
     SELECT

@@ -22,14 +22,18 @@ WHERE
       AND "ci"."product_no" = :p1
       AND NOT "ci"."member_id" IS NULL
   )
-  OR NOT (
+  OR NOT "c"."member_id" IN (
     SELECT
-      COUNT(*) >= :p2
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COUNT(*) >= :p2
   )
 
 -- parameters:

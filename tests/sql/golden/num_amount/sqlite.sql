@@ -12,7 +12,6 @@ WHERE
       AND (
         CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
       ) * "ci"."quantity" >= :p1
-      AND NOT "ci"."member_id" IS NULL
   )
   OR "c"."member_id" IN (
     SELECT
@@ -24,7 +23,6 @@ WHERE
       AND (
         CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
       ) * "ci"."quantity" = :p2
-      AND NOT "ci"."member_id" IS NULL
   )
 
 -- parameters:

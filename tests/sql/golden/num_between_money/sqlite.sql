@@ -11,7 +11,6 @@ WHERE
       AND "o"."ordered_at" <= :now
       AND CAST(ROUND("o"."paid_amount" * 100) AS INTEGER) >= :p1
       AND CAST(ROUND("o"."paid_amount" * 100) AS INTEGER) <= :p2
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

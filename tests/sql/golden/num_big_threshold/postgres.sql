@@ -5,22 +5,20 @@ WHERE
   EXISTS(
     SELECT
       1
-    FROM "orders" AS "o"
+    FROM (
+      SELECT
+        "o"."member_id" AS "k"
+      FROM "orders" AS "o"
+      WHERE
+        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+      GROUP BY
+        "o"."member_id"
+      HAVING
+        COUNT(CASE WHEN "o"."paid_amount" < :p1 THEN 1 END) > 0
+        AND COUNT(CASE WHEN "o"."paid_amount" > :p2 THEN 1 END) = 0
+    ) AS "k"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."paid_amount" < :p1
-  )
-  AND NOT EXISTS(
-    SELECT
-      1
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."paid_amount" > :p2
+      "k"."k" = "c"."member_id"
   )
 
 -- parameters:

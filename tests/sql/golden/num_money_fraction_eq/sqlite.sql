@@ -11,7 +11,6 @@ WHERE
       AND "ci"."added_at" <= :now
       AND CAST(ROUND("ci"."price" * 100) AS INTEGER) > :p1
       AND CAST(ROUND("ci"."price" * 100) AS INTEGER) < :p2
-      AND NOT "ci"."member_id" IS NULL
   )
   OR "c"."member_id" IN (
     SELECT
@@ -24,7 +23,6 @@ WHERE
         CAST(ROUND("ci"."price" * 100) AS INTEGER) <= :p3
         OR CAST(ROUND("ci"."price" * 100) AS INTEGER) >= :p4
       )
-      AND NOT "ci"."member_id" IS NULL
   )
 
 -- parameters:

@@ -7,20 +7,12 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND CAST(ROUND("ci"."price" * 100) AS INTEGER) < :p1
-      AND NOT "ci"."member_id" IS NULL
-  )
-  AND "c"."member_id" IN (
-    SELECT
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
       "ci"."member_id"
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
-      AND CAST(ROUND("ci"."price" * 100) AS INTEGER) > :p2
-      AND NOT "ci"."member_id" IS NULL
+    HAVING
+      COUNT(CASE WHEN CAST(ROUND("ci"."price" * 100) AS INTEGER) < :p1 THEN 1 END) > 0
+      AND COUNT(CASE WHEN CAST(ROUND("ci"."price" * 100) AS INTEGER) > :p2 THEN 1 END) > 0
   )
 
 -- parameters:

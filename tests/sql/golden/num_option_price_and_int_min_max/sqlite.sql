@@ -10,25 +10,28 @@ WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND CAST(ROUND("ci"."option_price" * 100) AS INTEGER) > :p1
-      AND NOT "ci"."member_id" IS NULL
   )
-  OR (
+  OR "c"."member_id" IN (
     SELECT
+      "ci"."member_id"
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
       MIN("ci"."quantity") >= :p2
-    FROM "cart_items" AS "ci"
-    WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
   )
-  OR (
+  OR "c"."member_id" IN (
     SELECT
-      MAX("ci"."quantity") = :p3
+      "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."member_id" = "c"."member_id"
-      AND "ci"."added_at" >= :cart_start
-      AND "ci"."added_at" <= :now
+      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+    GROUP BY
+      "ci"."member_id"
+    HAVING
+      MAX("ci"."quantity") = :p3
   )
 
 -- parameters:

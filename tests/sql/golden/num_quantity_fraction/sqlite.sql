@@ -13,7 +13,6 @@ WHERE
       AND (
         "ci"."quantity" <= :p2 OR "ci"."quantity" >= :p3
       )
-      AND NOT "ci"."member_id" IS NULL
   )
 
 -- parameters:

@@ -2,16 +2,22 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  NOT "c"."member_id" IN (
     SELECT
-      COUNT(DISTINCT "el"."payment_method") = :p1
+      "o"."member_id"
     FROM "orders" AS "o"
     JOIN "order_payments" AS "el"
       ON "el"."order_id" = "o"."order_id"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
+      AND NOT "o"."member_id" IS NULL
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      NOT (
+        COUNT(DISTINCT "el"."payment_method") = :p1
+      )
   )
 
 -- parameters:

@@ -12,7 +12,6 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" IN (:p1, :p2)
-      AND NOT "o"."member_id" IS NULL
     GROUP BY
       "o"."member_id"
     HAVING

@@ -2,17 +2,20 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  (
+  "c"."member_id" IN (
     SELECT
-      COUNT(DISTINCT "el"."product_no") >= :p3
+      "o"."member_id"
     FROM "orders" AS "o"
     JOIN "order_items" AS "el"
       ON "el"."order_id" = "o"."order_id"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" IN (:p1, :p2)
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COUNT(DISTINCT "el"."product_no") >= :p3
   )
 
 -- parameters:

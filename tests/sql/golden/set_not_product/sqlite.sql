@@ -7,32 +7,34 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND NOT "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
-      )
-      AND NOT "o"."member_id" IS NULL
-  )
-  AND "c"."member_id" IN (
-    SELECT
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
       "o"."member_id"
-    FROM "orders" AS "o"
-    WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND NOT "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
-      )
-      AND NOT "o"."member_id" IS NULL
+    HAVING
+      COUNT(
+        CASE
+          WHEN NOT "o"."order_id" IN (
+            SELECT
+              "oi"."order_id"
+            FROM "order_items" AS "oi"
+            WHERE
+              "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
+          )
+          THEN 1
+        END
+      ) > 0
+      AND COUNT(
+        CASE
+          WHEN NOT "o"."order_id" IN (
+            SELECT
+              "oi"."order_id"
+            FROM "order_items" AS "oi"
+            WHERE
+              "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
+          )
+          THEN 1
+        END
+      ) > 0
   )
 
 -- parameters:

@@ -16,7 +16,6 @@ WHERE
         WHERE
           "op"."order_id" = "o"."order_id" AND "op"."payment_method" = :p1
       )
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

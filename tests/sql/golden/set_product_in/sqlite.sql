@@ -16,7 +16,6 @@ WHERE
         WHERE
           "oi"."product_no" IN (:p1, :p2) AND NOT "oi"."order_id" IS NULL
       )
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

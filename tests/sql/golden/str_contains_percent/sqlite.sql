@@ -13,7 +13,6 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND INSTR("cd"."name", :p1) > 0
-      AND NOT "cc"."member_id" IS NULL
   )
 
 -- parameters:

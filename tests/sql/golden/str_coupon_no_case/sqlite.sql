@@ -11,7 +11,6 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND "cc"."coupon_no" = :p1
-      AND NOT "cc"."member_id" IS NULL
   )
   AND NOT "c"."member_id" IN (
     SELECT

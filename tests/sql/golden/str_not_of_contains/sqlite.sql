@@ -15,7 +15,6 @@ WHERE
       AND NOT (
         INSTR("cd"."name", :p1) > 0
       )
-      AND NOT "cc"."member_id" IS NULL
   )
 
 -- parameters:

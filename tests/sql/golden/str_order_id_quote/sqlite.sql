@@ -10,7 +10,6 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND INSTR("o"."order_id", :p1) > 0
-      AND NOT "o"."member_id" IS NULL
   )
   OR "c"."member_id" IN (
     SELECT
@@ -20,7 +19,6 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."order_id" = :p2
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

@@ -13,7 +13,6 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND "cd"."name" IN (:p1, :p2, :p3)
-      AND NOT "cc"."member_id" IS NULL
   )
   OR "c"."member_id" IN (
     SELECT
@@ -26,7 +25,6 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND INSTR("cd"."name", :p4) > 0
-      AND NOT "cc"."member_id" IS NULL
   )
 
 -- parameters:

@@ -11,7 +11,6 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND "cc"."expires_at" < :t1
-      AND NOT "cc"."member_id" IS NULL
   )
 
 -- parameters:

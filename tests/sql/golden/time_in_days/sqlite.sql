@@ -20,7 +20,6 @@ WHERE
           "o"."ordered_at" >= :t4 AND "o"."ordered_at" < :t5
         )
       )
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

@@ -7,20 +7,12 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."ordered_at" < :t1
-      AND NOT "o"."member_id" IS NULL
-  )
-  AND "c"."member_id" IN (
-    SELECT
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
       "o"."member_id"
-    FROM "orders" AS "o"
-    WHERE
-      "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."ordered_at" >= :t1
-      AND NOT "o"."member_id" IS NULL
+    HAVING
+      COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
+      AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) > 0
   )
 
 -- parameters:

@@ -2,25 +2,17 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  EXISTS(
+  "c"."member_id" IN (
     SELECT
-      1
+      "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."ordered_at" < :t1
-  )
-  AND EXISTS(
-    SELECT
-      1
-    FROM "orders" AS "o"
-    WHERE
-      "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
-      AND "o"."ordered_at" <= :now
-      AND "o"."ordered_at" >= :t1
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
+      AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) > 0
   )
 
 -- parameters:

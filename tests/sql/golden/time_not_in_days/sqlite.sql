@@ -15,7 +15,6 @@ WHERE
       AND (
         "o"."ordered_at" < :t3 OR "o"."ordered_at" >= :t1
       )
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

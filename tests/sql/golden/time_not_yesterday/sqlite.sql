@@ -12,7 +12,6 @@ WHERE
       AND (
         "o"."ordered_at" < :t1 OR "o"."ordered_at" >= :t2
       )
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

@@ -11,17 +11,16 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND "cc"."expires_at" < :t1
-      AND NOT "cc"."member_id" IS NULL
   )
-  AND "c"."member_id" IN (
+  AND EXISTS(
     SELECT
-      "ci"."member_id"
+      1
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND "ci"."added_at" < :now
-      AND NOT "ci"."member_id" IS NULL
   )
 
 -- parameters:

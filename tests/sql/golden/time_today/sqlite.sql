@@ -11,7 +11,6 @@ WHERE
       AND "o"."ordered_at" <= :now
       AND "o"."ordered_at" >= :t1
       AND "o"."ordered_at" < :t2
-      AND NOT "o"."member_id" IS NULL
   )
   OR "c"."member_id" IN (
     SELECT
@@ -22,7 +21,6 @@ WHERE
       AND "ci"."added_at" <= :now
       AND "ci"."added_at" >= :t1
       AND "ci"."added_at" < :t2
-      AND NOT "ci"."member_id" IS NULL
   )
 
 -- parameters:

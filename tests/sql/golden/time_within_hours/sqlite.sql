@@ -10,7 +10,6 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."ordered_at" >= :t1
-      AND NOT "o"."member_id" IS NULL
   )
   OR "c"."member_id" IN (
     SELECT
@@ -20,7 +19,6 @@ WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND "ci"."added_at" >= :t1
-      AND NOT "ci"."member_id" IS NULL
   )
 
 -- parameters:

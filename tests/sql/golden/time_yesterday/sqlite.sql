@@ -11,7 +11,6 @@ WHERE
       AND "o"."ordered_at" <= :now
       AND "o"."ordered_at" >= :t1
       AND "o"."ordered_at" < :t2
-      AND NOT "o"."member_id" IS NULL
   )
 
 -- parameters:

@@ -1,0 +1,62 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+      AND `o`.`status` IN (:p1, :p2)
+      AND CAST(`o`.`status` AS BINARY) IN (CAST(:p1 AS BINARY), CAST(:p2 AS BINARY))
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM `customer_coupons` AS `cc`
+    WHERE
+      `cc`.`member_id` = `c`.`member_id`
+      AND CAST(`cc`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `cc`.`used_at` IS NULL
+      AND `cc`.`issued_at` <= :now
+      AND `cc`.`expires_at` >= :now
+      AND `cc`.`expires_at` <= :t1
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM `cart_items` AS `ci`
+    WHERE
+      `ci`.`member_id` = `c`.`member_id`
+      AND CAST(`ci`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `ci`.`added_at` >= :cart_start
+      AND `ci`.`added_at` <= :now
+      AND `ci`.`product_no` = :p3
+  )
+  AND (
+    SELECT
+      COUNT(DISTINCT CAST(`el`.`payment_method` AS BINARY)) >= :p4
+    FROM `orders` AS `o`
+    JOIN `order_payments` AS `el`
+      ON `el`.`order_id` = `o`.`order_id`
+      AND CAST(`el`.`order_id` AS BINARY) = CAST(`o`.`order_id` AS BINARY)
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'paid'
+--   p2: the string 'canceled'
+--   t1: now + 1d
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   p3: the number 42
+--   p4: the number 1

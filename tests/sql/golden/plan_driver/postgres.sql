@@ -1,0 +1,64 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" IN (:p1, :p2)
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "customer_coupons" AS "cc"
+    WHERE
+      "cc"."member_id" = "c"."member_id"
+      AND "cc"."used_at" IS NULL
+      AND "cc"."issued_at" <= :now
+      AND "cc"."expires_at" >= :now
+      AND "cc"."expires_at" <= :t1
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND "ci"."product_no" = :p3
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM (
+      SELECT
+        "o"."member_id" AS "k"
+      FROM "orders" AS "o"
+      JOIN "order_payments" AS "el"
+        ON "el"."order_id" = "o"."order_id"
+      WHERE
+        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+      GROUP BY
+        "o"."member_id"
+      HAVING
+        COUNT(DISTINCT "el"."payment_method") >= :p4
+    ) AS "k"
+    WHERE
+      "k"."k" = "c"."member_id"
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'paid'
+--   p2: the string 'canceled'
+--   t1: now + 1d
+--   cart_start: now - cart retention (the oldest cart item still in the cart)
+--   p3: the number 42
+--   p4: the number 1

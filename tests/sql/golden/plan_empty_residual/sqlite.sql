@@ -1,0 +1,21 @@
+SELECT
+  "c"."member_id" AS "member_id"
+FROM "customers" AS "c"
+WHERE
+  "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+    GROUP BY
+      "o"."member_id"
+    HAVING
+      COUNT(*) >= :p1 AND COUNT(CASE WHEN "o"."status" = :p2 THEN 1 END) = 0
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the number 2
+--   p2: the string 'refunded'

@@ -1,0 +1,60 @@
+SELECT
+  `c`.`member_id` AS `member_id`
+FROM `customers` AS `c`
+WHERE
+  EXISTS(
+    SELECT
+      1
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+      AND `o`.`status` = :p1
+      AND CAST(`o`.`status` AS BINARY) = CAST(:p1 AS BINARY)
+  )
+  AND (
+    SELECT
+      COUNT(*) < :p3
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+      AND `o`.`status` = :p2
+      AND CAST(`o`.`status` AS BINARY) = CAST(:p2 AS BINARY)
+  )
+  AND (
+    SELECT
+      COALESCE(SUM(`o`.`paid_amount`), 0) <> :p4
+    FROM `orders` AS `o`
+    WHERE
+      `o`.`member_id` = `c`.`member_id`
+      AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+      AND `o`.`ordered_at` >= :history_start
+      AND `o`.`ordered_at` <= :now
+  )
+  AND NOT COALESCE(
+    (
+      SELECT
+        SUM(`o`.`paid_amount`) > :p5 * COUNT(`o`.`paid_amount`)
+      FROM `orders` AS `o`
+      WHERE
+        `o`.`member_id` = `c`.`member_id`
+        AND CAST(`o`.`member_id` AS BINARY) = CAST(`c`.`member_id` AS BINARY)
+        AND `o`.`ordered_at` >= :history_start
+        AND `o`.`ordered_at` <= :now
+    ),
+    FALSE
+  )
+
+-- parameters:
+--   history_start: start of the history start date in the shop's zone (orders before it are ignored)
+--   now: now (the evaluation instant)
+--   p1: the string 'paid'
+--   p2: the string 'paid'
+--   p3: the number 3
+--   p4: the number 0
+--   p5: the number 1000
