@@ -54,6 +54,37 @@ def test_every_customer_is_read_once_with_all_their_rows(store: Engine, batch_si
         assert customer == expected[customer.member_id]
 
 
+@pytest.mark.parametrize("batch_size", [1, 2, 1000])
+def test_rows_of_strangers_between_customers_are_dropped(store: Engine, batch_size: int) -> None:
+    # Batches read the range of member ids a page spans: these ids sort inside, before and after the pages.
+    data = tricky_shop()
+    at = (NOW - timedelta(days=1)).replace(tzinfo=None)
+    strangers = ["0", "aa", "M", "m1  ", "m", "é ", "zz", "힣"]
+    data = rec.ShopData(
+        customers=data.customers,
+        coupons=(rec.Coupon("C1", "welcome", "signup"),),
+        customer_coupons=tuple(rec.CustomerCoupon(i, m, "C1", at, at + timedelta(days=9))
+                               for i, m in enumerate(strangers, start=1)),
+        cart_items=tuple(rec.CartItem(i, m, 17, 1, Decimal(1), Decimal(0), at)
+                         for i, m in enumerate(strangers, start=1)),
+        orders=(*data.orders, *(rec.Order(f"x{i}", m, at, "paid", Decimal(1), Decimal(1), Decimal(0))
+                                for i, m in enumerate(strangers))),
+        order_items=(*data.order_items, *(rec.OrderItem(f"xi{i}", f"x{i}", 99, 1, Decimal(1), Decimal(0))
+                                          for i in range(len(strangers)))),
+        order_payments=data.order_payments,
+    )
+    load(store, data)
+    read = [c for batch in iter_customers(store, batch_size=batch_size) for c in batch]
+    expected = {c.member_id: c for c in customers_from_shop(data)}
+    assert sorted(c.member_id for c in read) == sorted(TRICKY_IDS)
+    for customer in read:
+        assert customer == expected[customer.member_id]
+        assert not customer.coupons
+        assert not customer.cart
+    for segment in ("order(product = 99)", "cart()", "coupon()"):
+        assert run_predicate(store, segment, CTX, batch_size=batch_size) == []
+
+
 @pytest.mark.parametrize("segment", [
     "order(status = paid and product in [17, 18])",
     "no order(payment_method = card)",

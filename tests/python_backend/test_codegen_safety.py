@@ -21,6 +21,7 @@ from cafehub.compiler import ir
 from cafehub.compiler.backends.python import (
     CouponRow,
     CustomerData,
+    OrderRow,
     PredicateCompileError,
     compile_predicate,
 )
@@ -33,8 +34,9 @@ from cafehub.grammar.syntax import CmpOp
 from cafehub.testing import segments
 from cafehub.testing.budget import budget
 
-GENERATED_NAME = re.compile(r"_(k|b|h|g|e|a|p|v|t|s|m|x|y|pred)\d+|_factory|_now|_cart_lo|_hist_lo|_F|_add")
-LOCALS = {"c", "r", "v", "n", "s", "m", "d", "set", "len", "True", "False", "None"}
+GENERATED_NAME = re.compile(
+    r"_(k|b|d|h|g|e|a|p|v|t|s|m|x|y|pred)\d+|[nsmdf]\d+|_factory|_now|_cart_lo|_hist_lo|_F|_add|_mul")
+LOCALS = {"c", "r", "v", "set", "len", "max", "min", "True", "False", "None"}
 ATTRIBUTES = {
     *(name for fields in FIELDS.values() for name in fields),
     "coupons", "cart", "orders", "used_at", "isdisjoint", "update", "add", "discard",
@@ -87,17 +89,45 @@ def test_hostile_strings_are_data(needle: str) -> None:
                                   EvalContext(now=now + timedelta(days=60)))
 
 
+def _nest(depth: int, a: str, b: str) -> str:
+    """``a and (b or (a and (b or a)))``-like text, ``depth`` levels of alternating ``or``/``and``."""
+    text = a
+    for level in range(depth):
+        text = f"{b if level % 2 == 0 else a} {'or' if level % 2 == 0 else 'and'} ({text})"
+    return text
+
+
+def _fold(depth: int, a: bool, b: bool) -> bool:
+    """The truth of ``_nest(depth, a, b)`` for atoms of those truths."""
+    value = a
+    for level in range(depth):
+        value = (b or value) if level % 2 == 0 else (a and value)
+    return value
+
+
 def test_deep_segments_compile_within_python_nesting_limits() -> None:
     depth = 190
-    text = "not " * depth + "order(" + "(" * depth + "status = paid" + ")" * depth + ")"
     options = CheckOptions(limits=Limits(max_depth=200))
-    checked = cafehub.check(text, options=options)
-    predicate = compile_predicate(checked)
-    assert "_h" in predicate.source
-    assert "_g" in predicate.source
     ctx = EvalContext(now=datetime(2025, 1, 1, tzinfo=UTC))
-    assert predicate.evaluate(CustomerData(member_id="m"), ctx) is (depth % 2 == 1)
+    paid = OrderRow(order_id="o1", ordered_at=datetime(2024, 6, 1), status="paid",
+                    paid_amount=Decimal(1), order_amount=Decimal(1))
+    customer = CustomerData(member_id="m", orders=(paid,))
     assert depth > MAX_INLINE_DEPTH
+
+    # Row level: an alternating and/or as deep as the parser allows: helper functions past the inline depth.
+    for a, b in [("paid", "canceled"), ("canceled", "paid"), ("canceled", "pending")]:
+        condition = _nest(depth, f"status = {a}", f"status = {b}")
+        predicate = compile_predicate(cafehub.check(f"order({condition})", options=options))
+        assert re.search(r"\b_h\d+\(r\)", predicate.source)
+        assert predicate.evaluate(customer, ctx) is _fold(depth, a == "paid", b == "paid")
+
+    # Segment level: nested and/or of atoms become helper blocks; a chain of nots folds away.
+    for a, b in [("order()", "cart()"), ("cart()", "order()"), ("cart()", "coupon()")]:
+        predicate = compile_predicate(cafehub.check(_nest(depth, a, b), options=options))
+        assert re.search(r"\b_g\d+\(c\)", predicate.source)
+        assert predicate.evaluate(customer, ctx) is _fold(depth, a == "order()", b == "order()")
+    negated = compile_predicate(cafehub.check("not " * depth + "order()", options=options))
+    assert negated.evaluate(customer, ctx) is (depth % 2 == 0)
 
 
 def test_an_ir_the_checker_cannot_produce_is_refused() -> None:

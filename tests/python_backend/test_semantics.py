@@ -209,6 +209,41 @@ def test_avg_is_an_exact_fraction() -> None:
     assert selects("order().avg(paid_amount) in [0.013333, 0.013334]", data, SEOUL) == []
 
 
+def test_min_and_max_pick_the_right_row() -> None:
+    rows = [("o1", NOW - timedelta(days=1), "30.00"), ("o2", NOW - timedelta(days=10), "5.00"),
+            ("o3", NOW - timedelta(days=4), "12.50")]
+    data = shop(["m"], orders=tuple(order(oid, "m", at, paid=paid) for oid, at, paid in rows))
+    assert selects("order().min(ordered_at) < 5d ago", data, SEOUL) == ["m"]
+    assert selects("order().max(ordered_at) < 5d ago", data, SEOUL) == []
+    assert selects("order().max(ordered_at) within last 2d", data, SEOUL) == ["m"]
+    assert selects("order().min(paid_amount) = 5", data, SEOUL) == ["m"]
+    assert selects("order().max(paid_amount) = 30", data, SEOUL) == ["m"]
+    assert selects("order(ordered_at within last 5d).min(paid_amount) = 12.5", data, SEOUL) == ["m"]
+
+
+@pytest.mark.parametrize(
+    ("segment", "expected"),
+    [
+        # quantities 1, 2 and 2: avg = 5/3, compared as 5 * q op p * 3 for a literal p/q
+        ("cart().avg(quantity) > 1.66", ["m"]), ("cart().avg(quantity) < 1.67", ["m"]),
+        ("cart().avg(quantity) = 1.66", []), ("cart().avg(quantity) != 1.67", ["m"]),
+        ("cart().avg(quantity) >= 2", []), ("cart().avg(quantity) <= 1", []),
+        # prices 0.10, 0.15 and 0.15 per unit: avg = 0.40 / 3
+        ("cart().avg(price) > 0.1333", ["m"]), ("cart().avg(price) < 0.1334", ["m"]),
+        ("cart().avg(price) = 0.13", []), ("not cart().avg(price) = 0.13", ["m"]),
+        ("cart(quantity = 2).avg(price) = 0.15", ["m"]), ("cart(quantity > 2).avg(price) != 0.15", []),
+    ],
+)
+def test_avg_comparisons_are_exact_without_dividing(segment: str, expected: list[str]) -> None:
+    added = naive(NOW - timedelta(hours=1))
+    data = shop(["m"], cart_items=tuple(
+        rec.CartItem(id=i, member_id="m", product_no=i, quantity=q, price=Decimal(p), option_price=Decimal(0),
+                     added_at=added)
+        for i, (q, p) in enumerate([(1, "0.10"), (2, "0.15"), (2, "0.15")], start=1)
+    ))
+    assert selects(segment, data, SEOUL) == expected
+
+
 def test_money_is_exact_in_amounts_and_sums() -> None:
     data = shop(["m"], cart_items=tuple(
         rec.CartItem(id=i, member_id="m", product_no=i, quantity=3, price=Decimal("0.10"),

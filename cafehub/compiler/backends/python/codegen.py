@@ -3,13 +3,17 @@
 Why generate source rather than nest closures: a predicate is called once per
 customer and loops over that customer's rows, so per-row interpretive overhead
 (one Python call per IR node per row) would make it several times slower than
-the plain loop a programmer would write. The generated code *is* that loop.
+the plain loop a programmer would write. The generated code *is* that loop,
+laid out the way a careful programmer would: :mod:`.plan` decides which row
+tests run, merged and in what order, and which atoms share a loop; this
+module writes the text.
 
 Why it is safe: no user text ever becomes source. Every value from the
 segment (strings, numbers, value lists) is a parameter of a factory
 function under a generated name (``_k1``, ``_k2``, ...), and so are the time
 bounds (``_b0``, ...); the generated functions read them as closure cells,
-filled at bind time. Attribute names come from the row types and are
+filled at bind time (bounds combined with ``max``/``min``, ``_d3``, are
+computed once per bind in the factory's body). Attribute names come from the row types and are
 checked against the catalog; operators come from a fixed table. The only
 identifiers in the source are generated ones, fixed helper names and
 catalog field names. ``tests/python_backend/test_codegen_safety.py``
@@ -26,56 +30,72 @@ The semantics (see :mod:`cafehub.compiler.ir`):
   ``min``, ``max`` over no rows) makes its test false.
 - Collection scoping (held coupons, cart retention, order history) is part of
   every loop, from the raw rows.
-- Money sums use a 100-digit decimal context; ``avg`` is an exact
+- Money sums use a 100-digit decimal context; ``avg`` compared with ``p/q`` is
+  ``sum * q op p * count`` (exact, no division); elsewhere ``avg`` is an exact
   :class:`~fractions.Fraction`; no floating point anywhere.
 """
 
 from __future__ import annotations
 
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, fields
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from typing import Any
 
 from cafehub.compiler import ir
-from cafehub.compiler.backends.python.data import COLLECTION_ATTRIBUTE, EXACT, NULLABLE_FIELDS, ROW_TYPES
-from cafehub.compiler.catalog import FIELDS, AggregateFunc, Collection, FieldDef, Kind
+from cafehub.compiler.backends.python.data import COLLECTION_ATTRIBUTE, EXACT, NULLABLE_FIELDS
+from cafehub.compiler.backends.python.plan import (
+    NOW,
+    SCOPES,
+    Atom,
+    Bound,
+    IsNone,
+    Literal,
+    PredicateCompileError,
+    Range,
+    Term,
+    field_attribute,
+    finish,
+    normalize,
+    row_filter,
+    share_scan,
+    shares_selective_test,
+)
+from cafehub.compiler.catalog import AggregateFunc, Collection, Kind
 from cafehub.compiler.evaluation import EvalContext, resolve, to_naive_utc
 from cafehub.grammar.syntax import CmpOp
 
-
-class PredicateCompileError(ValueError):
-    """An IR the predicate backend cannot compile (only a hand-built, unchecked IR can be one)."""
-
-
 _PYTHON_OP = {CmpOp.EQ: "==", CmpOp.NE: "!=", CmpOp.LT: "<", CmpOp.LE: "<=", CmpOp.GT: ">", CmpOp.GE: ">="}
 
-#: The rows of each collection a segment sees at ``now`` (STORE.md), as a test on row ``r``.
-_SCOPE = {
-    Collection.COUPON: "r.used_at is None and r.issued_at <= _now and r.expires_at >= _now",
-    Collection.CART: "_cart_lo <= r.added_at <= _now",
-    Collection.ORDER: "_hist_lo <= r.ordered_at <= _now",
-}
-
-#: Factory parameters every program takes, before the segment's own time bounds.
+#: Factory parameters every program takes, before the segment's own time bounds. ``now`` itself is
+#: ``_now`` wherever the segment names it (``resolve`` gives exactly ``ctx.now`` for it).
 _CONTEXT_PARAMS = ("_now", "_cart_lo", "_hist_lo")
 
-#: Past this nesting, a sub-expression becomes a helper function, so no segment
+#: Past this nesting, a row-level sub-expression becomes a helper function, so no segment
 #: within the parser's limits can hit the Python compiler's nesting limits.
 MAX_INLINE_DEPTH = 12
 
-_IDENTIFIER = re.compile(r"[a-z][a-z_]*\Z")
-_ROW_ATTRIBUTES = {c: frozenset(f.name for f in fields(t)) for c, t in ROW_TYPES.items()}
+
+def _indent(lines: Sequence[str], levels: int = 1) -> list[str]:
+    pad = "    " * levels
+    return [pad + line for line in lines]
 
 
-def _field_attribute(fdef: FieldDef, collection: Collection) -> str:
-    """The row attribute of a catalog field, refusing anything that is not one."""
-    if fdef.collection is not collection or FIELDS[collection].get(fdef.name) != fdef:
-        raise PredicateCompileError(f"field {fdef} is not a field of {collection.value}")
-    if not _IDENTIFIER.match(fdef.name) or fdef.name not in _ROW_ATTRIBUTES[collection]:
-        raise PredicateCompileError(f"field {fdef} has no attribute on {collection.value} rows")
-    return fdef.name
+@dataclass(frozen=True, slots=True)
+class Accumulator:
+    """An aggregate as code: ``init`` before the loop, ``update`` per matching row, ``finish`` after.
+
+    ``value`` is its expression after the loop and ``null`` (when it can be
+    null) the expression that is true when it is.
+    """
+
+    init: list[str]
+    update: list[str]
+    finish: list[str]
+    value: str
+    null: str | None
+    #: For ``avg``: the names of the sum and the count, so a comparison can skip the division.
+    ratio: tuple[str, str] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,9 +127,11 @@ class Generator:
     instants, the segment's time bounds and the segment's values."""
 
     def __init__(self) -> None:
-        self.namespace: dict[str, Any] = {"_F": Fraction, "_add": EXACT.add}
+        self.namespace: dict[str, Any] = {"_F": Fraction, "_add": EXACT.add, "_mul": EXACT.multiply}
         self.constants: dict[str, object] = {}
         self.bounds: dict[ir.TimePoint, str] = {}
+        self.prelude: list[str] = []
+        self.combined: dict[tuple[str, tuple[str, ...]], str] = {}
         self.functions: list[list[str]] = []
         self.exports: dict[str, str] = {}
         self._count = 0
@@ -127,15 +149,35 @@ class Generator:
         return name
 
     def bound(self, point: ir.TimePoint) -> str:
+        if point == NOW:
+            return "_now"
         name = self.bounds.get(point)
         if name is None:
             name = self.bounds[point] = f"_b{len(self.bounds)}"
         return name
 
+    def bound_name(self, bound: Bound) -> str:
+        if isinstance(bound.point, str):
+            if bound.point not in _CONTEXT_PARAMS:
+                raise PredicateCompileError(f"unknown context instant {bound.point!r}")
+            return bound.point
+        return self.bound(bound.point)
+
+    def combine(self, func: str, names: Sequence[str]) -> str:
+        """One name for the tightest of several bounds, computed once per bind in the factory's body."""
+        if len(names) == 1:
+            return names[0]
+        key = (func, tuple(names))
+        name = self.combined.get(key)
+        if name is None:
+            name = self.combined[key] = self.fresh("_d")
+            self.prelude.append(f"{name} = {func}({', '.join(names)})")
+        return name
+
     def define(self, prefix: str, param: str, body: list[str]) -> str:
         """Add a function of one parameter to the factory; return its name."""
         name = self.fresh(prefix)
-        self.functions.append([f"def {name}({param}):", *(f"    {line}" for line in body)])
+        self.functions.append([f"def {name}({param}):", *_indent(body)])
         return name
 
     def export(self, key: str, function: str) -> None:
@@ -163,7 +205,7 @@ class Generator:
         field = node.field if isinstance(node, (ir.AnyOf, ir.Contains)) else node.operand
         if isinstance(field, ir.Aggregate):
             raise PredicateCompileError("an aggregate cannot appear inside a condition")
-        attribute = _field_attribute(field, collection)
+        attribute = field_attribute(field, collection)
         x = f"r.{attribute}"
         holds = self.holds(node, x)
         nullable = (collection, attribute) in NULLABLE_FIELDS and not isinstance(node, ir.AnyOf)
@@ -181,6 +223,8 @@ class Generator:
             return f"({x} {'not in' if node.negated else 'in'} {self.const(values)})"
         if isinstance(node, ir.AnyOf):
             # Some element in values; negated: none is. None elements are never in values.
+            if len(node.values) == 1:  # a tuple's ``in`` beats a set method call
+                return f"({self.const(node.values[0])} {'not in' if node.negated else 'in'} {x})"
             disjoint = f"{self.const(frozenset(node.values))}.isdisjoint({x})"
             return f"({disjoint})" if node.negated else f"(not {disjoint})"
         if isinstance(node, ir.TimeRange):
@@ -198,144 +242,279 @@ class Generator:
             text = f"{text} {'<=' if node.upper.inclusive else '<'} {self.bound(node.upper.point)}"
         return f"({text})" if text != x else "True"
 
+    # ------------------------------------------------------------ row filters (plan.py decides, this writes)
+
+    def range_test(self, term: Range) -> str:
+        """All bounds of a range: one chained comparison, plus one more per bound of the other strictness."""
+        x = f"r.{term.attribute}"
+        lows = [(self.combine("max", [self.bound_name(b) for b in term.lower if b.inclusive == incl]),
+                 "<=" if incl else "<") for incl in (True, False) if any(b.inclusive == incl for b in term.lower)]
+        highs = [(self.combine("min", [self.bound_name(b) for b in term.upper if b.inclusive == incl]),
+                  "<=" if incl else "<") for incl in (True, False) if any(b.inclusive == incl for b in term.upper)]
+        chain = x
+        if lows:
+            chain = f"{lows[0][0]} {lows[0][1]} {chain}"
+        if highs:
+            chain = f"{chain} {highs[0][1]} {highs[0][0]}"
+        extra = [f"{name} {op} {x}" for name, op in lows[1:]] + [f"{x} {op} {name}" for name, op in highs[1:]]
+        return " and ".join([chain, *extra])
+
+    def term(self, term: Term, collection: Collection) -> str:
+        if isinstance(term, IsNone):
+            if term.attribute not in SCOPES[collection].unset:
+                raise PredicateCompileError(f"{term.attribute} is not a scope field of {collection.value}")
+            return f"r.{term.attribute} is None"
+        if isinstance(term, Range):
+            return self.range_test(term)
+        assert isinstance(term, Literal)
+        return self.row(term.node, collection, term.want, 1)
+
+    def terms(self, terms: Sequence[Term], collection: Collection) -> str | None:
+        """The conjunction of ``terms`` as an expression over ``r`` (``None`` when there are none)."""
+        return " and ".join(self.term(t, collection) for t in terms) or None
+
+    def scan(self, collection: Collection, where: ir.Node | None) -> tuple[str, str]:
+        """The loop header and the filter expression of a collection scan (scope and condition)."""
+        test = self.terms(finish(row_filter(collection, where), collection), collection)
+        return f"for r in c.{COLLECTION_ATTRIBUTE[collection]}:", test or "True"
+
+    # ------------------------------------------------------------ aggregates
+
+    def accumulate(self, agg: ir.Aggregate) -> Accumulator:
+        """``agg`` as code over the rows that match its condition (variables named afresh)."""
+        func = agg.func
+        if func is AggregateFunc.COUNT:
+            n = self.fresh("n")
+            return Accumulator([f"{n} = 0"], [f"{n} += 1"], [], n, None)
+        assert agg.field is not None
+        attribute = field_attribute(agg.field, agg.collection)
+        nullable = (agg.collection, attribute) in NULLABLE_FIELDS
+        x = f"r.{attribute}"
+        if func is AggregateFunc.COUNT_DISTINCT:
+            # Over non-null values; for a set field, over the elements of every row.
+            d = self.fresh("d")
+            add = f"{d}.update({x})" if agg.field.type.is_set else f"{d}.add({x})"
+            return Accumulator([f"{d} = set()"], [add], [f"{d}.discard(None)"], f"len({d})", None)
+        if func in (AggregateFunc.SUM, AggregateFunc.AVG):
+            s = self.fresh("s")
+            value = "v" if nullable else x
+            add = f"{s} += {value}" if agg.field.type.kind is Kind.INT else f"{s} = _add({s}, {value})"
+            init, step = [f"{s} = 0"], [add]
+            if func is AggregateFunc.AVG:
+                n = self.fresh("n")
+                init.append(f"{n} = 0")
+                step.append(f"{n} += 1")
+            update = [f"v = {x}", "if v is not None:", *_indent(step)] if nullable else step
+            if func is AggregateFunc.SUM:
+                return Accumulator(init, update, [], s, None)
+            return Accumulator(init, update, [], f"_F({s}) / {n}", f"{n} == 0", ratio=(s, n))
+        if func in (AggregateFunc.MIN, AggregateFunc.MAX):
+            m = self.fresh("m")
+            better = f"{m} is None or v {'<' if func is AggregateFunc.MIN else '>'} {m}"
+            guard = f"v is not None and ({better})" if nullable else better
+            return Accumulator([f"{m} = None"], [f"v = {x}", f"if {guard}:", f"    {m} = v"], [], m, f"{m} is None")
+        raise PredicateCompileError(f"unknown aggregate {func}")
+
+    def value_test(self, node: ir.Compare | ir.InValues | ir.TimeRange, v: str) -> str:
+        """The test of a segment-level atom applied to a non-null aggregate value ``v``."""
+        assert isinstance(node.operand, ir.Aggregate)
+        return self.holds(node, v, exact=node.operand.func is AggregateFunc.AVG)
+
+    def ratio_test(self, node: ir.Compare, acc: Accumulator) -> str:
+        """``avg op value`` as ``sum * q op p * count`` for ``value = p/q`` (count > 0): exact, no division.
+
+        Building a fraction per customer costs more than the loop; integer
+        and decimal products compare exactly (decimals multiplied in the
+        100-digit context, so nothing is rounded).
+        """
+        assert acc.ratio is not None
+        assert isinstance(node.operand, ir.Aggregate)
+        assert node.operand.field is not None
+        assert not isinstance(node.value, str)
+        total, count = acc.ratio
+        value = Fraction(node.value)
+        scaled = total
+        if value.denominator != 1:
+            q = self.const(value.denominator)
+            exact_int = node.operand.field.type.kind is Kind.INT
+            scaled = f"{total} * {q}" if exact_int else f"_mul({total}, {q})"
+        return f"({scaled} {_PYTHON_OP[node.op]} {self.const(value.numerator)} * {count})"
+
+    def verdict(self, atom: Atom, acc: Accumulator, decisive: bool) -> list[str]:
+        """After an aggregate's loop: ``return decisive`` when the atom (with its sign) is ``decisive``."""
+        assert not isinstance(atom.node, ir.Exists)
+        lines: list[str] = []
+        v = acc.value
+        if acc.ratio is not None and isinstance(atom.node, ir.Compare):
+            test = self.ratio_test(atom.node, acc)
+        else:
+            if not v.isidentifier():
+                lines.append(f"v = {v}" if acc.null is None else f"v = {v} if not ({acc.null}) else None")
+                v = "v"
+            test = self.value_test(atom.node, v)
+        null = acc.null
+        if decisive == atom.positive:  # the test being true decides
+            condition = f"not ({null}) and {test}" if null else test
+        else:
+            condition = f"({null}) or not {test}" if null else f"not {test}"
+        return [*lines, f"if {condition}:", f"    return {decisive}"]
+
     # ------------------------------------------------------------ segment level (two-valued)
 
-    def segment(self, node: ir.Node, depth: int = 0) -> str:
+    def segment(self, node: ir.Node) -> str:
         """An expression over customer ``c`` that is the segment node's truth value."""
-        if depth >= MAX_INLINE_DEPTH:
-            helper = self.define("_g", "c", [f"return {self.segment(node)}"])
-            return f"{helper}(c)"
+        node = normalize(node)
         if isinstance(node, (ir.And, ir.Or)):
-            parts = [self.segment(item, depth + 1) for item in node.items]
-            return "(" + (" and " if isinstance(node, ir.And) else " or ").join(parts) + ")"
-        if isinstance(node, ir.Not):
-            return f"(not {self.segment(node.operand, depth + 1)})"
-        if isinstance(node, ir.Exists):
-            return f"{self.exists(node)}(c)"
-        return f"{self.aggregate_test(node)}(c)"
+            return f"{self.define('_g', 'c', self.block(node))}(c)"
+        atom = Atom.of(node)
+        if atom.aggregate is None:
+            call = f"{self.exists(atom.collection, atom.where)}(c)"
+        else:
+            call = f"{self.aggregate_test(atom)}(c)"
+        return call if atom.positive else f"(not {call})"
 
     def predicate(self, node: ir.Node) -> str:
         """The whole segment as one function of ``c``.
 
-        A top-level ``and``/``or`` of atoms is laid out as statements, each
-        atom's loop inline, returning as soon as the answer is known (what a
-        hand-written predicate does); anything nested deeper goes through
-        :meth:`segment`.
+        An ``and``/``or`` of atoms is laid out as statements, each atom's
+        loop inline, returning as soon as the answer is known (what a
+        hand-written predicate does); atoms over one collection may share
+        a loop (:meth:`block`). Nested ``and``/``or`` become helper
+        functions laid out the same way.
         """
+        node = normalize(node)
         if isinstance(node, (ir.And, ir.Or)):
-            conjunction = isinstance(node, ir.And)
-            lines: list[str] = []
-            for item in node.items:
-                lines.extend(self.step(item, decisive=not conjunction))
-            lines.append(f"return {conjunction}")
-        else:
-            lines = [*self.step(node, decisive=True), "return False"]
-        return self.define("_pred", "c", lines)
+            return self.define("_pred", "c", self.block(node))
+        return self.define("_pred", "c", [*self.step(Atom.of(node), decisive=True), "return False"])
 
-    def step(self, node: ir.Node, *, decisive: bool) -> list[str]:
-        """Statements that ``return decisive`` when ``node`` is ``decisive``, and fall through otherwise."""
-        positive = not isinstance(node, ir.Not)
-        atom = node if positive else node.operand  # type: ignore[union-attr]
-        if isinstance(atom, ir.Exists):
-            loop, test = self.scan(atom.collection, atom.where)
-            if decisive == positive:  # finding a row decides
-                return [loop, f"    {test}", f"        return {decisive}"]
-            return [loop, f"    {test}", "        break", "else:", f"    return {decisive}"]
-        operand = getattr(atom, "operand", None)
-        if isinstance(operand, ir.Aggregate):
-            lines, value, null = self.accumulate(operand)
-            test = self.value_test(atom, "v")  # type: ignore[arg-type]
-            lines.append(f"v = {value}")
-            if decisive == positive:  # the test being true decides
-                condition = f"not ({null}) and {test}" if null else test
+    def block(self, node: ir.And | ir.Or) -> list[str]:
+        """Statements for a normalized ``and``/``or``: each item returns early when it decides.
+
+        Some atoms over one collection share a loop (:meth:`sharing`); the
+        shared loop sits where the first of them was, the others keep their
+        place. Order does not matter to the answer: every test is pure.
+        """
+        conjunction = isinstance(node, ir.And)
+        decisive = not conjunction
+        atoms = {i: Atom.of(item) for i, item in enumerate(node.items) if not isinstance(item, (ir.And, ir.Or))}
+        shared: dict[int, list[int]] = {}
+        for collection in dict.fromkeys(a.collection for a in atoms.values()):
+            members = self.sharing([i for i, a in atoms.items() if a.collection is collection], atoms, decisive)
+            if members:
+                shared[members[0]] = members
+        done = {i for members in shared.values() for i in members}
+        lines: list[str] = []
+        for i, item in enumerate(node.items):
+            if isinstance(item, (ir.And, ir.Or)):
+                helper = self.define("_g", "c", self.block(item))
+                lines += [f"if {'' if decisive else 'not '}{helper}(c):", f"    return {decisive}"]
+            elif i in shared:
+                lines += self.shared([atoms[j] for j in shared[i]], decisive)
+            elif i not in done:
+                lines += self.step(atoms[i], decisive=decisive)
+        return [*lines, f"return {conjunction}"]
+
+    def sharing(self, indexes: list[int], atoms: dict[int, Atom], decisive: bool) -> list[int]:
+        """Which of these atoms over one collection share a loop (none, or two or more).
+
+        All of them when their conditions share a selective test (tested
+        once per row for all). Otherwise the aggregates and the existence
+        tests that decide on a row found: each of those reads every row in
+        the usual case, so one pass serves them all. An existence test that
+        needs a row keeps its own loop, which stops at the first match, and
+        when none matches ends the statement before the others read a row.
+        """
+        if len(indexes) < 2:
+            return []
+        if shares_selective_test(atoms[indexes[0]].collection,
+                                 [row_filter(atoms[i].collection, atoms[i].where) for i in indexes]):
+            return indexes
+        full_scans = [i for i in indexes if atoms[i].aggregate is not None or atoms[i].decides_on_a_row(decisive)]
+        return full_scans if len(full_scans) >= 2 else []
+
+    def step(self, atom: Atom, *, decisive: bool) -> list[str]:
+        """Statements that ``return decisive`` when the atom (with its sign) is ``decisive``, else fall through."""
+        loop, test = self.scan(atom.collection, atom.where)
+        if atom.aggregate is None:
+            if atom.decides_on_a_row(decisive):  # finding a row decides
+                return [loop, f"    if {test}:", f"        return {decisive}"]
+            return [loop, f"    if {test}:", "        break", "else:", f"    return {decisive}"]
+        acc = self.accumulate(atom.aggregate)
+        return [*acc.init, loop, f"    if {test}:", *_indent(acc.update, 2), *acc.finish,
+                *self.verdict(atom, acc, decisive)]
+
+    def shared(self, atoms: list[Atom], decisive: bool) -> list[str]:
+        """One loop for several atoms over one collection; the statements ``step`` would give for each.
+
+        Inside the loop, atoms that decide on a row found go first (they can
+        return at once), then existence tests that need a row (a flag each;
+        when they are all there is, the loop stops once every flag is set),
+        then aggregates.
+        """
+        collection = atoms[0].collection
+        plan = share_scan(collection, [row_filter(a.collection, a.where) for a in atoms])
+        order = sorted(range(len(atoms)), key=lambda i: (
+            0 if atoms[i].decides_on_a_row(decisive) else 1 if atoms[i].aggregate is None else 2))
+        seekers = [i for i in order if atoms[i].aggregate is None and not atoms[i].decides_on_a_row(decisive)]
+        flags = {i: self.fresh("f") for i in seekers}
+        only_seekers = len(seekers) == len(atoms)
+        init: list[str] = [f"{flags[i]} = False" for i in seekers]
+        body: list[str] = []
+        after: list[str] = []
+        for i in order:
+            atom, test = atoms[i], self.terms(plan.residuals[i], collection)
+            if atom.aggregate is None and atom.decides_on_a_row(decisive):
+                body += [f"if {test}:", f"    return {decisive}"] if test else [f"return {decisive}"]
+            elif atom.aggregate is None:
+                flag = flags[i]
+                body += [f"if not {flag} and {test}:" if test else f"if not {flag}:", f"    {flag} = True"]
+                if only_seekers:
+                    body += [f"    if {' and '.join(flags.values())}:", "        break"]
+                after += [f"if not {flag}:", f"    return {decisive}"]
             else:
-                condition = f"({null}) or not {test}" if null else f"not {test}"
-            if null:
-                # ``v`` is only computed when the aggregate is not null.
-                lines[-1:] = [f"v = {value} if not ({null}) else None"]
-            return [*lines, f"if {condition}:", f"    return {decisive}"]
-        return [f"if {'' if decisive else 'not '}{self.segment(node)}:", f"    return {decisive}"]
+                acc = self.accumulate(atom.aggregate)
+                init += acc.init
+                body += [f"if {test}:", *_indent(acc.update)] if test else acc.update
+                after += [*acc.finish, *self.verdict(atom, acc, decisive)]
+        guard = self.terms(plan.guard, collection)
+        if guard:
+            body = [f"if {guard}:", *_indent(body)]
+        return [*init, f"for r in c.{COLLECTION_ATTRIBUTE[collection]}:", *_indent(body), *after]
 
-    def scan(self, collection: Collection, where: ir.Node | None) -> tuple[str, str]:
-        """The loop header and the filter of a collection scan (scope, then condition)."""
-        condition = _SCOPE[collection]
-        if where is not None:
-            condition += " and " + self.row(where, collection, True, 1)
-        return f"for r in c.{COLLECTION_ATTRIBUTE[collection]}:", f"if {condition}:"
+    def exists(self, collection: Collection, where: ir.Node | None) -> str:
+        loop, test = self.scan(collection, where)
+        return self.define("_e", "c", [loop, f"    if {test}:", "        return True", "return False"])
 
-    def exists(self, node: ir.Exists) -> str:
-        loop, test = self.scan(node.collection, node.where)
-        return self.define("_e", "c", [loop, f"    {test}", "        return True", "return False"])
-
-    def accumulate(self, agg: ir.Aggregate) -> tuple[list[str], str, str | None]:
-        """Lines computing ``agg`` for customer ``c``, the value's expression and its null test."""
-        loop, test = self.scan(agg.collection, agg.where)
-        func = agg.func
-        if func is AggregateFunc.COUNT:
-            return ["n = 0", loop, f"    {test}", "        n += 1"], "n", None
-        assert agg.field is not None
-        attribute = _field_attribute(agg.field, agg.collection)
-        nullable = (agg.collection, attribute) in NULLABLE_FIELDS
-        read = [f"v = r.{attribute}"]
-        guard = "v is not None" if nullable else "True"
-        if func in (AggregateFunc.SUM, AggregateFunc.AVG):
-            add = "s = _add(s, v)" if agg.field.type.kind is not Kind.INT else "s += v"
-            step = [add, "n += 1"] if func is AggregateFunc.AVG else [add]
-            body = [*read, f"if {guard}:", *(f"    {line}" for line in step)] if nullable else [*read, *step]
-            init = ["s = 0", "n = 0"] if func is AggregateFunc.AVG else ["s = 0"]
-            lines = [*init, loop, f"    {test}", *(f"        {line}" for line in body)]
-            if func is AggregateFunc.SUM:
-                return lines, "s", None
-            return lines, "_F(s) / n", "n == 0"
-        if func in (AggregateFunc.MIN, AggregateFunc.MAX):
-            better = "<" if func is AggregateFunc.MIN else ">"
-            cond = f"m is None or v {better} m"
-            body = [*read, f"if {guard} and ({cond}):" if nullable else f"if {cond}:", "    m = v"]
-            return ["m = None", loop, f"    {test}", *(f"        {line}" for line in body)], "m", "m is None"
-        # count_distinct: over non-null values; for a set field, over the elements of every row.
-        add = f"d.update(r.{attribute})" if agg.field.type.is_set else f"d.add(r.{attribute})"
-        lines = ["d = set()", loop, f"    {test}", f"        {add}", "d.discard(None)"]
-        return lines, "len(d)", None
-
-    def value_test(self, node: ir.Test, v: str) -> str:
-        """The test of a segment-level atom applied to a non-null aggregate value ``v``."""
-        if not isinstance(node, (ir.Compare, ir.InValues, ir.TimeRange)) or not isinstance(
-            node.operand, ir.Aggregate
-        ):
-            raise PredicateCompileError(f"{type(node).__name__} without an aggregate at segment level")
-        return self.holds(node, v, exact=node.operand.func is AggregateFunc.AVG)
-
-    def aggregate_test(self, node: ir.Test) -> str:
-        operand = getattr(node, "operand", None)
-        if not isinstance(operand, ir.Aggregate):
-            raise PredicateCompileError(f"{type(node).__name__} without an aggregate at segment level")
-        lines, value, null = self.accumulate(operand)
-        tail = [f"if {null}:", "    return False"] if null else []
-        test = self.value_test(node, "v")
-        return self.define("_a", "c", [*lines, *tail, f"v = {value}", f"return {test}"])
+    def aggregate_test(self, atom: Atom) -> str:
+        """A helper function that is the (positive) aggregate test's truth for customer ``c``."""
+        assert atom.aggregate is not None
+        acc = self.accumulate(atom.aggregate)
+        loop, test = self.scan(atom.collection, atom.where)
+        verdict = self.verdict(replace(atom, positive=True), acc, True)
+        return self.define("_a", "c", [*acc.init, loop, f"    if {test}:", *_indent(acc.update, 2), *acc.finish,
+                                        *verdict, "return False"])
 
     # ------------------------------------------------------------ explain probes
 
     def probe_atom(self, key: str, node: ir.Node) -> None:
         """Export the pieces ``explain`` shows for one segment-level atom."""
         self.export(f"{key}.truth", self.define("_p", "c", [f"return {self.segment(node)}"]))
-        if isinstance(node, ir.Exists):
-            collection, where = node.collection, node.where
-        else:
-            operand = getattr(node, "operand", None)
-            if not isinstance(operand, ir.Aggregate):
-                raise PredicateCompileError(f"{type(node).__name__} is not a segment-level atom")
-            collection, where = operand.collection, operand.where
-            lines, value, null = self.accumulate(operand)
-            tail = [f"if {null}:", "    return None"] if null else []
-            self.export(f"{key}.value", self.define("_v", "c", [*lines, *tail, f"return {value}"]))
-            test = self.value_test(node, "v")  # type: ignore[arg-type]
+        atom = Atom.of(node)
+        if atom.aggregate is not None:
+            assert not isinstance(atom.node, ir.Exists)
+            acc = self.accumulate(atom.aggregate)
+            loop, test = self.scan(atom.collection, atom.where)
+            tail = [f"if {acc.null}:", "    return None"] if acc.null else []
+            self.export(f"{key}.value", self.define("_v", "c", [
+                *acc.init, loop, f"    if {test}:", *_indent(acc.update, 2), *acc.finish, *tail,
+                f"return {acc.value}"]))
+            test = self.value_test(atom.node, "v")
             self.export(f"{key}.test", self.define("_t", "v", [f"return v is not None and {test}"]))
-        rows = f"c.{COLLECTION_ATTRIBUTE[collection]}"
-        scope = _SCOPE[collection]
+        rows = f"c.{COLLECTION_ATTRIBUTE[atom.collection]}"
+        _loop, scope = self.scan(atom.collection, None)
         self.export(f"{key}.scope", self.define("_s", "c", [f"return [r for r in {rows} if {scope}]"]))
-        _loop, test = self.scan(collection, where)
-        self.export(f"{key}.matching", self.define("_m", "c", [f"return [r for r in {rows} {test[:-1]}]"]))
+        _loop, test = self.scan(atom.collection, atom.where)
+        self.export(f"{key}.matching", self.define("_m", "c", [f"return [r for r in {rows} if {test}]"]))
 
     def probe_row(self, key: str, node: ir.Node, collection: Collection) -> None:
         """Export TRUE and FALSE tests of one condition node over a row (unknown is neither)."""
@@ -346,9 +525,9 @@ class Generator:
 
     def build(self) -> Program:
         params = ", ".join((*_CONTEXT_PARAMS, *self.bounds.values(), *self.constants))
-        lines = [f"def _factory({params}):"]
+        lines = [f"def _factory({params}):", *_indent(self.prelude)]
         for function in self.functions:
-            lines.extend(f"    {line}" for line in function)
+            lines.extend(_indent(function))
         pairs = ", ".join(f"{i!r}: {name}" for i, name in enumerate(self.exports.values()))
         lines.append(f"    return {{{pairs}}}")
         source = "\n".join(lines) + "\n"
@@ -365,4 +544,4 @@ class Generator:
                        exports=keys, factory=factory)
 
 
-__all__ = ["MAX_INLINE_DEPTH", "Generator", "PredicateCompileError", "Program"]
+__all__ = ["MAX_INLINE_DEPTH", "Accumulator", "Generator", "PredicateCompileError", "Program"]
