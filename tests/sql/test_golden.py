@@ -17,6 +17,10 @@ import sqlglot
 from sqlglot import exp
 
 from cafehub.compiler.backends.sql import DIALECTS, CompiledSQL, compile_sql
+from cafehub.compiler.backends.sql.compiled import render
+from cafehub.compiler.backends.sql.compiler import SqlCompiler
+from cafehub.compiler.backends.sql.dialects import get_dialect
+from cafehub.compiler.backends.sql.mapping import DEFAULT_MAPPING
 
 from .conftest import CASES, GOLDEN_DIR, UPDATE_GOLDEN, Case
 
@@ -59,3 +63,15 @@ def test_sql_parses_back(case: Case, dialect: str) -> None:
     if not DIALECTS[dialect].executed:
         # What is printed is what the dialect's own parser and printer agree on.
         assert tree.sql(dialect=dialect, identify=True) == compiled.tree.sql(dialect=dialect, identify=True)
+
+
+@pytest.mark.parametrize(("case", "dialect"), PARAMS, ids=IDS)
+def test_printing_leaves_the_tree_unchanged(case: Case, dialect: str) -> None:
+    # render() prints without copying first, for speed; a printer rewrite that
+    # changed the tree would change later renderings (inlined parameters).
+    target = get_dialect(dialect)
+    tree = SqlCompiler(target, DEFAULT_MAPPING).query(case.checked.ir)
+    snapshot = tree.copy()
+    first = render(tree, target)
+    assert tree == snapshot
+    assert render(tree, target) == first

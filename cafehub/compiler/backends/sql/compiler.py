@@ -40,9 +40,11 @@ from cafehub.compiler.backends.sql.values import (
     Text,
     Time,
     and_,
+    having,
     in_query,
     not_,
     or_,
+    where,
 )
 from cafehub.compiler.catalog import AggregateFunc, Collection, FieldDef
 
@@ -90,7 +92,7 @@ class SqlCompiler:
 
     def __init__(self, dialect: SqlDialect, mapping: SchemaMapping) -> None:
         self.dialect = dialect
-        self.params = ParamSet()
+        self.params = ParamSet(colon=dialect.colon_placeholders)
         self.preds = Predicates(self.params, dialect)
         self.rel = Relations(mapping, dialect, self.preds)
         self.filtering = False
@@ -106,7 +108,7 @@ class SqlCompiler:
                 return driven
         pred = self.segment(node)
         member = exp.alias_(self.rel.customer_id(), "member_id", quoted=True)
-        return exp.select(member).from_(self.rel.table("customers")).where(pred.expr)
+        return where(exp.select(member, copy=False).from_(self.rel.table("customers"), copy=False), pred.expr)
 
     def _driven_by_rows(self, node: ir.Node) -> exp.Select | None:
         """The segment as its driving group's pass, joined to customers before grouping.
@@ -130,10 +132,10 @@ class SqlCompiler:
         on = self.rel.key_equal(self.rel.customer_id(), rows.member)
         customers = exp.Join(this=self.rel.table("customers"), on=on)
         member = exp.alias_(self.rel.customer_id(), "member_id", quoted=True)
-        query = self._joined(exp.select(member).from_(rows.table), [*rows.joins, customers])
-        query = query.where(and_(rows.conditions)).group_by(self.rel.customer_id())
-        having = [t.expr for t in rows.tests] + [o.expr for o in others]
-        return query.having(and_(having)) if having else query
+        query = self._joined(exp.select(member, copy=False).from_(rows.table, copy=False), [*rows.joins, customers])
+        query = where(query, and_(rows.conditions)).group_by(self.rel.customer_id(), copy=False)
+        tests = [t.expr for t in rows.tests] + [o.expr for o in others]
+        return having(query, and_(tests)) if tests else query
 
     # ------------------------------------------------------------ dispatch
 
@@ -210,13 +212,14 @@ class SqlCompiler:
         if node.where is not None:
             conditions.append(self.row(node.where))
         member = self.rel.member(collection)
-        base = exp.select(exp.Literal.number(1)).from_(self.rel.table(SOURCES[collection].table))
+        table = self.rel.table(SOURCES[collection].table)
+        base = exp.select(exp.Literal.number(1), copy=False).from_(table, copy=False)
         joins = self.rel.joins(collection, needed)
         if self._shape(self.dialect.shapes.exists, planning.is_selective_where(node.where)) is Shape.CORRELATED:
             correlation = self.rel.key_equal(member, self.rel.customer_id())
-            query = self._joined(base, joins).where(and_([correlation, *conditions]))
+            query = where(self._joined(base, joins), and_([correlation, *conditions]))
             return Pred(exp.Exists(this=query), False)
-        query = self._joined(base.select(member, append=False), joins)
+        query = self._joined(base.select(member, append=False, copy=False), joins)
         return Pred(self._member_of(query, conditions, negated=self.negated), False)
 
     def seg_test(self, node: ir.Compare | ir.InValues | ir.TimeRange) -> Pred:
@@ -235,17 +238,18 @@ class SqlCompiler:
         joins = self.rel.joins(collection, needed)
         if aggregate.field is not None and aggregate.field.type.is_set:
             joins.append(self._element_join(aggregate.field))
-        base = exp.select(test).from_(self.rel.table(SOURCES[collection].table))
+        base = exp.select(test, copy=False).from_(self.rel.table(SOURCES[collection].table), copy=False)
         shape = self._shape(self.dialect.shapes.aggregate, planning.is_selective_where(aggregate.where))
         if shape is Shape.CORRELATED:
             correlation = self.rel.key_equal(member, self.rel.customer_id())
-            query = self._joined(base, joins).where(and_([correlation, *conditions]))
+            query = where(self._joined(base, joins), and_([correlation, *conditions]))
             return Pred(exp.Subquery(this=query), aggregate.func.empty_is_null)
         # Grouped: the customers whose rows pass the test, or, when a customer with no rows
         # passes it (count < 3), everyone but those whose rows fail it.
         holds_on_empty = planning.holds_on_empty(node)
-        grouped = self._joined(base.select(member, append=False), joins)
-        grouped = grouped.group_by(member.copy()).having(not_(test.copy()) if holds_on_empty else test.copy())
+        grouped = self._joined(base.select(member, append=False, copy=False), joins)
+        grouped = grouped.group_by(member.copy(), copy=False)
+        grouped = having(grouped, not_(test.copy()) if holds_on_empty else test.copy())
         inside = self._member_of(grouped, conditions, negated=self.negated != holds_on_empty)
         return Pred(not_(inside) if holds_on_empty else inside, False)
 
@@ -260,12 +264,14 @@ class SqlCompiler:
         rows = self._group_rows(group, correlated)
         if correlated:
             correlation = self.rel.key_equal(rows.member, self.rel.customer_id())
-            query = self._joined(exp.select(and_([t.expr for t in rows.tests])).from_(rows.table), rows.joins)
-            query = query.where(and_([correlation, *rows.conditions]))
+            query = self._joined(
+                exp.select(and_([t.expr for t in rows.tests]), copy=False).from_(rows.table, copy=False), rows.joins)
+            query = where(query, and_([correlation, *rows.conditions]))
             return Pred(exp.Subquery(this=query), any(t.nullable for t in rows.tests))
-        grouped = self._joined(exp.select(rows.member).from_(rows.table), rows.joins).group_by(rows.member.copy())
+        grouped = self._joined(exp.select(rows.member, copy=False).from_(rows.table, copy=False), rows.joins)
+        grouped = grouped.group_by(rows.member.copy(), copy=False)
         if rows.tests:
-            grouped = grouped.having(and_([t.expr for t in rows.tests]))
+            grouped = having(grouped, and_([t.expr for t in rows.tests]))
         return Pred(self._member_of(grouped, rows.conditions, negated=self.negated), False)
 
     def _group_rows(self, group: planning.Group, correlated: bool) -> GroupRows:
@@ -295,7 +301,7 @@ class SqlCompiler:
         Parts that the row filter ``rows`` already imposes (``ordered_at <= :now`` of a
         "within last" next to the window's) are left out.
         """
-        imposed = [p for r in rows for p in _flat_and(r)]
+        imposed = {p for r in rows for p in _flat_and(r)}
         parts: list[exp.Expr] = []
         for conjunct in residual:
             if elements is not None and isinstance(conjunct, ir.AnyOf) and conjunct in elements.reads:
@@ -303,7 +309,7 @@ class SqlCompiler:
                 part = self.preds.in_values(element, conjunct.values, negated=False)
             else:
                 part = self.row(conjunct)
-            parts.extend(p for p in _flat_and(part) if not any(p == r for r in imposed))
+            parts.extend(p for p in _flat_and(part) if p not in imposed)
         return and_(parts) if parts else None
 
     def _group_test(self, atom: planning.Atom, when: exp.Expr | None, correlated: bool) -> Pred | None:
@@ -334,14 +340,15 @@ class SqlCompiler:
         if self.dialect.key_set_test is KeySetTest.IN:
             if negated:
                 conditions = [*conditions, self.rel.not_null(keys.selects[0].copy())]
-            return in_query(self.rel.customer_id(), keys.where(and_(conditions), copy=False))
-        keys = keys.where(and_(conditions), copy=False)
+            return in_query(self.rel.customer_id(), where(keys, and_(conditions)))
+        keys = where(keys, and_(conditions))
         key = keys.selects[0]
         keys = keys.select(exp.alias_(key.copy(), KEY_ALIAS, quoted=True), append=False, copy=False)
         found = exp.Column(this=exp.Identifier(this=KEY_ALIAS, quoted=True),
                            table=exp.Identifier(this=KEY_ALIAS, quoted=True))
         keyset = exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.Identifier(this=KEY_ALIAS, quoted=True)))
-        query = exp.select(exp.Literal.number(1)).from_(keyset).where(self.rel.key_equal(found, self.rel.customer_id()))
+        query = exp.select(exp.Literal.number(1), copy=False).from_(keyset, copy=False)
+        query = where(query, self.rel.key_equal(found, self.rel.customer_id()))
         return exp.Exists(this=query)
 
     def _joined(self, query: exp.Select, joins: list[exp.Join]) -> exp.Select:
@@ -434,11 +441,12 @@ class SqlCompiler:
         shapes = self.dialect.shapes
         shape = shapes.selective_element if source.selective else shapes.common_element
         if shape is Shape.CORRELATED:
-            query = exp.select(exp.Literal.number(1)).from_(table)
-            query = query.where(and_([self.rel.key_equal(key, order_key), member_test]))
+            query = exp.select(exp.Literal.number(1), copy=False).from_(table, copy=False)
+            query = where(query, and_([self.rel.key_equal(key, order_key), member_test]))
             found: exp.Expr = exp.Exists(this=query)
         else:
-            query = exp.select(key).from_(table).where(and_([member_test, self.rel.not_null(key.copy())]))
+            query = exp.select(key, copy=False).from_(table, copy=False)
+            query = where(query, and_([member_test, self.rel.not_null(key.copy())]))
             found = in_query(order_key, query)
         return not_(found) if node.negated else found
 

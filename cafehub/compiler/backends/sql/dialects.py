@@ -4,9 +4,12 @@ The compiler is generic. Everything an engine needs done differently is a
 field of :class:`SqlDialect`, read at the one place it matters:
 
 - ``printer``: the sqlglot dialect that prints the tree (function names,
-  quoting, placeholder syntax). For engines SQLAlchemy drives, placeholders
-  are SQLAlchemy's ``:name`` (PostgreSQL and DuckDB are given a printer that
-  says so); for the others, sqlglot's own syntax (``@name`` on BigQuery).
+  quoting, placeholder syntax: sqlglot's own, ``@name`` on BigQuery).
+- ``colon_placeholders``: parameters written as SQLAlchemy's ``:name`` where
+  the printer would write the driver's own syntax (``%(name)s`` on
+  PostgreSQL, ``$name`` on DuckDB). They are written by the compiler, not by
+  a subclass of the printer: sqlglot's compiled build (``sqlglotc``) cannot
+  be subclassed.
 - ``binding``: how values reach the engine: SQLAlchemy bind parameters
   (``sqlalchemy``), the engine's own parameters in printed SQL (``native``),
   or, for Spark (``literal``), instants and numbers as literals quoted by
@@ -31,28 +34,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Literal
 
-from sqlglot import exp
 from sqlglot.dialects.dialect import Dialect
-from sqlglot.dialects.duckdb import DuckDB
-from sqlglot.dialects.postgres import Postgres
-from sqlglot.generators.duckdb import DuckDBGenerator
-from sqlglot.generators.postgres import PostgresGenerator
-
-
-class _PostgresNamedParams(Postgres):
-    """PostgreSQL as SQLAlchemy's ``text()`` expects it: ``:name`` placeholders."""
-
-    class Generator(PostgresGenerator):
-        def placeholder_sql(self, expression: exp.Placeholder) -> str:
-            return f":{expression.name}"
-
-
-class _DuckDBNamedParams(DuckDB):
-    """DuckDB as SQLAlchemy's ``text()`` expects it: ``:name`` placeholders."""
-
-    class Generator(DuckDBGenerator):
-        def placeholder_sql(self, expression: exp.Placeholder) -> str:
-            return f":{expression.name}"
 
 
 class Shape(StrEnum):
@@ -162,6 +144,7 @@ class SqlDialect:
     name: str
     printer: type[Dialect] | str
     binding: Binding
+    colon_placeholders: bool = False
     executed: bool
     """Whether the test suite runs this dialect's SQL on a real engine."""
     shapes: Shapes
@@ -211,7 +194,8 @@ DIALECTS: dict[str, SqlDialect] = {
         ),
         SqlDialect(
             name="duckdb",
-            printer=_DuckDBNamedParams,
+            printer="duckdb",
+            colon_placeholders=True,
             binding="sqlalchemy",
             executed=True,
             # DuckDB decorrelates every shape and orders joins itself; what counts is how many
@@ -225,7 +209,8 @@ DIALECTS: dict[str, SqlDialect] = {
         ),
         SqlDialect(
             name="postgres",
-            printer=_PostgresNamedParams,
+            printer="postgres",
+            colon_placeholders=True,
             binding="sqlalchemy",
             executed=True,
             # NOT EXISTS becomes an anti-join (NOT IN does not: 100x slower at 100k customers);

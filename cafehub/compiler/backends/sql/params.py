@@ -135,16 +135,21 @@ class ParamSet:
     shared by equality (``t1``...), and context bounds have fixed names.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, colon: bool = False) -> None:
+        self._colon = colon
+        """Write placeholders as ``:name`` text rather than as the printer's own syntax."""
         self._specs: dict[str, ParamSpec] = {}
         self._times: dict[ir.TimePoint | ContextBound, str] = {}
 
-    def value(self, value: Value, note: str) -> exp.Placeholder:
+    def value(self, value: Value, note: str) -> exp.Expr:
         name = f"p{sum(1 for s in self._specs.values() if not s.is_time) + 1}"
         self._specs[name] = ParamSpec(name, ValueSource(value, note))
-        return exp.Placeholder(this=name)
+        return self._holder(name)
 
-    def time(self, point: ir.TimePoint | ContextBound) -> exp.Placeholder:
+    def _holder(self, name: str) -> exp.Expr:
+        return exp.Var(this=f":{name}") if self._colon else exp.Placeholder(this=name)
+
+    def time(self, point: ir.TimePoint | ContextBound) -> exp.Expr:
         if isinstance(point, ir.NowOffset) and point.seconds == 0:
             point = ContextBound.NOW
         name = self._times.get(point)
@@ -155,7 +160,16 @@ class ParamSet:
                 name = f"t{sum(1 for p in self._times if not isinstance(p, ContextBound)) + 1}"
             self._times[point] = name
             self._specs[name] = ParamSpec(name, TimeSource(point))
-        return exp.Placeholder(this=name)
+        return self._holder(name)
 
     def specs(self) -> tuple[ParamSpec, ...]:
         return tuple(self._specs.values())
+
+
+def param_name(node: exp.Expr) -> str | None:
+    """The parameter a node stands for (a placeholder, or ``:name`` text), else ``None``."""
+    if isinstance(node, exp.Placeholder):
+        return node.name
+    if isinstance(node, exp.Var) and node.name.startswith(":"):
+        return node.name[1:]
+    return None

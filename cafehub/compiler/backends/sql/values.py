@@ -110,16 +110,70 @@ def _flat(items: Sequence[exp.Expr], kind: type[exp.Connector]) -> list[exp.Expr
 def and_(items: Sequence[exp.Expr]) -> exp.Expr:
     """A flat conjunction (nested ``AND`` merged, ``OR`` parenthesised, repeated conditions once)."""
     flat: list[exp.Expr] = []
+    seen: set[object] = set()
     for item in _flat(items, exp.And):
-        if not any(item == seen for seen in flat):  # A AND A is A, in three-valued logic too
+        key = _dedup_key(item)
+        if key not in seen:  # A AND A is A, in three-valued logic too
+            seen.add(key)
             flat.append(item)
-    return flat[0] if len(flat) == 1 else exp.and_(*flat, copy=False, wrap=False)
+    return _chain(exp.And, flat)
+
+
+#: The comparison that keeps a value on the right side of a bound, by (lower bound?,
+#: inclusive?, outside the range?): ``e >= lower`` inside, ``e < lower`` outside...
+_BOUND_OPS: dict[tuple[bool, bool, bool], type[exp.Binary]] = {
+    (True, True, False): exp.GTE, (True, True, True): exp.LT,
+    (True, False, False): exp.GT, (True, False, True): exp.LTE,
+    (False, True, False): exp.LTE, (False, True, True): exp.GT,
+    (False, False, False): exp.LT, (False, False, True): exp.GTE,
+}
+
+
+def _dedup_key(item: exp.Expr) -> object:
+    """What makes two conjuncts "the same": their structure for a plain comparison (the
+    repeated window bounds ``ordered_at <= :now``), identity for anything holding a query.
+
+    sqlglot hashes a whole subtree to compare it; a subquery's hash was a quarter of the
+    compile time, and a segment that repeats a whole collection test is rare and harmless.
+    """
+    if isinstance(item, exp.Binary) and not isinstance(item.this, exp.Query | exp.Subquery) \
+            and not isinstance(item.expression, exp.Query | exp.Subquery):
+        return item
+    return id(item)
 
 
 def or_(items: Sequence[exp.Expr]) -> exp.Expr:
     """A flat disjunction (nested ``OR`` merged, ``AND`` parenthesised for the reader)."""
     flat = _flat(items, exp.Or)
-    return flat[0] if len(flat) == 1 else exp.or_(*flat, copy=False, wrap=False)
+    return _chain(exp.Or, flat)
+
+
+def _chain(connector: type[exp.Connector], items: Sequence[exp.Expr]) -> exp.Expr:
+    """``a AND b AND c`` as sqlglot builds it (left-nested), from nodes of any kind.
+
+    Built directly rather than with ``exp.and_``, which copies or coerces its
+    operands (and, in sqlglot's compiled build, rejects a scalar subquery).
+    """
+    result = items[0]
+    for item in items[1:]:
+        result = connector(this=result, expression=item)
+    return result
+
+
+def where(query: exp.Select, condition: exp.Expr) -> exp.Select:
+    """``query`` with ``condition`` added to its ``WHERE``, in place."""
+    return _add_condition(query, "where", exp.Where, condition)
+
+
+def having(query: exp.Select, condition: exp.Expr) -> exp.Select:
+    """``query`` with ``condition`` added to its ``HAVING``, in place."""
+    return _add_condition(query, "having", exp.Having, condition)
+
+
+def _add_condition(query: exp.Select, arg: str, clause: type[exp.Expr], condition: exp.Expr) -> exp.Select:
+    existing = query.args.get(arg)
+    query.set(arg, clause(this=condition if existing is None else and_([existing.this, condition])))
+    return query
 
 
 def in_query(e: exp.Expr, query: exp.Select) -> exp.Expr:
@@ -291,25 +345,20 @@ class Predicates:
         negated: bool = False,
     ) -> exp.Expr:
         """``lower <= e <= upper`` (or outside it), each bound inclusive or not; context bounds inclusive."""
-        inside: list[exp.Expr] = []
-        outside: list[exp.Expr] = []
+        parts: list[exp.Expr] = []
         for bound, is_lower in ((lower, True), (upper, False)):
             if bound is None:
                 continue
             point, inclusive = (bound, True) if isinstance(bound, ContextBound) else (bound.point, bound.inclusive)
             holder = self.params.time(point)
-            if is_lower:
-                inside.append((exp.GTE if inclusive else exp.GT)(this=e.copy(), expression=holder))
-                outside.append((exp.LT if inclusive else exp.LTE)(this=e.copy(), expression=holder.copy()))
-            else:
-                inside.append((exp.LTE if inclusive else exp.LT)(this=e.copy(), expression=holder))
-                outside.append((exp.GT if inclusive else exp.GTE)(this=e.copy(), expression=holder.copy()))
-        if not inside:
+            op = _BOUND_OPS[is_lower, inclusive, negated]
+            parts.append(op(this=e.copy(), expression=holder))
+        if not parts:
             raise ValueError("a time range without bounds")
-        return or_(outside) if negated else and_(inside)
+        return or_(parts) if negated else and_(parts)
 
 
-def _in_list(e: exp.Expr, holders: list[exp.Placeholder], negated: bool) -> exp.Expr:
+def _in_list(e: exp.Expr, holders: list[exp.Expr], negated: bool) -> exp.Expr:
     """``e IN (...)``, or ``e = p`` for one value (``NOT IN``: ``e <> p``; the same in three-valued logic)."""
     if len(holders) == 1:
         return (exp.NEQ if negated else exp.EQ)(this=e, expression=holders[0])
