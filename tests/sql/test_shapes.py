@@ -185,3 +185,24 @@ def test_planned_shapes_agree_with_the_reference(embedded: dict[str, Engine]) ->
                 assert got == expected, f"{name} with {shapes}:\n{case.segment}\n{compiled.sql}"
 
     agree()
+
+
+@pytest.mark.parametrize(("segment", "drives"), [
+    ("coupon(expires_at within next 1d)", True),
+    ('coupon(coupon_no = "A" and expires_at within next 24h)', True),
+    ("coupon(expires_at within next 25h)", False),  # over a day: not narrow
+    ("coupon(expires_at within next 1d) and cart()", False),  # not alone
+    ("not coupon(expires_at within next 1d)", False),
+    ("coupon(not expires_at within next 1d)", False),
+    ("coupon(issued_at within last 1d)", False),  # no index of its own
+    ("coupon(expires_at >= now)", False),  # one end only
+    ("cart(product = 17)", False),  # an equality alone was measured slower
+])
+def test_lone_narrow_range_drives_from_its_rows(segment: str, drives: bool) -> None:
+    from cafehub.compiler.backends.sql import planning
+
+    node = check(segment).ir
+    units = planning.plan([node], Merge.SHARED, ElementJoin.NEVER)
+    assert (planning.lone_driver(units) is not None) == drives
+    sql = compile_sql(segment, dialect="postgres").sql
+    assert sql.startswith('SELECT\n  "c"."member_id" AS "member_id"\nFROM "customer_coupons"') == drives

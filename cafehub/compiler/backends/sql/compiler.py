@@ -115,14 +115,18 @@ class SqlCompiler:
 
         ``SELECT c.member_id FROM orders o JOIN customers c ON c.member_id = o.member_id
         WHERE <rows> GROUP BY c.member_id HAVING <the group's tests> AND <the other tests>``.
-        Only for a selective group (few rows to join); ``None`` when the segment has none.
+        Only for a selective group (few rows to join), or a segment that is one selective or
+        narrow presence test (:func:`~cafehub.compiler.backends.sql.planning.lone_driver`);
+        ``None`` otherwise.
         """
         shapes = self.dialect.shapes
         units = planning.plan(node.items if isinstance(node, ir.And) else (node,), shapes.merge, shapes.element_join)
         lead = planning.driver(units)
         group = units[lead] if lead is not None else None
         if not isinstance(group, planning.Group) or not group.selective:
-            return None
+            group, lead = planning.lone_driver(units), 0
+            if group is None:
+                return None
         rows = self._group_rows(group, correlated=False)
         others = []
         for i, unit in enumerate(units):

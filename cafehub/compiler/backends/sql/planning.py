@@ -44,7 +44,7 @@ from decimal import Decimal
 
 from cafehub.compiler import ir
 from cafehub.compiler.backends.sql.dialects import ElementJoin, Merge
-from cafehub.compiler.backends.sql.relations import is_selective
+from cafehub.compiler.backends.sql.relations import is_narrow_range, is_selective
 from cafehub.compiler.catalog import Collection, FieldDef
 from cafehub.grammar.syntax import CmpOp
 
@@ -296,3 +296,21 @@ def driver(units: Sequence[Unit]) -> int | None:
         if best is None or rank < best[0]:
             best = (rank, i)
     return best[1] if best is not None else None
+
+
+def lone_driver(units: Sequence[Unit]) -> Group | None:
+    """A segment that is one presence test with a narrow range on an indexed column
+    (``coupon(expires_at within next 1d)``), as a group of one, so that its rows can drive
+    the query; ``None`` for anything else.
+
+    PostgreSQL plans the ``EXISTS`` as a hash join over every customer; joined from the
+    range's index it probes customers only for the rows found (100k customers: 10.3 ms to
+    2.5 ms). Not for an equality (``cart(product = 17)``: 12 ms to 19 ms, ``coupon_no``,
+    ``product in [...]`` slower too), and only alone: next to other tests, those would move
+    into ``HAVING``, where PostgreSQL cannot turn a ``NOT EXISTS`` into an anti-join.
+    """
+    if len(units) != 1 or not isinstance(unit := units[0], Atom) or unit.test is not None or unit.negated:
+        return None
+    if not any(is_narrow_range(c) for c in unit.conjuncts):
+        return None
+    return _group(unit.collection, [unit])

@@ -75,6 +75,15 @@ class Column:
     table: str
     column: str
     selective: bool = False
+    narrow_range: bool = False
+    """Whether a short range around now on it (a day or less: ``expires_at within next
+    1d``) usually picks out few rows, found from the column's own index."""
+
+
+#: The longest range :func:`is_narrow_range` counts as picking out few rows. A day: on the
+#: demo shop (100k customers) a day of coupon expiries is 0.9% of customers and joining
+#: from the index is 4x faster on PostgreSQL; a week is 28% of them, and 1.1x slower.
+NARROW_RANGE_SECONDS = 86_400
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,7 +112,7 @@ FIELD_SOURCES: dict[tuple[Collection, str], FieldSource] = {
     (Collection.COUPON, "name"): Column("coupons", "name"),
     (Collection.COUPON, "issue_type"): Column("coupons", "issue_type"),
     (Collection.COUPON, "issued_at"): Column("customer_coupons", "issued_at"),
-    (Collection.COUPON, "expires_at"): Column("customer_coupons", "expires_at"),
+    (Collection.COUPON, "expires_at"): Column("customer_coupons", "expires_at", narrow_range=True),
     (Collection.CART, "product"): Column("cart_items", "product_no", selective=True),
     (Collection.CART, "quantity"): Column("cart_items", "quantity"),
     (Collection.CART, "price"): Column("cart_items", "price"),
@@ -139,6 +148,24 @@ def is_selective(node: ir.Node) -> bool:
         return False
     column = FIELD_SOURCES[(field.collection, field.name)]
     return isinstance(column, Column) and column.selective
+
+
+def is_narrow_range(node: ir.Node) -> bool:
+    """Whether a row condition is a short range around now on a column indexed for it.
+
+    ``expires_at within next 1d``: both ends relative to now, at most a day apart.
+    """
+    if not isinstance(node, ir.TimeRange) or node.negated or not isinstance(node.operand, FieldDef):
+        return False
+    column = FIELD_SOURCES[(node.operand.collection, node.operand.name)]
+    if not isinstance(column, Column) or not column.narrow_range:
+        return False
+    lower, upper = node.lower, node.upper
+    if lower is None or upper is None:
+        return False
+    if not isinstance(lower.point, ir.NowOffset) or not isinstance(upper.point, ir.NowOffset):
+        return False
+    return upper.point.seconds - lower.point.seconds <= NARROW_RANGE_SECONDS
 
 
 #: Tables joined (LEFT) to a collection's main table when one of their columns is read.

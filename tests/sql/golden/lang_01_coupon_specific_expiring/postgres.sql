@@ -1,19 +1,16 @@
 SELECT
   "c"."member_id" AS "member_id"
-FROM "customers" AS "c"
+FROM "customer_coupons" AS "cc"
+JOIN "customers" AS "c"
+  ON "c"."member_id" = "cc"."member_id"
 WHERE
-  EXISTS(
-    SELECT
-      1
-    FROM "customer_coupons" AS "cc"
-    WHERE
-      "cc"."member_id" = "c"."member_id"
-      AND "cc"."used_at" IS NULL
-      AND "cc"."issued_at" <= :now
-      AND "cc"."expires_at" >= :now
-      AND "cc"."coupon_no" = :p1
-      AND "cc"."expires_at" <= :t1
-  )
+  "cc"."used_at" IS NULL
+  AND "cc"."issued_at" <= :now
+  AND "cc"."expires_at" >= :now
+  AND "cc"."coupon_no" = :p1
+  AND "cc"."expires_at" <= :t1
+GROUP BY
+  "c"."member_id"
 
 -- parameters:
 --   now: now (the evaluation instant)
