@@ -40,6 +40,7 @@ from cafehub.compiler.backends.sql.values import (
     Text,
     Time,
     and_,
+    fresh,
     having,
     in_query,
     not_,
@@ -82,9 +83,20 @@ def _fields_in(node: object) -> Iterator[FieldDef]:
     elif isinstance(node, tuple):
         for item in node:
             yield from _fields_in(item)
-    elif is_dataclass(node) and not isinstance(node, type):
-        for f in fields(node):
-            yield from _fields_in(getattr(node, f.name))
+    else:
+        for name in _field_names(type(node)):
+            yield from _fields_in(getattr(node, name))
+
+
+def _field_names(kind: type) -> tuple[str, ...]:
+    """The fields of an IR node type (none for values such as strings and numbers)."""
+    names = _FIELD_NAMES.get(kind)
+    if names is None:
+        names = _FIELD_NAMES[kind] = tuple(f.name for f in fields(kind)) if is_dataclass(kind) else ()
+    return names
+
+
+_FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 
 
 class SqlCompiler:
@@ -252,7 +264,7 @@ class SqlCompiler:
         # passes it (count < 3), everyone but those whose rows fail it.
         holds_on_empty = planning.holds_on_empty(node)
         grouped = self._joined(base.select(member, append=False, copy=False), joins)
-        grouped = grouped.group_by(member.copy(), copy=False)
+        grouped = grouped.group_by(fresh(member), copy=False)
         grouped = having(grouped, not_(test.copy()) if holds_on_empty else test.copy())
         inside = self._member_of(grouped, conditions, negated=self.negated != holds_on_empty)
         return Pred(not_(inside) if holds_on_empty else inside, False)
@@ -273,7 +285,7 @@ class SqlCompiler:
             query = where(query, and_([correlation, *rows.conditions]))
             return Pred(exp.Subquery(this=query), any(t.nullable for t in rows.tests))
         grouped = self._joined(exp.select(rows.member, copy=False).from_(rows.table, copy=False), rows.joins)
-        grouped = grouped.group_by(rows.member.copy(), copy=False)
+        grouped = grouped.group_by(fresh(rows.member), copy=False)
         if rows.tests:
             grouped = having(grouped, and_([t.expr for t in rows.tests]))
         return Pred(self._member_of(grouped, rows.conditions, negated=self.negated), False)
@@ -343,11 +355,11 @@ class SqlCompiler:
         """
         if self.dialect.key_set_test is KeySetTest.IN:
             if negated:
-                conditions = [*conditions, self.rel.not_null(keys.selects[0].copy())]
+                conditions = [*conditions, self.rel.not_null(fresh(keys.selects[0]))]
             return in_query(self.rel.customer_id(), where(keys, and_(conditions)))
         keys = where(keys, and_(conditions))
         key = keys.selects[0]
-        keys = keys.select(exp.alias_(key.copy(), KEY_ALIAS, quoted=True), append=False, copy=False)
+        keys = keys.select(exp.alias_(fresh(key), KEY_ALIAS, quoted=True), append=False, copy=False)
         found = exp.Column(this=exp.Identifier(this=KEY_ALIAS, quoted=True),
                            table=exp.Identifier(this=KEY_ALIAS, quoted=True))
         keyset = exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.Identifier(this=KEY_ALIAS, quoted=True)))
@@ -388,7 +400,7 @@ class SqlCompiler:
             total = exp.Coalesce(this=exp.Sum(this=rep.expr), expressions=[exp.Literal.number(0)])
             return Scaled(total, rep.scale) if isinstance(rep, Scaled) else Exact(total)
         if func is AggregateFunc.AVG:
-            count = exp.Count(this=rep.expr.copy())
+            count = exp.Count(this=fresh(rep.expr))
             if isinstance(rep, Scaled):
                 return Mean(Scaled(exp.Sum(this=rep.expr), rep.scale), count)
             return Mean(Exact(exp.Sum(this=rep.expr)), count)
@@ -450,7 +462,7 @@ class SqlCompiler:
             found: exp.Expr = exp.Exists(this=query)
         else:
             query = exp.select(key, copy=False).from_(table, copy=False)
-            query = where(query, and_([member_test, self.rel.not_null(key.copy())]))
+            query = where(query, and_([member_test, self.rel.not_null(fresh(key))]))
             found = in_query(order_key, query)
         return not_(found) if node.negated else found
 

@@ -27,7 +27,7 @@ from cafehub.compiler import ir
 from cafehub.compiler.backends.sql.dialects import SqlDialect
 from cafehub.compiler.backends.sql.mapping import SchemaMapping
 from cafehub.compiler.backends.sql.params import ContextBound
-from cafehub.compiler.backends.sql.values import Exact, Predicates, Rep, Scaled, Text, Time, paren
+from cafehub.compiler.backends.sql.values import Exact, Predicates, Rep, Scaled, Text, Time, cast, paren
 from cafehub.compiler.catalog import Collection, FieldDef, Kind
 from cafehub.grammar.syntax import CmpOp
 
@@ -269,7 +269,7 @@ class Relations:
         if self.dialect.exact_decimals:
             return Exact(e)
         cents = exp.Round(this=exp.Mul(this=e, expression=exp.Literal.number(100)))
-        return Scaled(exp.cast(cents, "INTEGER", copy=False), 2)
+        return Scaled(cast(cents, "INTEGER"), 2)
 
     def elements(self, field: FieldDef) -> Elements:
         source = FIELD_SOURCES[(field.collection, field.name)]

@@ -20,6 +20,7 @@ Every builder keeps SQL's three-valued logic: a null operand gives unknown.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import Decimal
@@ -130,16 +131,50 @@ _BOUND_OPS: dict[tuple[bool, bool, bool], type[exp.Binary]] = {
 
 
 def _dedup_key(item: exp.Expr) -> object:
-    """What makes two conjuncts "the same": their structure for a plain comparison (the
-    repeated window bounds ``ordered_at <= :now``), identity for anything holding a query.
+    """What makes two conjuncts "the same": for a comparison of a column with a parameter,
+    a constant or ``NULL`` (the repeated window bounds ``ordered_at <= :now``), those
+    parts; for anything else, identity.
 
-    sqlglot hashes a whole subtree to compare it; a subquery's hash was a quarter of the
-    compile time, and a segment that repeats a whole collection test is rare and harmless.
+    sqlglot compares nodes by hashing whole subtrees, which was a quarter of the compile
+    time; a segment that repeats a whole collection test is rare and harmless.
     """
-    if isinstance(item, exp.Binary) and not isinstance(item.this, exp.Query | exp.Subquery) \
-            and not isinstance(item.expression, exp.Query | exp.Subquery):
-        return item
+    if isinstance(item, exp.Binary):
+        left, right = _leaf_key(item.this), _leaf_key(item.expression)
+        if left is not None and right is not None:
+            return (type(item), left, right)
     return id(item)
+
+
+def _leaf_key(e: exp.Expr) -> tuple[object, ...] | None:
+    if isinstance(e, exp.Column):
+        return ("column", e.table, e.name)
+    if isinstance(e, exp.Placeholder | exp.Var):
+        return (type(e), e.name)
+    if isinstance(e, exp.Literal):
+        return ("literal", e.this, e.is_string)
+    if isinstance(e, exp.Null):
+        return ("null",)
+    return None
+
+
+def cast(e: exp.Expr, kind: str) -> exp.Cast:
+    """``CAST(e AS kind)``, the type parsed once (sqlglot parses a type name on every ``exp.cast``)."""
+    return exp.Cast(this=e, to=_data_type(kind).copy())
+
+
+@functools.lru_cache(maxsize=64)
+def _data_type(kind: str) -> exp.DataType:
+    return exp.DataType.build(kind)
+
+
+def fresh(e: exp.Expr) -> exp.Expr:
+    """A copy of ``e`` to attach elsewhere (a node has one parent): a column is rebuilt
+    from its names, which is several times cheaper than sqlglot's deep copy."""
+    if isinstance(e, exp.Column) and not e.args.get("db") and not e.args.get("catalog"):
+        parts = {k: e.args[k] for k in ("this", "table") if e.args.get(k) is not None}
+        if all(isinstance(p, exp.Identifier) and set(p.args) <= {"this", "quoted"} for p in parts.values()):
+            return exp.Column(**{k: exp.Identifier(this=p.this, quoted=p.args.get("quoted")) for k, p in parts.items()})
+    return e.copy()
 
 
 def or_(items: Sequence[exp.Expr]) -> exp.Expr:
@@ -213,7 +248,7 @@ class Predicates:
     def exact_text(self, e: exp.Expr) -> exp.Expr:
         """``e`` as a value whose comparison is byte-exact where collations are not."""
         kind = self.dialect.exact_string_type
-        return exp.cast(e, kind, copy=False) if kind else e
+        return cast(e, kind) if kind else e
 
     def text_equal(self, left: exp.Expr, right: exp.Expr) -> exp.Expr:
         """``left = right`` exactly; a plain equality first, so an index can still be used."""
@@ -285,9 +320,9 @@ class Predicates:
 
         e = rep.expr
         if op is CmpOp.EQ:
-            return and_([exp.GT(this=e, expression=low()), exp.LT(this=e.copy(), expression=high())])
+            return and_([exp.GT(this=e, expression=low()), exp.LT(this=fresh(e), expression=high())])
         if op is CmpOp.NE:
-            return or_([exp.LTE(this=e, expression=low()), exp.GTE(this=e.copy(), expression=high())])
+            return or_([exp.LTE(this=e, expression=low()), exp.GTE(this=fresh(e), expression=high())])
         if op in (CmpOp.LT, CmpOp.GE):
             return compare_op(e, op, high())
         return compare_op(e, op, low())
@@ -352,7 +387,7 @@ class Predicates:
             point, inclusive = (bound, True) if isinstance(bound, ContextBound) else (bound.point, bound.inclusive)
             holder = self.params.time(point)
             op = _BOUND_OPS[is_lower, inclusive, negated]
-            parts.append(op(this=e.copy(), expression=holder))
+            parts.append(op(this=fresh(e), expression=holder))
         if not parts:
             raise ValueError("a time range without bounds")
         return or_(parts) if negated else and_(parts)
@@ -369,11 +404,11 @@ def _in_list(e: exp.Expr, holders: list[exp.Expr], negated: bool) -> exp.Expr:
 def _fresh(rep: Rep) -> Rep:
     """A copy with fresh expression nodes (a sqlglot node can have only one parent)."""
     if isinstance(rep, Scaled):
-        return Scaled(rep.expr.copy(), rep.scale)
+        return Scaled(fresh(rep.expr), rep.scale)
     if isinstance(rep, Exact):
-        return Exact(rep.expr.copy())
+        return Exact(fresh(rep.expr))
     if isinstance(rep, Mean):
-        return Mean(_fresh(rep.total), rep.count.copy())  # type: ignore[arg-type]
+        return Mean(_fresh(rep.total), fresh(rep.count))  # type: ignore[arg-type]
     if isinstance(rep, Text):
-        return Text(rep.expr.copy())
-    return Time(rep.expr.copy())
+        return Text(fresh(rep.expr))
+    return Time(fresh(rep.expr))
