@@ -206,3 +206,18 @@ def test_lone_narrow_range_drives_from_its_rows(segment: str, drives: bool) -> N
     assert (planning.lone_driver(units) is not None) == drives
     sql = compile_sql(segment, dialect="postgres").sql
     assert sql.startswith('SELECT\n  "c"."member_id" AS "member_id"\nFROM "customer_coupons"') == drives
+
+
+@pytest.mark.parametrize(("segment", "alone"), [
+    ("order(status = paid).count >= 3 and no order(ordered_at within last 60d)", True),
+    ("order().avg(paid_amount) between 1000 and 5000", True),  # two tests on one aggregate
+    ("order(status = paid).count >= 3 and no order(ordered_at within last 60d) and cart()", False),
+    ("order(status = paid).count >= 3", False),  # one test is not a group
+])
+def test_lone_group_is_the_query_grouped_by_its_own_key(segment: str, alone: bool) -> None:
+    from cafehub.compiler.backends.sql import planning
+
+    units = planning.plan(planning.conjuncts(check(segment).ir), Merge.SHARED, ElementJoin.NEVER)
+    assert (planning.lone_group(units) is not None) == alone
+    sql = compile_sql(segment, dialect="postgres").sql
+    assert ('GROUP BY\n  "o"."member_id"' in sql and sql.startswith('SELECT\n  "o"."member_id"')) == alone

@@ -127,16 +127,21 @@ class SqlCompiler:
 
         ``SELECT c.member_id FROM orders o JOIN customers c ON c.member_id = o.member_id
         WHERE <rows> GROUP BY c.member_id HAVING <the group's tests> AND <the other tests>``.
-        Only for a selective group (few rows to join), or a segment that is one selective or
-        narrow presence test (:func:`~cafehub.compiler.backends.sql.planning.lone_driver`);
-        ``None`` otherwise.
+        Only for a selective group (few rows to join), a segment that is one narrow presence
+        test (:func:`~cafehub.compiler.backends.sql.planning.lone_driver`), or a segment that
+        is one group and nothing else (:func:`~cafehub.compiler.backends.sql.planning.lone_group`,
+        grouped by the collection's own member key); ``None`` otherwise.
         """
         shapes = self.dialect.shapes
         units = planning.plan(node.items if isinstance(node, ir.And) else (node,), shapes.merge, shapes.element_join)
         lead = planning.driver(units)
         group = units[lead] if lead is not None else None
+        by_rows_key = False
         if not isinstance(group, planning.Group) or not group.selective:
             group, lead = planning.lone_driver(units), 0
+            if group is None:
+                group = planning.lone_group(units)
+                by_rows_key = True
             if group is None:
                 return None
         rows = self._group_rows(group, correlated=False)
@@ -147,9 +152,10 @@ class SqlCompiler:
                     others.append(self.unit(unit))
         on = self.rel.key_equal(self.rel.customer_id(), rows.member)
         customers = exp.Join(this=self.rel.table("customers"), on=on)
-        member = exp.alias_(self.rel.customer_id(), "member_id", quoted=True)
+        key = fresh(rows.member) if by_rows_key else self.rel.customer_id()
+        member = exp.alias_(key, "member_id", quoted=True)
         query = self._joined(exp.select(member, copy=False).from_(rows.table, copy=False), [*rows.joins, customers])
-        query = where(query, and_(rows.conditions)).group_by(self.rel.customer_id(), copy=False)
+        query = where(query, and_(rows.conditions)).group_by(fresh(key), copy=False)
         tests = [t.expr for t in rows.tests] + [o.expr for o in others]
         return having(query, and_(tests)) if tests else query
 

@@ -314,3 +314,17 @@ def lone_driver(units: Sequence[Unit]) -> Group | None:
     if not any(is_narrow_range(c) for c in unit.conjuncts):
         return None
     return _group(unit.collection, [unit])
+
+
+def lone_group(units: Sequence[Unit]) -> Group | None:
+    """A segment that is one grouped pass and nothing else (``order(status = paid).count >= 3
+    and no order(ordered_at within last 60d)``), else ``None``.
+
+    Its rows can be the query: grouped by the collection's member key after the join to
+    customers, the pass is the plain grouped join PostgreSQL aggregates in parallel. As a key
+    set it estimated the ``HAVING`` at a few hundred groups (an equality on an aggregate)
+    and aggregated serially: 1.9 s against 1.4 s at 1M customers.
+    """
+    if len(units) == 1 and isinstance(unit := units[0], Group):
+        return unit
+    return None

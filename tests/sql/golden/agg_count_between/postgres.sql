@@ -1,26 +1,16 @@
 SELECT
-  "c"."member_id" AS "member_id"
-FROM "customers" AS "c"
+  "o"."member_id" AS "member_id"
+FROM "orders" AS "o"
+JOIN "customers" AS "c"
+  ON "c"."member_id" = "o"."member_id"
 WHERE
-  EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "o"."member_id" AS "k"
-      FROM "orders" AS "o"
-      WHERE
-        "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
-        AND "o"."status" = :p1
-      GROUP BY
-        "o"."member_id"
-      HAVING
-        COUNT(*) >= :p2 AND COUNT(*) <= :p3
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
+  "o"."ordered_at" >= :history_start
+  AND "o"."ordered_at" <= :now
+  AND "o"."status" = :p1
+GROUP BY
+  "o"."member_id"
+HAVING
+  COUNT(*) >= :p2 AND COUNT(*) <= :p3
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)

@@ -1,25 +1,15 @@
 SELECT
-  "c"."member_id" AS "member_id"
-FROM "customers" AS "c"
+  "ci"."member_id" AS "member_id"
+FROM "cart_items" AS "ci"
+JOIN "customers" AS "c"
+  ON "c"."member_id" = "ci"."member_id"
 WHERE
-  EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "ci"."member_id" AS "k"
-      FROM "cart_items" AS "ci"
-      WHERE
-        "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
-      GROUP BY
-        "ci"."member_id"
-      HAVING
-        COUNT(CASE WHEN "ci"."price" < :p1 THEN 1 END) > 0
-        AND COUNT(CASE WHEN "ci"."price" > :p2 THEN 1 END) > 0
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
+  "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
+GROUP BY
+  "ci"."member_id"
+HAVING
+  COUNT(CASE WHEN "ci"."price" < :p1 THEN 1 END) > 0
+  AND COUNT(CASE WHEN "ci"."price" > :p2 THEN 1 END) > 0
 
 -- parameters:
 --   cart_start: now - cart retention (the oldest cart item still in the cart)

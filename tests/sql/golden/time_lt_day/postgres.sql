@@ -1,25 +1,15 @@
 SELECT
-  "c"."member_id" AS "member_id"
-FROM "customers" AS "c"
+  "o"."member_id" AS "member_id"
+FROM "orders" AS "o"
+JOIN "customers" AS "c"
+  ON "c"."member_id" = "o"."member_id"
 WHERE
-  EXISTS(
-    SELECT
-      1
-    FROM (
-      SELECT
-        "o"."member_id" AS "k"
-      FROM "orders" AS "o"
-      WHERE
-        "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
-      GROUP BY
-        "o"."member_id"
-      HAVING
-        COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
-        AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) > 0
-    ) AS "k"
-    WHERE
-      "k"."k" = "c"."member_id"
-  )
+  "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+GROUP BY
+  "o"."member_id"
+HAVING
+  COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
+  AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) > 0
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
