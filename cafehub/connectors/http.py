@@ -119,10 +119,12 @@ class ApiCaller:
         endpoint = f"{method} /api/v2/admin{template or path}"
         retry = self.config.retry
         clean = {k: v for k, v in (params or {}).items() if v is not None}
-        attempt = 0
+        # Each kind of trouble has its own budget: a 429 storm (the bucket always drains)
+        # must not use up the retries a timeout or a 5xx is owed, and the other way round.
+        rate_limited = 0
+        failures = 0
         refreshed = False
         while True:
-            attempt += 1
             waited = self.bucket.acquire()
             token = self.tokens.access_token()
             headers = {
@@ -134,7 +136,8 @@ class ApiCaller:
                 response = self._http.request(method, path, params=clean, json=json, headers=headers)
             except httpx.HTTPError as exc:
                 self.stats.add(calls=1, waited_seconds=waited)
-                go, delay = retry.on_exception(attempt, exc, write=write)
+                failures += 1
+                go, delay = retry.on_exception(failures, exc, write=write)
                 if go:
                     self.stats.add(retries=1)
                     self.config.sleep(delay)
@@ -147,12 +150,15 @@ class ApiCaller:
                 refreshed = True
                 self.tokens.refresh(token)
                 self.stats.add(refreshes=1)
-                attempt -= 1
                 continue
             if status == 429:
                 self.bucket.fill()
                 self.stats.add(rate_limited=1)
+                rate_limited += 1
+            elif status >= 400:
+                failures += 1
             if status >= 400:
+                attempt = rate_limited if status == 429 else failures
                 go, delay = retry.on_response(attempt, response, write=write, bucket_wait=self.bucket.wait_time())
                 if go:
                     self.stats.add(retries=1)

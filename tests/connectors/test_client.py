@@ -77,6 +77,19 @@ def test_a_429_storm_is_waited_out(tmp_path: Path) -> None:
         assert client.stats.rate_limited == 6
 
 
+def test_a_429_storm_does_not_use_up_the_retries_a_timeout_is_owed(tmp_path: Path) -> None:
+    # More 429s than a read has retries for errors, then a timeout: the storm has its own
+    # budget (a bucket always drains), so the timeout is still retried.
+    with serve(tmp_path) as sb:
+        client = sb.client(timeout=0.3)
+        max_attempts = client.config.retry.max_attempts
+        sb.sandbox.faults.fail("/orders/count", 429, times=max_attempts + 4, retry_after=0.01)
+        sb.sandbox.faults.delay("/orders/count", 1.0, times=1)
+        assert client.count_orders(FIRST, LAST) >= 0
+        assert client.stats.rate_limited == max_attempts + 4
+        assert client.stats.retries == max_attempts + 5
+
+
 def test_server_errors_and_timeouts_are_retried_for_reads(tmp_path: Path) -> None:
     with serve(tmp_path) as sb:
         client = sb.client(timeout=0.3)
