@@ -151,13 +151,13 @@ class ApiCaller:
                 self.tokens.refresh(token)
                 self.stats.add(refreshes=1)
                 continue
-            if status == 429:
-                self.bucket.fill()
-                self.stats.add(rate_limited=1)
-                rate_limited += 1
-            elif status >= 400:
-                failures += 1
             if status >= 400:
+                if status == 429:
+                    self.bucket.fill()
+                    self.stats.add(rate_limited=1)
+                    rate_limited += 1
+                else:
+                    failures += 1
                 attempt = rate_limited if status == 429 else failures
                 go, delay = retry.on_response(attempt, response, write=write, bucket_wait=self.bucket.wait_time())
                 if go:

@@ -203,7 +203,8 @@ def test_lone_narrow_range_drives_from_its_rows(segment: str, drives: bool) -> N
 
     node = check(segment).ir
     units = planning.plan([node], Merge.SHARED, ElementJoin.NEVER)
-    assert (planning.lone_driver(units) is not None) == drives
+    chosen = planning.row_pass(units)
+    assert (chosen is not None and not chosen.own_key) == drives
     sql = compile_sql(segment, dialect="postgres").sql
     assert sql.startswith('SELECT\n  "c"."member_id" AS "member_id"\nFROM "customer_coupons"') == drives
 
@@ -218,6 +219,7 @@ def test_lone_group_is_the_query_grouped_by_its_own_key(segment: str, alone: boo
     from cafehub.compiler.backends.sql import planning
 
     units = planning.plan(planning.conjuncts(check(segment).ir), Merge.SHARED, ElementJoin.NEVER)
-    assert (planning.lone_group(units) is not None) == alone
+    chosen = planning.row_pass(units)
+    assert (chosen is not None and chosen.own_key) == alone
     sql = compile_sql(segment, dialect="postgres").sql
     assert ('GROUP BY\n  "o"."member_id"' in sql and sql.startswith('SELECT\n  "o"."member_id"')) == alone

@@ -40,6 +40,7 @@ from cafehub.compiler.backends.sql.values import (
     Text,
     Time,
     and_,
+    condition_key,
     fresh,
     having,
     in_query,
@@ -127,23 +128,15 @@ class SqlCompiler:
 
         ``SELECT c.member_id FROM orders o JOIN customers c ON c.member_id = o.member_id
         WHERE <rows> GROUP BY c.member_id HAVING <the group's tests> AND <the other tests>``.
-        Only for a selective group (few rows to join), a segment that is one narrow presence
-        test (:func:`~cafehub.compiler.backends.sql.planning.lone_driver`), or a segment that
-        is one group and nothing else (:func:`~cafehub.compiler.backends.sql.planning.lone_group`,
-        grouped by the collection's own member key); ``None`` otherwise.
+        When and why: :func:`~cafehub.compiler.backends.sql.planning.row_pass`; ``None``
+        when no pass can be the query.
         """
         shapes = self.dialect.shapes
         units = planning.plan(node.items if isinstance(node, ir.And) else (node,), shapes.merge, shapes.element_join)
-        lead = planning.driver(units)
-        group = units[lead] if lead is not None else None
-        by_rows_key = False
-        if not isinstance(group, planning.Group) or not group.selective:
-            group, lead = planning.lone_driver(units), 0
-            if group is None:
-                group = planning.lone_group(units)
-                by_rows_key = True
-            if group is None:
-                return None
+        chosen = planning.row_pass(units)
+        if chosen is None:
+            return None
+        group, lead = chosen.group, chosen.lead
         rows = self._group_rows(group, correlated=False)
         others = []
         for i, unit in enumerate(units):
@@ -152,7 +145,7 @@ class SqlCompiler:
                     others.append(self.unit(unit))
         on = self.rel.key_equal(self.rel.customer_id(), rows.member)
         customers = exp.Join(this=self.rel.table("customers"), on=on)
-        key = fresh(rows.member) if by_rows_key else self.rel.customer_id()
+        key = fresh(rows.member) if chosen.own_key else self.rel.customer_id()
         member = exp.alias_(key, "member_id", quoted=True)
         query = self._joined(exp.select(member, copy=False).from_(rows.table, copy=False), [*rows.joins, customers])
         query = where(query, and_(rows.conditions)).group_by(fresh(key), copy=False)
@@ -323,7 +316,7 @@ class SqlCompiler:
         Parts that the row filter ``rows`` already imposes (``ordered_at <= :now`` of a
         "within last" next to the window's) are left out.
         """
-        imposed = {p for r in rows for p in _flat_and(r)}
+        imposed = {condition_key(p) for r in rows for p in _flat_and(r)}
         parts: list[exp.Expr] = []
         for conjunct in residual:
             if elements is not None and isinstance(conjunct, ir.AnyOf) and conjunct in elements.reads:
@@ -331,7 +324,7 @@ class SqlCompiler:
                 part = self.preds.in_values(element, conjunct.values, negated=False)
             else:
                 part = self.row(conjunct)
-            parts.extend(p for p in _flat_and(part) if p not in imposed)
+            parts.extend(p for p in _flat_and(part) if condition_key(p) not in imposed)
         return and_(parts) if parts else None
 
     def _group_test(self, atom: planning.Atom, when: exp.Expr | None, correlated: bool) -> Pred | None:

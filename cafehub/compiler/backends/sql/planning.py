@@ -298,33 +298,49 @@ def driver(units: Sequence[Unit]) -> int | None:
     return best[1] if best is not None else None
 
 
-def lone_driver(units: Sequence[Unit]) -> Group | None:
-    """A segment that is one presence test with a narrow range on an indexed column
-    (``coupon(expires_at within next 1d)``), as a group of one, so that its rows can drive
-    the query; ``None`` for anything else.
+@dataclass(frozen=True, slots=True)
+class RowPass:
+    """A grouped pass that is the query itself (PostgreSQL's ``rows_drive``).
 
-    PostgreSQL plans the ``EXISTS`` as a hash join over every customer; joined from the
-    range's index it probes customers only for the rows found (100k customers: 10.3 ms to
-    2.5 ms). Not for an equality (``cart(product = 17)``: 12 ms to 19 ms, ``coupon_no``,
-    ``product in [...]`` slower too), and only alone: next to other tests, those would move
-    into ``HAVING``, where PostgreSQL cannot turn a ``NOT EXISTS`` into an anti-join.
+    ``lead`` is its index among the units (the others are checked in ``HAVING``);
+    ``own_key`` says to group by the collection's member key rather than the customer's.
     """
-    if len(units) != 1 or not isinstance(unit := units[0], Atom) or unit.test is not None or unit.negated:
-        return None
-    if not any(is_narrow_range(c) for c in unit.conjuncts):
-        return None
-    return _group(unit.collection, [unit])
+
+    group: Group
+    lead: int
+    own_key: bool = False
 
 
-def lone_group(units: Sequence[Unit]) -> Group | None:
-    """A segment that is one grouped pass and nothing else (``order(status = paid).count >= 3
-    and no order(ordered_at within last 60d)``), else ``None``.
+def row_pass(units: Sequence[Unit]) -> RowPass | None:
+    """The pass that can be the whole query, or ``None``. Three cases, each measured on
+    PostgreSQL (docs/SQL.md, "Rows drive"):
 
-    Its rows can be the query: grouped by the collection's member key after the join to
-    customers, the pass is the plain grouped join PostgreSQL aggregates in parallel. As a key
-    set it estimated the ``HAVING`` at a few hundred groups (an equality on an aggregate)
-    and aggregated serially: 1.9 s against 1.4 s at 1M customers.
+    - the driving unit is a *selective* group: few rows to join, whatever else the
+      conjunction holds;
+    - the segment is one presence test with a narrow range on an indexed column
+      (``coupon(expires_at within next 1d)``), as a group of one. The ``EXISTS`` was a
+      hash join over every customer; joined from the range's index it probes customers
+      only for the rows found (100k customers: 10.3 ms to 2.5 ms). Not for an equality
+      alone (``cart(product = 17)``: 12 ms to 19 ms; ``coupon_no``, ``product in [...]``
+      slower too);
+    - the segment is one group and nothing else (``order(status = paid).count >= 3 and
+      no order(ordered_at within last 60d)``), grouped by the collection's own member key:
+      PostgreSQL aggregates that join in parallel. As a key set it estimated the
+      ``HAVING`` at a few hundred groups and aggregated serially (1.9 s against 1.3 s at
+      1M customers); grouped by the customer's key it chose a merge join (2.5 s).
+
+    The last two only alone: other tests would sit in ``HAVING``, where PostgreSQL cannot
+    turn a ``NOT EXISTS`` into an anti-join and runs it once per group.
     """
-    if len(units) == 1 and isinstance(unit := units[0], Group):
-        return unit
+    lead = driver(units)
+    if lead is not None and isinstance(unit := units[lead], Group) and unit.selective:
+        return RowPass(unit, lead)
+    if len(units) != 1:
+        return None
+    alone = units[0]
+    if isinstance(alone, Group):
+        return RowPass(alone, 0, own_key=True)
+    if (isinstance(alone, Atom) and alone.test is None and not alone.negated
+            and any(is_narrow_range(c) for c in alone.conjuncts)):
+        return RowPass(_group(alone.collection, [alone]), 0)
     return None

@@ -113,7 +113,7 @@ def and_(items: Sequence[exp.Expr]) -> exp.Expr:
     flat: list[exp.Expr] = []
     seen: set[object] = set()
     for item in _flat(items, exp.And):
-        key = _dedup_key(item)
+        key = condition_key(item)
         if key not in seen:  # A AND A is A, in three-valued logic too
             seen.add(key)
             flat.append(item)
@@ -130,8 +130,8 @@ _BOUND_OPS: dict[tuple[bool, bool, bool], type[exp.Binary]] = {
 }
 
 
-def _dedup_key(item: exp.Expr) -> object:
-    """What makes two conjuncts "the same": for a comparison of a column with a parameter,
+def condition_key(item: exp.Expr) -> object:
+    """What makes two conditions "the same": for a comparison of a column with a parameter,
     a constant or ``NULL`` (the repeated window bounds ``ordered_at <= :now``), those
     parts; for anything else, identity.
 
