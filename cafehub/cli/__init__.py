@@ -1,11 +1,62 @@
-"""The ``cafehub`` command line: one Typer app with a sub-app per area."""
+"""The ``cafehub`` command line: one Typer app with a sub-app per area.
+
+Sub-apps are imported only when their command runs (or when help lists
+them), so ``cafehub segment check`` never pays for SQLAlchemy, the sandbox or
+the demo generator. To add an area, write a module with a Typer ``app`` whose
+import is light (heavy imports go inside the command functions) and add one
+line to :data:`AREAS`.
+"""
 
 from __future__ import annotations
 
-import typer
+from importlib import import_module
+from typing import Any
 
-from cafehub.cli import demo, sandbox, segment, store, sync
-from cafehub.cli import explain as explain_cli
+import click
+import typer
+from typer.core import TyperGroup
+
+#: command name -> (module holding a Typer ``app``, one-line help shown in ``cafehub --help``).
+AREAS: dict[str, tuple[str, str]] = {
+    "segment": ("cafehub.cli.segment", "Check, format, convert, compile, run and explain segments."),
+    "store": ("cafehub.cli.store", "Create, load, dump and inspect the canonical store."),
+    "sandbox": ("cafehub.cli.sandbox", "Local servers that behave like Cafe24 and Sellmate."),
+    "sync": ("cafehub.cli.sync", "Pull a Cafe24 mall into the canonical store."),
+    "demo": ("cafehub.cli.demo", "Build a demo shop and run example segments on it."),
+}
+
+
+def load_area(name: str) -> typer.Typer:
+    """The Typer app of one area (imports its module)."""
+    module = import_module(AREAS[name][0])
+    sub: typer.Typer = module.app
+    sub._add_completion = False  # the root has no completion commands, nor do its areas
+    return sub
+
+
+class LazyAreas(TyperGroup):
+    """A click group whose sub-commands are imported on first use."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *AREAS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in AREAS:
+            return found
+        command = typer.main.get_command(load_area(cmd_name))
+        command.name = cmd_name
+        if not command.help:
+            command.help = AREAS[cmd_name][1]
+        return command
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        # Listing help must not import every area: show the one-line help from AREAS.
+        rows = [(name, AREAS[name][1]) for name in sorted(AREAS)]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
 
 app = typer.Typer(
     name="cafehub",
@@ -13,15 +64,15 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    cls=LazyAreas,
 )
-explain_cli.register(segment.app)
-app.add_typer(segment.app, name="segment")
-app.add_typer(store.app, name="store")
-app.add_typer(sandbox.app, name="sandbox")
-app.add_typer(sync.app, name="sync")
-app.add_typer(demo.app, name="demo")
 
 
-def main() -> None:
+@app.callback()
+def _root() -> None:
+    """Customer segments and chat commands for Cafe24 shops."""
+
+
+def main(argv: list[str] | None = None) -> Any:
     """Console-script entry point."""
-    app()
+    return app(argv)

@@ -257,3 +257,12 @@ def run(
         typer.echo(str(len(ids)))
     elif ids:
         typer.echo("\n".join(ids))
+
+
+def _register_explain() -> None:
+    from cafehub.cli import explain as explain_cli
+
+    explain_cli.register(app)
+
+
+_register_explain()
