@@ -12,7 +12,6 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-import click
 import typer
 from typer.core import TyperGroup
 
@@ -37,10 +36,10 @@ def load_area(name: str) -> typer.Typer:
 class LazyAreas(TyperGroup):
     """A click group whose sub-commands are imported on first use."""
 
-    def list_commands(self, ctx: click.Context) -> list[str]:
+    def list_commands(self, ctx: Any) -> list[str]:  # click's Context (vendored by newer Typer)
         return sorted({*super().list_commands(ctx), *AREAS})
 
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in AREAS:
             return found
@@ -49,13 +48,6 @@ class LazyAreas(TyperGroup):
         if not command.help:
             command.help = AREAS[cmd_name][1]
         return command
-
-    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
-        # Listing help must not import every area: show the one-line help from AREAS.
-        rows = [(name, AREAS[name][1]) for name in sorted(AREAS)]
-        if rows:
-            with formatter.section("Commands"):
-                formatter.write_dl(rows)
 
 
 app = typer.Typer(
