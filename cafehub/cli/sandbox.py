@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Annotated
 
 import typer
@@ -28,6 +29,10 @@ def serve(
     mall: Annotated[str, typer.Option("--mall", help="Mall id to pretend to be.")] = "demo",
     zone: Annotated[str, typer.Option("--zone", help="The mall's time zone.")] = "Asia/Seoul",
     sample: Annotated[bool, typer.Option("--sample", help="Fill an empty store with a small sample shop.")] = False,
+    sms_port: Annotated[int, typer.Option("--sms-port", help="SMS provider outbox port (0 = off).")] = 8026,
+    smtp_port: Annotated[int, typer.Option("--smtp-port", help="SMTP sink port (0 = off).")] = 8027,
+    channeltalk_port: Annotated[int, typer.Option("--channeltalk-port",
+                                                  help="Channel Talk stand-in port (0 = off).")] = 8028,
 ) -> None:
     """Serve a shop from the store over HTTP until Ctrl-C."""
     try:
@@ -53,6 +58,7 @@ def serve(
               f"{config.client_secret})", markup=False, highlight=False)
     out.print(f"Sellmate sandbox {servers.sellmate_url}  (X-Api-Key: {config.sellmate_key})", markup=False,
               highlight=False)
+    extras = _start_messaging(host, sms_port, smtp_port, channeltalk_port)
     out.print(f"Try: cafehub sync --mall {mall} --db sqlite:///synced.db --sandbox-url {servers.cafe24_url}",
               markup=False, highlight=False)
     out.print("Ctrl-C stops.", markup=False, highlight=False)
@@ -63,3 +69,33 @@ def serve(
         pass
     finally:
         servers.stop()
+        for stop_extra in extras:
+            stop_extra()
+
+
+def _start_messaging(host: str, sms_port: int, smtp_port: int, channeltalk_port: int) -> list[Callable[[], None]]:
+    """The SMS outbox, the SMTP sink and the Channel Talk stand-in, each when its port is not 0."""
+    from cafehub.sandbox.channeltalk import ChannelTalkStandIn
+    from cafehub.sandbox.messaging import SmsOutbox, SmtpSink
+    from cafehub.sandbox.server import _Server
+
+    stops: list[Callable[[], None]] = []
+    if sms_port:
+        outbox = SmsOutbox()
+        server = _Server(outbox.app(), host, sms_port)
+        port = server.start()
+        stops.append(server.stop)
+        out.print(f"SMS outbox       http://{host}:{port}  (X-Api-Key: {outbox.api_key}; GET /v1/outbox?to=)",
+                  markup=False, highlight=False)
+    if smtp_port:
+        sink = SmtpSink(host, smtp_port).start()
+        stops.append(sink.stop)
+        out.print(f"SMTP sink        {host}:{sink.port}", markup=False, highlight=False)
+    if channeltalk_port:
+        stand_in = ChannelTalkStandIn()
+        server = _Server(stand_in.app(), host, channeltalk_port)
+        port = server.start()
+        stops += [server.stop, stand_in.close]
+        out.print(f"Channel Talk     http://{host}:{port}  (X-Access-Key: {stand_in.access_key})", markup=False,
+                  highlight=False)
+    return stops

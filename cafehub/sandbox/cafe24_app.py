@@ -252,7 +252,17 @@ def matching_orders(sb: Sandbox, call: Call) -> list[Order]:
     member = call.text("member_id")
     if member is not None:
         orders = [o for o in orders if o.member_id == member]
+    phone, email = call.text("buyer_cellphone"), call.text("buyer_email")
+    if phone is not None:
+        orders = [o for o in orders if _digits(o.buyer_cellphone) == _digits(phone)]
+    if email is not None:
+        orders = [o for o in orders if (o.buyer_email or "").lower() == email.lower()]
     return sorted(orders, key=lambda o: (o.ordered_at, o.order_id))
+
+
+def _digits(phone: str | None) -> str:
+    """Cafe24 matches a number however it was typed (dashes or not)."""
+    return "".join(ch for ch in phone or "" if ch.isdigit()) or "-"
 
 
 def embeds(call: Call) -> set[str]:
@@ -338,6 +348,13 @@ def list_customers_privacy(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]
     if ids:
         rows = [customers[i] for i in ids if i in customers]
         return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
+    phone, email = call.text("cellphone"), call.text("email")
+    if phone is not None or email is not None:
+        rows = [c for c in customers.values()
+                if (phone is not None and _digits(c.cellphone) == _digits(phone))
+                or (email is not None and (c.email or "").lower() == email.lower())]
+        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in sorted(rows, key=lambda c:
+                                                                                             c.member_id)]}
     if call.text("search_type") == "created_date":
         if call.text("offset") is not None:
             raise SandboxError(422, "offset cannot be used with search_type=created_date")

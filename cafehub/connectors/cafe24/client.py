@@ -251,6 +251,29 @@ class Cafe24Client:
                               {"member_id": ",".join(chunk), "limit": len(chunk)})
         return out
 
+    def customers_by_contact(self, *, cellphone: str | None = None, email: str | None = None) -> list[m.Customer]:
+        """Members whose mobile number (as the mall stores it, e.g. ``010-1234-5678``) or e-mail matches."""
+        if (cellphone is None) == (email is None):
+            raise ValueError("give exactly one of cellphone and email")
+        params = {"cellphone": cellphone, "email": email, "limit": 100}
+        return self._list("/customersprivacy", "customersprivacy", m.Customer, params)  # type: ignore[no-any-return]
+
+    def orders_by_buyer(self, start: date, end: date, *, cellphone: str | None = None, email: str | None = None,
+                        embed: Iterable[str] = DEFAULT_EMBED) -> list[m.Order]:
+        """Orders placed in ``start..end`` (less than 3 months) by the buyer with that mobile number or e-mail."""
+        if (cellphone is None) == (email is None):
+            raise ValueError("give exactly one of cellphone and email")
+        out: list[m.Order] = []
+        for page in offset_pages(
+            lambda limit, offset: self._list("/orders", "orders", m.Order, {
+                "start_date": _day(start), "end_date": _day(end), "date_type": "order_date",
+                "buyer_cellphone": cellphone, "buyer_email": email, "embed": ",".join(embed) or None,
+                "limit": limit, "offset": offset or None}),
+            limit=ORDERS.limit, max_offset=ORDERS.max_offset, endpoint="GET /api/v2/admin/orders",
+        ):
+            out += page.items
+        return out
+
     # -- coupons ----------------------------------------------------------
 
     def coupons(self, *, deleted: bool = False, limit: int = COUPONS.limit, offset: int = 0) -> list[m.Coupon]:
