@@ -75,4 +75,5 @@ def test_sandbox_and_sync_stay_below_the_compiler_and_runtime() -> None:
 def test_runtime_identity_and_intent_stay_below_the_service() -> None:
     forbidden = ("cafehub.cli", "cafehub.service", "cafehub.sandbox", "cafehub.compiler", "cafehub.execution")
     assert _violations("runtime/identity", forbidden) == []
+    assert _violations("runtime/conversations", forbidden) == []
     assert _violations("runtime/intent", (*forbidden, "cafehub.connectors", "cafehub.store", "sqlalchemy")) == []

@@ -1,0 +1,220 @@
+"""Conversations in the store database: state, transcript, effects, and a lease per conversation.
+
+Tables (own ``MetaData``, created on first use, any of the store's engines):
+
+- ``chat_conversations``: the JSON state, the shop, the hand-off flag, and a
+  lease (owner, expiry) so one worker at a time, in any process, moves a
+  conversation (a killed worker's lease runs out after :data:`LEASE_SECONDS`);
+- ``chat_messages``: the transcript; an inbound message's external id is
+  unique per conversation, so a repeated delivery is recognised;
+- ``chat_effects``: each effect by its key, ``started`` before it runs and
+  ``done`` with its result after, so a restart knows what may have happened.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    and_,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import IntegrityError
+
+from .model import State
+
+LEASE_SECONDS = 30.0
+chat_metadata = MetaData()
+
+chat_conversations = Table(
+    "chat_conversations", chat_metadata,
+    Column("id", String(128), primary_key=True),
+    Column("shop", String(64), nullable=False, index=True),
+    Column("channel", String(32), nullable=False),
+    Column("status", String(16), nullable=False),
+    Column("state", Text, nullable=False),
+    Column("lease_owner", String(64), nullable=True),
+    Column("lease_until", Float, nullable=True),
+    Column("updated_at", DateTime(timezone=False), nullable=False),
+)
+
+chat_messages = Table(
+    "chat_messages", chat_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("conversation_id", String(128), nullable=False, index=True),
+    Column("role", String(8), nullable=False),  # user | bot | note
+    Column("external_id", String(128), nullable=True),
+    Column("reply_to", String(128), nullable=True),
+    Column("text", Text, nullable=False),
+    Column("created_at", DateTime(timezone=False), nullable=False),
+    UniqueConstraint("conversation_id", "role", "external_id", name="uq_chat_inbound"),
+)
+
+chat_effects = Table(
+    "chat_effects", chat_metadata,
+    Column("key", String(160), primary_key=True),
+    Column("conversation_id", String(128), nullable=False, index=True),
+    Column("kind", String(32), nullable=False),
+    Column("status", String(8), nullable=False),  # started | done
+    Column("args", Text, nullable=False),
+    Column("result", Text, nullable=True),
+)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Busy(Exception):
+    """Another worker holds the conversation's lease."""
+
+
+class ChatStore:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self.owner = uuid.uuid4().hex
+        chat_metadata.create_all(engine)
+
+    # -- state and lease ----------------------------------------------------
+
+    def acquire(self, conversation_id: str, shop: str, channel: str, *, wait: float = 10.0) -> State | None:
+        """Take the conversation's lease (creating the row); its state, or None when it is new."""
+        deadline = time.monotonic() + wait
+        while True:
+            now = time.time()
+            with self.engine.begin() as conn:
+                row = conn.execute(select(chat_conversations).where(chat_conversations.c.id == conversation_id)).first()
+                if row is None:
+                    try:
+                        conn.execute(insert(chat_conversations).values(
+                            id=conversation_id, shop=shop, channel=channel, status="bot",
+                            state=State(conversation_id=conversation_id, shop=shop).model_dump_json(),
+                            lease_owner=self.owner, lease_until=now + LEASE_SECONDS, updated_at=_now()))
+                        return None
+                    except IntegrityError:
+                        pass
+                else:
+                    if row.shop != shop:
+                        raise PermissionError("this conversation belongs to another shop")
+                    taken = conn.execute(update(chat_conversations).where(and_(
+                        chat_conversations.c.id == conversation_id,
+                        or_(chat_conversations.c.lease_owner.is_(None), chat_conversations.c.lease_until < now,
+                            chat_conversations.c.lease_owner == self.owner),
+                    )).values(lease_owner=self.owner, lease_until=now + LEASE_SECONDS)).rowcount
+                    if taken:
+                        return State.model_validate_json(row.state)
+            if time.monotonic() > deadline:
+                raise Busy(conversation_id)
+            time.sleep(0.005)
+
+    def save(self, state: State, *, release: bool = False) -> None:
+        values: dict[str, Any] = {"state": state.model_dump_json(), "status": state.status, "updated_at": _now()}
+        if release:
+            values |= {"lease_owner": None, "lease_until": None}
+        with self.engine.begin() as conn:
+            conn.execute(update(chat_conversations).where(and_(
+                chat_conversations.c.id == state.conversation_id,
+                chat_conversations.c.lease_owner == self.owner)).values(**values))
+
+    def release(self, conversation_id: str) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(chat_conversations).where(and_(
+                chat_conversations.c.id == conversation_id, chat_conversations.c.lease_owner == self.owner,
+            )).values(lease_owner=None, lease_until=None))
+
+    def load(self, conversation_id: str) -> State | None:
+        with self.engine.connect() as conn:
+            raw = conn.execute(select(chat_conversations.c.state).where(
+                chat_conversations.c.id == conversation_id)).scalar()
+        return None if raw is None else State.model_validate_json(raw)
+
+    def shop_of(self, conversation_id: str) -> str | None:
+        with self.engine.connect() as conn:
+            return conn.execute(select(chat_conversations.c.shop).where(
+                chat_conversations.c.id == conversation_id)).scalar()
+
+    def unfinished(self) -> list[str]:
+        """Conversations whose last effect started and never finished (a worker died mid-effect)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(chat_effects.c.conversation_id).where(
+                chat_effects.c.status == "started").distinct()).scalars()
+            return sorted(rows)
+
+    # -- transcript -----------------------------------------------------------
+
+    def record_inbound(self, conversation_id: str, external_id: str, text: str) -> bool:
+        """Store a customer's message; False when that external id was already recorded."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(chat_messages).values(conversation_id=conversation_id, role="user",
+                                                          external_id=external_id, text=text, created_at=_now()))
+            return True
+        except IntegrityError:
+            return False
+
+    def record_replies(self, conversation_id: str, reply_to: str | None, texts: list[str], role: str = "bot") -> None:
+        if not texts:
+            return
+        with self.engine.begin() as conn:
+            conn.execute(insert(chat_messages), [
+                {"conversation_id": conversation_id, "role": role, "external_id": None, "reply_to": reply_to,
+                 "text": t, "created_at": _now()} for t in texts])
+
+    def replies_to(self, conversation_id: str, external_id: str) -> list[str]:
+        with self.engine.connect() as conn:
+            return list(conn.execute(select(chat_messages.c.text).where(and_(
+                chat_messages.c.conversation_id == conversation_id, chat_messages.c.role == "bot",
+                chat_messages.c.reply_to == external_id)).order_by(chat_messages.c.id)).scalars())
+
+    def transcript(self, conversation_id: str) -> list[tuple[str, str]]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(chat_messages.c.role, chat_messages.c.text).where(
+                chat_messages.c.conversation_id == conversation_id).order_by(chat_messages.c.id))
+            return [(r.role, r.text) for r in rows]
+
+    # -- effects --------------------------------------------------------------
+
+    def effect_result(self, key: str) -> dict[str, Any] | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(select(chat_effects.c.status, chat_effects.c.result).where(
+                chat_effects.c.key == key)).first()
+        if row is None or row.status != "done":
+            return None
+        return json.loads(row.result)  # type: ignore[no-any-return]
+
+    def effect_started(self, key: str, conversation_id: str, kind: str, args: dict[str, Any]) -> bool:
+        """Mark ``key`` started; False when it had been started before (a restart: settle, do not redo blindly)."""
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(chat_effects).values(key=key, conversation_id=conversation_id, kind=kind,
+                                                         status="started", args=json.dumps(_redacted(args))))
+            return True
+        except IntegrityError:
+            return False
+
+    def effect_done(self, key: str, result: dict[str, Any]) -> None:
+        with self.engine.begin() as conn:
+            conn.execute(update(chat_effects).where(chat_effects.c.key == key).values(
+                status="done", result=json.dumps(result, default=str)))
+
+
+def _redacted(args: dict[str, Any]) -> dict[str, Any]:
+    """Effect arguments as recorded: never a one-time code or a contact."""
+    return {k: ("***" if k in ("code", "address") else v) for k, v in args.items()}
