@@ -22,6 +22,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "sandbox": ("cafehub.cli.sandbox", "Local servers that behave like Cafe24 and Sellmate."),
     "sync": ("cafehub.cli.sync", "Pull a Cafe24 mall into the canonical store."),
     "demo": ("cafehub.cli.demo", "Build a demo shop and run example segments on it."),
+    "function": ("cafehub.cli.function", "Workflow functions (getOrders, sendMobileOTP, ...): schema and call."),
 }
 
 

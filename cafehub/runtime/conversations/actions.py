@@ -78,6 +78,9 @@ class ShopActions:
         except ConnectorError as error:
             log.warning("effect %s failed: %s", effect.kind, type(error).__name__)
             result = {"ok": False, "error": type(error).__name__}
+        except PermissionError:
+            log.warning("effect %s refused: the order is not the verified customer's", effect.kind)
+            result = {"ok": False, "error": "not the customer's order"}
         return {"effect": effect.kind, **result}
 
     # -- identity -------------------------------------------------------------
