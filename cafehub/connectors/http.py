@@ -71,12 +71,16 @@ def json_body(response: httpx.Response, endpoint: str) -> dict[str, Any]:
     return body
 
 
-def validate(model: type[T] | Any, data: Any, *, endpoint: str, root: str) -> T:
-    """``data`` validated as ``model`` (a pydantic model or any type), errors naming the field."""
+def validate(model: type[T] | Any, data: Any, *, endpoint: str, root: str, zone: str | None = None) -> T:
+    """``data`` validated as ``model`` (a pydantic model or any type), errors naming the field.
+
+    ``zone`` is the mall's time zone, for the times Cafe24 sends without an offset.
+    """
+    context = {"zone": zone} if zone else None
     try:
         if isinstance(model, type) and issubclass(model, BaseModel):
-            return model.model_validate(data)  # type: ignore[return-value]
-        return TypeAdapter(model).validate_python(data)  # type: ignore[no-any-return]
+            return model.model_validate(data, context=context)  # type: ignore[return-value]
+        return TypeAdapter(model).validate_python(data, context=context)  # type: ignore[no-any-return]
     except ValidationError as exc:
         first = exc.errors()[0]
         path = _field_path((root, *first["loc"])) if root else _field_path(first["loc"])

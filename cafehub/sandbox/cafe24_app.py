@@ -304,6 +304,13 @@ def order_receivers(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     return 200, {"receivers": [render.receiver_json(x) for x in the_order(sb, call).receivers]}
 
 
+def shipment_status(item: Any) -> str:
+    """Cafe24's shipment status of one item: ``shipped`` once delivered, ``shipping`` with a tracking number."""
+    if item.delivered_date:
+        return "shipped"
+    return "shipping" if item.tracking_no else "standby"
+
+
 def order_shipments(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     order = the_order(sb, call)
     groups: dict[str, list[Any]] = {}
@@ -313,10 +320,11 @@ def order_shipments(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     out = []
     for code, items in sorted(groups.items()):
         tracking = next((i.tracking_no for i in items if i.tracking_no), None)
-        status = "shipped" if any(i.delivered_date for i in items) else ("shipping" if tracking else "standby")
+        shipped = next((i.shipped_date for i in items if i.shipped_date), None)
         out.append({"shop_no": 1, "shipping_code": code, "order_id": order.order_id, "tracking_no": tracking,
-                    "shipping_company_code": "0001" if tracking else None, "status": status,
-                    "order_item_code": [i.order_item_code for i in items]})
+                    "tracking_no_updated_date": render.when(shipped, sb.zone) if tracking else None,
+                    "shipping_company_code": "0001" if tracking else None,
+                    "items": [{"order_item_code": i.order_item_code, "status": shipment_status(i)} for i in items]})
     return 200, {"shipments": out}
 
 
@@ -391,7 +399,12 @@ def list_coupons(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     if wanted:
         rows = [x for x in rows if x[0] in wanted.split(",")]
     rows.sort(key=lambda x: x[0])
-    return 200, {"coupons": [render.coupon_json(no, c) for no, c in rows[offset : offset + limit]]}
+    out = []
+    for no, c in rows[offset : offset + limit]:
+        # the store keeps no creation time: the first issue's (or the derivation time) stands in
+        created = min((i.issued_at for i in sb.shop.issues.get(no, [])), default=sb.shop.derived_at)
+        out.append(render.coupon_json(no, c, created, sb.zone))
+    return 200, {"coupons": out}
 
 
 def list_issues(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
@@ -449,7 +462,11 @@ def list_carts(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
 
 
 def cart_setting(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
-    return 200, {"cart": {"shop_no": 1, "storage_period": sb.config.cart_retention_days, "wishlist_display": "T"}}
+    days = sb.config.cart_retention_days
+    return 200, {"cart": {"shop_no": 1, "wishlist_display": "T", "add_action_type": "M",
+                          "cart_item_direct_purchase": "T", "storage_period": "T" if days else "F",
+                          "period": str(days) if days else None, "icon_display": "T",
+                          "cart_item_option_change": "T", "discount_display": "T"}}
 
 
 def list_products(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:

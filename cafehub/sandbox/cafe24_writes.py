@@ -139,8 +139,11 @@ def _claim_request(kind: str, key: str, allowed: frozenset[str], new_status: str
                 item.status, item.claim_code = new_status, code
                 setattr(item, stamp, now)
             sb.shop.persist_order(order, claim)
-            answers.append({"shop_no": 1, "order_id": order.order_id, "claim_code": code,
-                            "items": [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items]})
+            answer: dict[str, Any] = {"shop_no": 1, "order_id": order.order_id}
+            if kind == "exchange":  # Cafe24 numbers exchange requests; the others carry no number
+                answer["exchange_request_no"] = sb.shop.claim_seq
+            answer["items"] = [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items]
+            answers.append(answer)
         return 201, {key: answers}
 
     return handler

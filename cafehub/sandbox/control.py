@@ -40,7 +40,8 @@ class SandboxConfig:
     drain_per_second: float = 2.0
     access_ttl: timedelta = timedelta(hours=2)
     refresh_ttl: timedelta = timedelta(days=14)
-    cart_retention_days: int = 7
+    #: The mall's cart storage period in days (``None``: no period set).
+    cart_retention_days: int | None = 7
     clock: Callable[[], datetime] = utc_now
 
 
@@ -246,8 +247,10 @@ class Faults:
               after: bool = False) -> Fault:
         return self.add(Fault(path, times, method, delay=seconds, after=after))
 
-    def mutate(self, path: str, fn: Callable[[dict[str, Any]], dict[str, Any]], times: int = 1) -> Fault:
-        return self.add(Fault(path, times, "GET", mutate=fn))
+    def mutate(self, path: str, fn: Callable[[dict[str, Any]], dict[str, Any]], times: int = 1, *,
+               method: str = "GET") -> Fault:
+        """Edit the JSON answer of the next ``times`` matching requests (a write is still applied)."""
+        return self.add(Fault(path, times, method, mutate=fn))
 
 
 @dataclass(frozen=True, slots=True)

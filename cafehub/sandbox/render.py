@@ -1,9 +1,12 @@
-"""The sandbox's resources as Cafe24 JSON (field names and formats of the Admin API).
+"""The sandbox's resources as Cafe24 JSON, in the formats Cafe24 documents.
 
-Times are ISO 8601 in the mall's zone with an offset (``2024-03-01T09:00:00+09:00``);
-sub-second precision is kept when the store has it, so a synced store equals
-its source to the microsecond. Money is a two-decimal string. Guests have
-``member_id: ""``.
+Times are whole seconds in the mall's zone: ISO 8601 with an offset
+(``2024-03-01T09:00:00+09:00``) for orders, customers, coupons and carts, and
+without one (``2024-03-01 09:00:00``) for order items, as Cafe24's examples
+show. Money is a two-decimal string, flags ``"T"``/``"F"``, guests have
+``member_id: ""``, unused coupon issues ``used_date: "null"`` (a string, as
+documented). tests/connectors/contract holds the documented shapes these are
+checked against.
 """
 
 from __future__ import annotations
@@ -19,11 +22,22 @@ from cafehub.sync.mapping import ISSUE_CODES
 
 from .state import Item, Order, Product, Receiver, Variant
 
+#: The one option the sandbox's products vary by.
+OPTION_NAME = "Color"
+
 
 def when(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """A naive UTC instant as Cafe24 writes most times: local, whole seconds, with the offset."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC).astimezone(zone).isoformat()
+    return moment.replace(tzinfo=UTC).astimezone(zone).isoformat(timespec="seconds")
+
+
+def local_when(moment: datetime | None, zone: ZoneInfo) -> str | None:
+    """A naive UTC instant as Cafe24 writes order item times: local, whole seconds, no offset."""
+    if moment is None:
+        return None
+    return f"{moment.replace(tzinfo=UTC).astimezone(zone):%Y-%m-%d %H:%M:%S}"
 
 
 def money(value: Decimal | int | float) -> str:
@@ -41,7 +55,7 @@ def item_json(
         "product_no": item.product_no,
         "product_code": product.product_code if product else None,
         "product_name": product.name if product else f"Product {item.product_no}",
-        "option_value": variant.option_value if variant else "",
+        "option_value": f"{OPTION_NAME}={variant.option_value}" if variant else "",
         "product_price": money(item.price),
         "option_price": money(item.option_price),
         "additional_discount_price": "0.00",
@@ -53,14 +67,18 @@ def item_json(
         "tracking_no": item.tracking_no,
         "shipping_company_name": "Sandbox Express" if item.tracking_no else None,
         "claim_code": item.claim_code,
-        "ordered_date": when(order.ordered_at, zone),
-        "shipped_date": when(item.shipped_date, zone),
-        "delivered_date": when(item.delivered_date, zone),
-        "cancel_date": when(item.cancel_date, zone),
+        "claim_quantity": item.quantity if item.status[:1] in ("C", "R", "E") else 0,
+        "ordered_date": local_when(order.ordered_at, zone),
+        "shipped_date": local_when(item.shipped_date, zone),
+        "delivered_date": local_when(item.delivered_date, zone),
+        "purchaseconfirmation_date": None,
+        "cancel_date": local_when(item.cancel_date, zone),
+        "return_confirmed_date": None,
+        "return_request_date": local_when(item.return_request_date, zone),
         "cancel_request_date": None,
-        "return_request_date": when(item.return_request_date, zone),
-        "exchange_request_date": when(item.exchange_request_date, zone),
-        "refund_date": when(item.refund_date, zone),
+        "refund_date": local_when(item.refund_date, zone),
+        "exchange_request_date": local_when(item.exchange_request_date, zone),
+        "exchange_date": None,
     }
 
 
@@ -150,9 +168,10 @@ def customer_json(c: r.Customer, zone: ZoneInfo) -> dict[str, Any]:
     return {
         "shop_no": 1,
         "member_id": c.member_id,
-        "name": c.name,
-        "cellphone": c.cellphone,
-        "email": c.email,
+        "name": c.name or "",
+        "phone": "",
+        "cellphone": c.cellphone or "",
+        "email": c.email or "",
         "created_date": when(c.joined_at, zone),
         "member_authority": "C",
         "sms": "T",
@@ -160,13 +179,14 @@ def customer_json(c: r.Customer, zone: ZoneInfo) -> dict[str, Any]:
     }
 
 
-def coupon_json(coupon_no: str, c: r.Coupon | None) -> dict[str, Any]:
+def coupon_json(coupon_no: str, c: r.Coupon | None, created: datetime | None, zone: ZoneInfo) -> dict[str, Any]:
     issue_type, sub_type = ISSUE_CODES.get(c.issue_type, ("M", "M")) if c else ("M", "M")
     return {
         "shop_no": 1,
         "coupon_no": coupon_no,
         "coupon_type": "O",
         "coupon_name": c.name if c else "(deleted coupon)",
+        "created_date": when(created, zone),
         "deleted": "F" if c else "T",
         "issue_type": issue_type,
         "issue_sub_type": sub_type,
@@ -175,7 +195,7 @@ def coupon_json(coupon_no: str, c: r.Coupon | None) -> dict[str, Any]:
     }
 
 
-def issue_json(issue: r.CustomerCoupon, zone: ZoneInfo) -> dict[str, Any]:
+def issue_json(issue: r.CustomerCoupon, zone: ZoneInfo, related_order_id: str | None = None) -> dict[str, Any]:
     return {
         "shop_no": 1,
         "coupon_no": issue.coupon_no,
@@ -185,8 +205,8 @@ def issue_json(issue: r.CustomerCoupon, zone: ZoneInfo) -> dict[str, Any]:
         "issued_date": when(issue.issued_at, zone),
         "expiration_date": when(issue.expires_at, zone),
         "used_coupon": "T" if issue.used_at is not None else "F",
-        "used_date": when(issue.used_at, zone),
-        "related_order_id": None,
+        "used_date": when(issue.used_at, zone) or "null",
+        "related_order_id": related_order_id or "null",
     }
 
 
@@ -213,8 +233,10 @@ def product_json(p: Product) -> dict[str, Any]:
 
 
 def variant_json(v: Variant) -> dict[str, Any]:
-    return {"shop_no": 1, "variant_code": v.variant_code, "option_value": v.option_value,
-            "additional_amount": money(v.additional_amount), "selling": "T", "display": "T"}
+    return {"shop_no": 1, "variant_code": v.variant_code,
+            "options": [{"name": OPTION_NAME, "value": v.option_value}], "custom_variant_code": "",
+            "display": "T", "selling": "T", "additional_amount": money(v.additional_amount),
+            "use_inventory": "T", "display_soldout": "T", "quantity": v.stock, "safety_inventory": 0}
 
 
 def inventory_json(v: Variant) -> dict[str, Any]:

@@ -3,7 +3,7 @@
 Not the demo shop (``cafehub demo`` builds that): just enough variety to
 exercise every mapping rule: guests, every order status and issue type,
 several payment methods per order, a coupon whose definition was deleted,
-members without a join date, and timestamps with microseconds.
+members without a join date. Times are whole seconds, as Cafe24 keeps them.
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ def sample_shop(
     def moment(earliest: datetime = start, latest: datetime | None = None) -> datetime:
         high = (latest or now_utc - timedelta(hours=1)) - earliest
         value = earliest + timedelta(seconds=rng.uniform(0, max(1.0, high.total_seconds())))
-        return value if rng.random() < 0.2 else value.replace(microsecond=0)
+        return value.replace(microsecond=0)
 
     members = [
         r.Customer(
@@ -74,7 +74,7 @@ def sample_shop(
     stamps = sorted(start + timedelta(seconds=rng.uniform(0, span)) for _ in range(orders))
     previous: r.Order | None = None
     for seq, stamp in enumerate(stamps, 1):
-        stamp = stamp if rng.random() < 0.2 else stamp.replace(microsecond=0)
+        stamp = stamp.replace(microsecond=0)
         member_id = None if rng.random() < 0.1 else rng.choice(members).member_id
         if previous is not None and previous.member_id and rng.random() < 0.2:
             # a second order of the same member soon after (the warehouse may pack them together)

@@ -114,12 +114,17 @@ def payment_methods(order: m.Order) -> list[str]:
     return sorted({code if code in known else "etc" for code in order.payment_method if code})
 
 
+def _text(value: str | None) -> str | None:
+    """Cafe24 writes ``""`` for a missing name, phone or e-mail; the store keeps ``NULL``."""
+    return value or None
+
+
 def customer(c: m.Customer) -> r.Customer:
     return r.Customer(
         member_id=c.member_id,
-        name=c.name,
-        cellphone=c.cellphone,
-        email=c.email,
+        name=_text(c.name),
+        cellphone=_text(c.cellphone),
+        email=_text(c.email),
         joined_at=utc(c.created_date) if c.created_date else None,
     )
 

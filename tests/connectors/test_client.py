@@ -159,8 +159,10 @@ def test_customers_coupons_issues_carts_and_products(tmp_path: Path) -> None:
         ids = sorted({c.member_id for c in data.cart_items})[:100]
         cart = [x for page in client.iter_carts(ids) for x in page]
         assert sorted(x.basket_product_no for x in cart) == sorted(c.id for c in data.cart_items if c.member_id in ids)
-        assert client.cart_setting().storage_period == 7
+        setting = client.cart_setting()
+        assert (setting.storage_period, setting.period, setting.retention_days) == ("T", 7, 7)
         products = [p for page in client.iter_products() for p in page.items]
         variants = client.variants(products[0].product_no)
         assert variants
+        assert all(v.options and v.option_text.startswith("Color: ") for v in variants)
         assert client.inventory(products[0].product_no, variants[0].variant_code).quantity >= 0

@@ -99,12 +99,17 @@ def test_claim_requests_and_receiver_changes(tmp_path: Path) -> None:
         item = client.order_items(delivered)[0]
         returned = request_return(client, delivered, [ItemQuantity(item.order_item_code, item.quantity)],
                                   reason="too small")
-        assert returned.claim_code
+        assert returned.order_id == delivered
+        assert [i.order_item_code for i in returned.items] == [item.order_item_code]
+        assert returned.exchange_request_no is None  # only exchange requests are numbered
         assert client.order_items(delivered)[0].order_status == "R00"
         other = next(o.order_id for o in sb.sandbox.shop.orders.values()
                      if o.order_id != delivered and o.items and all(i.status in {"N40", "N50"} for i in o.items))
         item = client.order_items(other)[0]
-        request_exchange(client, other, [ItemQuantity(item.order_item_code, item.quantity)], reason="wrong size")
+        exchanged = request_exchange(client, other, [ItemQuantity(item.order_item_code, item.quantity)],
+                                     reason="wrong size")
+        assert exchanged.exchange_request_no is not None
+        assert exchanged.exchange_request_no > 0
         assert client.order_items(other)[0].order_status == "E00"
         pending = order_in(sb, {"N00"})
         request_cancellation(client, pending, reason="no longer needed")

@@ -93,14 +93,19 @@ class Cafe24Client:
     def _list(self, path: str, key: str, model: Any, params: dict[str, Any], *, template: str | None = None) -> Any:
         body = self.get(path, params, template=template)
         endpoint = f"GET /api/v2/admin{template or path}"
-        return validate(list[model], member(body, key, endpoint), endpoint=endpoint, root=key)
+        return validate(list[model], member(body, key, endpoint), endpoint=endpoint, root=key, zone=self.config.zone)
+
+    def _one(self, path: str, key: str, model: Any, params: dict[str, Any] | None = None, *,
+             template: str | None = None) -> Any:
+        body = self.get(path, params, template=template)
+        endpoint = f"GET /api/v2/admin{template or path}"
+        return validate(model, member(body, key, endpoint), endpoint=endpoint, root=key, zone=self.config.zone)
 
     # -- orders -----------------------------------------------------------
 
     def count_orders(self, start: date, end: date, *, date_type: str = "order_date") -> int:
-        body = self.get("/orders/count", {"start_date": _day(start), "end_date": _day(end), "date_type": date_type})
-        endpoint = "GET /api/v2/admin/orders/count"
-        return validate(int, member(body, "count", endpoint), endpoint=endpoint, root="count")
+        params = {"start_date": _day(start), "end_date": _day(end), "date_type": date_type}
+        return self._one("/orders/count", "count", int, params)  # type: ignore[no-any-return]
 
     def list_orders(
         self,
@@ -167,10 +172,9 @@ class Cafe24Client:
         return out
 
     def order(self, order_id: str, *, embed: Iterable[str] = DEFAULT_EMBED) -> m.Order:
-        template = "/orders/{order_id}"
-        body = self.get(f"/orders/{order_id}", {"embed": ",".join(embed) or None}, template=template)
-        endpoint = f"GET /api/v2/admin{template}"
-        return validate(m.Order, member(body, "order", endpoint), endpoint=endpoint, root="order")
+        return self._one(  # type: ignore[no-any-return]
+            f"/orders/{order_id}", "order", m.Order, {"embed": ",".join(embed) or None}, template="/orders/{order_id}"
+        )
 
     def order_items(self, order_id: str) -> list[m.OrderItem]:
         return self._list(  # type: ignore[no-any-return]
@@ -363,9 +367,7 @@ class Cafe24Client:
             yield page.items
 
     def cart_setting(self) -> m.CartSetting:
-        body = self.get("/carts/setting")
-        endpoint = "GET /api/v2/admin/carts/setting"
-        return validate(m.CartSetting, member(body, "cart", endpoint), endpoint=endpoint, root="cart")
+        return self._one("/carts/setting", "cart", m.CartSetting)  # type: ignore[no-any-return]
 
     # -- products ---------------------------------------------------------
 
@@ -388,7 +390,7 @@ class Cafe24Client:
         )
 
     def inventory(self, product_no: int, variant_code: str) -> m.Inventory:
-        template = "/products/{product_no}/variants/{variant_code}/inventories"
-        body = self.get(f"/products/{product_no}/variants/{variant_code}/inventories", template=template)
-        endpoint = f"GET /api/v2/admin{template}"
-        return validate(m.Inventory, member(body, "inventory", endpoint), endpoint=endpoint, root="inventory")
+        return self._one(  # type: ignore[no-any-return]
+            f"/products/{product_no}/variants/{variant_code}/inventories", "inventory", m.Inventory,
+            template="/products/{product_no}/variants/{variant_code}/inventories",
+        )

@@ -157,7 +157,9 @@ def cancel_order(
     def send() -> m.Cancellation:
         body = client.caller.call("POST", "/cancellation", json=envelope(client, requests=[request]), write=True)
         raw = member(body, "cancellation", endpoint)
-        results: list[m.Cancellation] = validate(list[m.Cancellation], raw, endpoint=endpoint, root="cancellation")
+        results: list[m.Cancellation] = validate(
+            list[m.Cancellation], raw, endpoint=endpoint, root="cancellation", zone=client.config.zone
+        )
         if not results:
             raise BadRequestError(200, "empty", "no cancellation was returned", endpoint=endpoint)
         return results[0]
@@ -191,7 +193,9 @@ def _claim_request(
     def send() -> m.ClaimRequest:
         body = client.caller.call("POST", path, json=envelope(client, requests=[request]), write=True)
         raw = member(body, key, endpoint)
-        results: list[m.ClaimRequest] = validate(list[m.ClaimRequest], raw, endpoint=endpoint, root=key)
+        results: list[m.ClaimRequest] = validate(
+            list[m.ClaimRequest], raw, endpoint=endpoint, root=key, zone=client.config.zone
+        )
         if not results:
             raise BadRequestError(200, "empty", "no request was returned", endpoint=endpoint)
         return results[0]
@@ -202,7 +206,6 @@ def _claim_request(
             return None
         return m.ClaimRequest(
             order_id=order_id,
-            claim_code=done[0].claim_code,
             items=[m.ClaimItem(order_item_code=i.order_item_code, quantity=i.quantity) for i in done],
         )
 
@@ -308,4 +311,5 @@ def update_receivers(client: Cafe24Client, order_id: str, changes: Mapping[str, 
         answer = client.caller.call("PUT", path, template="/orders/{order_id}/receivers", json=body, write=False)
     except ConflictError:
         return client.receivers(order_id)  # 409: the same values were already stored
-    return validate(list[m.Receiver], member(answer, "receivers", endpoint), endpoint=endpoint, root="receivers")
+    return validate(list[m.Receiver], member(answer, "receivers", endpoint), endpoint=endpoint, root="receivers",
+                    zone=client.config.zone)
