@@ -10,8 +10,11 @@ string literals included (``spark.sql.variable.substitute``).
 
 Stored timestamps are naive UTC, so tables are expected with
 ``TIMESTAMP_NTZ`` columns (what :func:`register_shop` creates); the session's
-time zone then plays no part. PySpark is imported only when these functions
-are called, so the rest of cafehub does not need it.
+time zone then plays no part. A table whose timestamps are ``TIMESTAMP`` (Spark's
+instants, shown in the session's zone) is compared with instant literals
+instead: the kind is read from the table's schema when the tables are verified.
+PySpark is imported only when these functions are called, so the rest of
+cafehub does not need it.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from cafehub.compiler.backends.sql import CompiledSQL, SchemaMapping, compile_sq
 from cafehub.compiler.backends.sql.compiled import render
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
-from cafehub.execution.sql import probe_query
+from cafehub.execution.sql import TimeKinds, compiled_for_time_kinds, kind_conflicts, probe_query
 from cafehub.store import records as rec
 from cafehub.store.engines import StoreError
 from cafehub.store.schema import TABLES
@@ -86,27 +89,41 @@ def register_shop(spark: SparkSession, data: rec.ShopData, *, names: dict[str, s
         frame.createOrReplaceTempView((names or {}).get(table.name, table.name))
 
 
-def verify_tables(spark: SparkSession, compiled: CompiledSQL) -> None:
-    """Check that the tables and columns the query reads exist; :class:`StoreError` naming the first missing."""
+def verify_tables(spark: SparkSession, compiled: CompiledSQL) -> TimeKinds:
+    """Check that the tables and columns the query reads exist; :class:`StoreError` naming the first missing.
+
+    Returns what each timestamp column holds (``TIMESTAMP_NTZ``: zone-less UTC; ``TIMESTAMP``:
+    instants), from the probe's schema.
+    """
     from pyspark.errors import AnalysisException
+    from pyspark.sql import types as t
 
-    def readable(columns: list[str] | None) -> bool:
+    def schema(columns: list[str] | None) -> Any:
         try:
-            spark.sql(render(probe_query(use, columns), compiled.target, pretty=False)).collect()
-            return True
+            frame = spark.sql(render(probe_query(use, columns), compiled.target, pretty=False))
+            frame.collect()
+            return frame.schema
         except AnalysisException:
-            return False
+            return None
 
+    found: TimeKinds = {}
     for use in compiled.tables:
-        if readable([p for _, p in use.columns]):
+        read = schema([p for _, p in use.columns])
+        if read is not None:
+            for (logical, _), field in zip(use.columns, read.fields, strict=True):
+                if isinstance(field.dataType, t.TimestampNTZType):
+                    found[use.logical, logical] = ("utc", "TIMESTAMP_NTZ")
+                elif isinstance(field.dataType, t.TimestampType):
+                    found[use.logical, logical] = ("zoned", "TIMESTAMP")
             continue
         name = ".".join(use.physical)
-        if not readable(None):
+        if schema(None) is None:
             raise StoreError(f"Spark has no table or view {name}")
         for logical, column in use.columns:
-            if not readable([column]):
+            if schema([column]) is None:
                 mapped = "" if logical == column else f", mapped from {use.logical}.{logical}"
                 raise StoreError(f"the Spark table {name} has no column '{column}'{mapped}")
+    return found
 
 
 def run_spark(
@@ -119,11 +136,16 @@ def run_spark(
 ) -> list[str]:
     """The sorted member ids of the customers matching ``segment`` at ``ctx``, computed by Spark SQL.
 
-    ``segment`` may be already compiled (for the ``spark`` dialect) to run it at many contexts.
+    ``segment`` may be already compiled (for the ``spark`` dialect) to run it at many contexts;
+    it must then have been compiled for what its timestamp columns hold (checked with ``verify``).
     """
     compiled = segment if isinstance(segment, CompiledSQL) else compile_sql(segment, dialect="spark", mapping=mapping)
     if verify:
-        verify_tables(spark, compiled)
+        found = verify_tables(spark, compiled)
+        if isinstance(segment, CompiledSQL):
+            kind_conflicts(compiled, found, declared_only=False)
+        else:
+            compiled = compiled_for_time_kinds(compiled, found, segment)
     # Strings go as named parameters: Spark substitutes ${...} variables even inside string
     # literals, so a value must never be part of the SQL text. Instants and numbers are inlined
     # (instants as TIMESTAMP_NTZ, which Python datetimes would not become).

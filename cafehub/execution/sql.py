@@ -9,9 +9,16 @@ engine): a schema mapping that names a table or column the database lacks is
 reported as exactly that, instead of as a driver error halfway through a
 large query. Every database problem surfaces as one
 :class:`~cafehub.store.engines.StoreError` with a one-line message.
+
+What each timestamp column holds (zone-less UTC, or an instant such as
+``timestamptz``; see :mod:`~cafehub.compiler.backends.sql.mapping`) is read
+from the column types at the same time, and the query is compiled for it, so
+time bounds are right whatever the session's time zone.
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
@@ -20,6 +27,7 @@ from sqlglot import exp
 from cafehub.compiler.backends.sql import CompiledSQL, SchemaMapping, compile_sql, dialect_for_engine
 from cafehub.compiler.backends.sql.compiled import TableUse, render
 from cafehub.compiler.backends.sql.dialects import UnknownDialectError
+from cafehub.compiler.backends.sql.mapping import TIME_COLUMNS, TimeKind
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.store.engines import StoreError, display_url, store_errors
@@ -61,38 +69,120 @@ def _where(use: TableUse) -> str:
     return name if name == use.logical else f"{name} (the '{use.logical}' table)"
 
 
-def verify_tables(conn: Connection, compiled: CompiledSQL) -> None:
-    """Check that every table and column the query reads exists; :class:`StoreError` naming the first missing."""
+TimeKinds = dict[tuple[str, str], tuple[TimeKind, str]]
+"""(logical table, logical column) -> (what the column holds, the database's name for its type)."""
+
+
+def verify_tables(conn: Connection, compiled: CompiledSQL) -> TimeKinds:
+    """Check that every table and column the query reads exists; :class:`StoreError` naming the first missing.
+
+    Returns what each timestamp column holds, read from the types of the probe's result
+    columns where the engine's types tell (not on SQLite, whose text says nothing).
+    """
     target = compiled.target
     shown = display_url(conn.engine.url)
+    found: TimeKinds = {}
     for use in compiled.tables:
         physical = [p for _, p in use.columns]
-        if _probe(conn, render(probe_query(use, physical), target, pretty=False)):
+        description = _probe(conn, render(probe_query(use, physical), target, pretty=False))
+        if description is not None:
+            found.update(_time_kinds(conn.dialect.name, use, description))
             continue
-        if not _probe(conn, render(probe_query(use, None), target, pretty=False)):
+        if _probe(conn, render(probe_query(use, None), target, pretty=False)) is None:
             raise StoreError(f"the database at {shown} has no table {_where(use)}")
         for logical, column in use.columns:
-            if not _probe(conn, render(probe_query(use, [column]), target, pretty=False)):
+            if _probe(conn, render(probe_query(use, [column]), target, pretty=False)) is None:
                 mapped = "" if logical == column else f", mapped from {use.logical}.{logical}"
                 raise StoreError(f"the table {'.'.join(use.physical)} at {shown} has no column '{column}'{mapped}")
         raise StoreError(f"the table {_where(use)} at {shown} cannot be read")
+    return found
 
 
-def _probe(conn: Connection, sql: str) -> bool:
+def _probe(conn: Connection, sql: str) -> list[Any] | None:
+    """The result's column descriptions (DB-API ``cursor.description``), ``None`` if the query fails."""
     try:
-        conn.execute(text(sql)).fetchall()
-        return True
+        result = conn.execute(text(sql))
+        description = list(result.cursor.description or ()) if result.cursor is not None else []
+        result.fetchall()
+        return description
     except DBAPIError:
         conn.rollback()
-        return False
+        return None
+
+
+#: Driver type codes of timestamp result columns: psycopg's type OIDs, PyMySQL's MySQL field
+#: types (``TIMESTAMP`` is converted through the session zone, ``DATETIME`` is not).
+_TYPE_CODES: dict[str, dict[int, tuple[TimeKind, str]]] = {
+    "postgresql": {1184: ("zoned", "timestamp with time zone"), 1114: ("utc", "timestamp without time zone")},
+    "mysql": {7: ("zoned", "TIMESTAMP"), 12: ("utc", "DATETIME")},
+    "mariadb": {7: ("zoned", "TIMESTAMP"), 12: ("utc", "DATETIME")},
+}
+
+
+def _time_kind(engine_name: str, type_code: object) -> tuple[TimeKind, str] | None:
+    """What a result column of this driver type holds, for the drivers cafehub installs
+    (psycopg, PyMySQL, duckdb); ``None`` when it is no timestamp or the driver is unknown."""
+    codes = _TYPE_CODES.get(engine_name)
+    if codes is not None:
+        return codes.get(type_code) if isinstance(type_code, int) else None
+    if engine_name == "duckdb":
+        name = str(type_code).upper()
+        if name == "TIMESTAMP WITH TIME ZONE":
+            return ("zoned", name)
+        return ("utc", name) if name.startswith("TIMESTAMP") else None
+    return None
+
+
+def _time_kinds(engine_name: str, use: TableUse, description: list[Any]) -> TimeKinds:
+    times = TIME_COLUMNS.get(use.logical, ())
+    found: TimeKinds = {}
+    for (logical, _), column in zip(use.columns, description, strict=False):
+        kind = _time_kind(engine_name, column[1]) if logical in times else None
+        if kind is not None:
+            found[use.logical, logical] = kind
+    return found
+
+
+def kind_conflicts(compiled: CompiledSQL, found: TimeKinds, *, declared_only: bool) -> None:
+    """:class:`StoreError` when a timestamp column holds another kind than the query was compiled
+    for (only where the mapping declares it, when ``declared_only``)."""
+    mapping = compiled.mapping
+    for (table, column), (kind, type_name) in sorted(found.items()):
+        expected = mapping.declared_time_kind(table, column)
+        if expected is None and not declared_only:
+            expected = mapping.time_kind(table, column)
+        if expected is not None and expected != kind:
+            raise StoreError(
+                f"the column {mapping.describe(table, column)} is {type_name} ('{kind}' times), but the query was "
+                f"compiled for '{expected}' times of {table}.{column}: declare it '{kind}' in the mapping's \"times\""
+            )
+
+
+def compiled_for_time_kinds(compiled: CompiledSQL, found: TimeKinds, segment: str | CheckedSegment) -> CompiledSQL:
+    """``compiled``, or compiled again where the database says a timestamp column holds another kind."""
+    kind_conflicts(compiled, found, declared_only=True)
+    mapping = compiled.mapping
+    changed = {key: kind for key, (kind, _) in found.items() if mapping.time_kind(*key) != kind}
+    if not changed:
+        return compiled
+    return compile_sql(segment, dialect=compiled.target, mapping=mapping.with_time_kinds(changed))
 
 
 def run_compiled(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, *, verify: bool = True) -> list[str]:
-    """Run a compiled query on ``engine``; the member ids, sorted."""
+    """Run a compiled query on ``engine``; the member ids, sorted.
+
+    With ``verify``, the tables and columns are checked first, and a timestamp column that
+    holds another kind than the query was compiled for is an error (:func:`run_sql`
+    compiles for what the database holds).
+    """
     with store_errors(engine), engine.connect() as conn:
         if verify:
-            verify_tables(conn, compiled)
-        rows = conn.execute(compiled.statement(ctx)).scalars().all()
+            kind_conflicts(compiled, verify_tables(conn, compiled), declared_only=False)
+        return _member_ids(conn, compiled, ctx)
+
+
+def _member_ids(conn: Connection, compiled: CompiledSQL, ctx: EvalContext) -> list[str]:
+    rows = conn.execute(compiled.statement(ctx)).scalars().all()
     return sorted(str(r) for r in rows)
 
 
@@ -108,7 +198,12 @@ def run_sql(
 
     Raises :class:`~cafehub.diagnostics.SegmentError` for a bad segment
     (before touching the database) and :class:`StoreError` for a database
-    that cannot be reached or lacks a table or column the query needs.
+    that cannot be reached or lacks a table or column the query needs. With
+    ``verify``, what each timestamp column holds is read from the database
+    (where the mapping does not declare it) and the query compiled for it.
     """
     compiled = compile_for_engine(engine, segment, mapping=mapping)
-    return run_compiled(engine, compiled, ctx, verify=verify)
+    with store_errors(engine), engine.connect() as conn:
+        if verify:
+            compiled = compiled_for_time_kinds(compiled, verify_tables(conn, compiled), segment)
+        return _member_ids(conn, compiled, ctx)

@@ -62,3 +62,35 @@ def test_missing_column_is_named(spark_shop: Any) -> None:
     mapping = SchemaMapping.model_validate({"tables": {"orders": {"columns": {"ordered_at": "order_ts"}}}})
     with pytest.raises(StoreError, match=r"order_ts.*orders\.ordered_at"):
         run_spark(spark_shop, "order()", CONTEXTS["seoul_march"], mapping=mapping)
+
+
+def test_timestamp_columns_of_instants_in_another_session_zone(spark: Any, shop: r.ShopData, oracle: Oracle) -> None:
+    """Views whose timestamps are Spark ``TIMESTAMP`` (instants, shown in the session's zone), read
+    from a session in Seoul: the kind is read from the views, and bounds are instant literals."""
+    from datetime import UTC
+
+    from pyspark.sql import types as t
+
+    from cafehub.compiler.backends.sql import SchemaMapping
+    from cafehub.execution.spark import _spark_type
+    from cafehub.store.schema import TABLES
+
+    tables = {}
+    for table in TABLES:
+        fields = [t.StructField(c.name, t.TimestampType() if isinstance(_spark_type(c), t.TimestampNTZType)
+                                else _spark_type(c), bool(c.nullable)) for c in table.columns]
+        rows = [tuple(v.replace(tzinfo=UTC) if hasattr(v, "tzinfo") and hasattr(v, "hour") and v is not None else v
+                      for v in (getattr(rec, c.name) for c in table.columns)) for rec in getattr(shop, table.name)]
+        spark.createDataFrame(rows, t.StructType(fields)).createOrReplaceTempView(f"ltz_{table.name}")
+        tables[table.name] = {"table": f"ltz_{table.name}"}
+    mapping = SchemaMapping.model_validate({"tables": tables})
+    spark.conf.set("spark.sql.session.timeZone", "Asia/Seoul")
+    try:
+        for case in CASES:
+            if case.name not in ("lang_01_coupon_specific_expiring", "lang_03_cart_product_no_recent_order",
+                                 "time_ago_exact", "time_coupon_windows", "agg_max_added_today"):
+                continue
+            ctx = CONTEXTS["new_york_dst_day"]
+            assert run_spark(spark, case.checked, ctx, mapping=mapping) == oracle.ids(case.checked.ir, ctx), case.name
+    finally:
+        spark.conf.set("spark.sql.session.timeZone", "UTC")

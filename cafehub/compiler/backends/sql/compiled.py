@@ -69,6 +69,8 @@ class CompiledSQL:
     tree: exp.Select = field(compare=False, repr=False)
     target: SqlDialect = field(compare=False, repr=False)
     """The dialect's full description (shapes included), which may be a variant of a named one."""
+    mapping: SchemaMapping = field(default=DEFAULT_MAPPING, compare=False, repr=False)
+    """The mapping it was compiled for (names, and what each timestamp column holds)."""
 
     def parameters(self, ctx: EvalContext) -> dict[str, ParamValue]:
         """Parameter values for ``ctx``: time bounds resolved, typed for the dialect."""
@@ -128,7 +130,7 @@ def _bind_type(value: ParamValue) -> TypeEngine[object]:
     if isinstance(value, str):
         return String()  # type: ignore[return-value]
     if isinstance(value, datetime):
-        return DateTime()  # type: ignore[return-value]
+        return DateTime(timezone=value.tzinfo is not None)  # type: ignore[return-value]
     if isinstance(value, Decimal):
         return ExactDecimal()  # type: ignore[return-value]
     return BigInteger()  # type: ignore[return-value]
@@ -138,6 +140,9 @@ def _literal(value: ParamValue, target: SqlDialect) -> exp.Expr:
     if isinstance(value, str):
         return exp.Literal.string(value)
     if isinstance(value, datetime):
+        if value.tzinfo is not None:  # an instant: its offset written out, read as such whatever the session zone
+            stamp = exp.Literal.string(value.strftime(SQLITE_TIMESTAMP_FORMAT) + "+00:00")
+            return exp.Cast(this=stamp, to=exp.DataType.build("TIMESTAMP", dialect=target.printer))
         stamp = exp.Literal.string(value.strftime(SQLITE_TIMESTAMP_FORMAT))
         return exp.Cast(this=stamp, to=exp.DataType.build(target.literal_timestamp_type, dialect=target.printer))
     if isinstance(value, Decimal):
@@ -199,4 +204,5 @@ def compile_sql(
         tables=tables,
         tree=tree,
         target=target,
+        mapping=used_mapping,
     )

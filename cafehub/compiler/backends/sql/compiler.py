@@ -410,7 +410,7 @@ class SqlCompiler:
         if isinstance(rep, Exact):
             return Exact(value)
         if isinstance(rep, Time):
-            return Time(value)
+            return Time(value, rep.form)
         raise InternalCompileError(f"{func.value} of {field}")
 
     # ------------------------------------------------------------ tests (either level)
@@ -482,6 +482,8 @@ def _restricted(rep: Scaled | Exact | Text | Time, when: exp.Expr) -> Scaled | E
     """A field's representation, null on the rows where ``when`` does not hold."""
     if isinstance(rep, Scaled):
         return Scaled(_only(when, rep.expr), rep.scale)
+    if isinstance(rep, Time):
+        return Time(_only(when, rep.expr), rep.form)
     return type(rep)(_only(when, rep.expr))
 
 

@@ -21,6 +21,13 @@ field of :class:`SqlDialect`, read at the one place it matters:
 - ``timestamp_params``: ``"text"`` where timestamps are stored as text in
   SQLAlchemy's form (SQLite), so parameters are formatted the same way and
   compared as strings (the format sorts chronologically).
+- ``zoned_times``: how a column holding instants (a mapping's ``"zoned"``
+  kind: ``timestamptz``) is compared with a bound whatever the session's zone:
+  ``aware`` binds the bound as an instant; ``epoch`` compares
+  ``UNIX_TIMESTAMP(column)`` with epoch seconds (MySQL, whose ``TIMESTAMP``
+  compared with a ``DATETIME`` would go through the session's zone);
+  ``iso_text`` rewrites ISO 8601 text with an offset into the store's UTC text
+  form (SQLite).
 - ``exact_string_type``: where the usual collations ignore case and trailing
   spaces (MySQL/MariaDB), string tests are re-checked on the bytes
   (``CAST(x AS BINARY)``), after a plain comparison that can still use an index.
@@ -151,6 +158,7 @@ class SqlDialect:
     key_set_test: KeySetTest = KeySetTest.EXISTS
     exact_decimals: bool = True
     timestamp_params: Literal["text", "datetime"] = "datetime"
+    zoned_times: Literal["aware", "epoch", "iso_text"] = "aware"
     exact_string_type: str | None = None
     literal_timestamp_type: str = "TIMESTAMP"
     """The type a timestamp literal is cast to when values are inlined (``binding="literal"``)."""
@@ -190,6 +198,7 @@ DIALECTS: dict[str, SqlDialect] = {
             key_set_test=KeySetTest.IN,
             exact_decimals=False,
             timestamp_params="text",
+            zoned_times="iso_text",
             engine_names=("sqlite",),
         ),
         SqlDialect(
@@ -233,6 +242,7 @@ DIALECTS: dict[str, SqlDialect] = {
             shapes=Shapes(exists=Shape.CORRELATED, aggregate=Shape.CORRELATED, selective_element=Shape.CORRELATED,
                           common_element=Shape.CORRELATED),
             exact_string_type="BINARY",
+            zoned_times="epoch",
             engine_names=("mysql", "mariadb"),
         ),
         SqlDialect(

@@ -20,14 +20,30 @@ Example (JSON, as given to ``--mapping``)::
 Names are identifiers, never SQL: every part is quoted by sqlglot for the
 target dialect, so a mapping cannot inject anything. Whether the mapped names
 exist is checked against the database before a query runs
-(:func:`cafehub.execution.sql.verify_mapping`).
+(:func:`cafehub.execution.sql.verify_tables`).
+
+A timestamp column holds one of two kinds of value, and a time bound is only
+right when it is written for the column's kind (``times``):
+
+- ``"utc"``: a zone-less timestamp holding UTC (PostgreSQL and DuckDB
+  ``timestamp``, MySQL ``DATETIME``, Spark ``TIMESTAMP_NTZ``; on SQLite, text
+  in the store's form ``YYYY-MM-DD HH:MM:SS.ffffff``). The store's own kind,
+  and the default.
+- ``"zoned"``: a type that holds an instant and converts it with the session's
+  time zone (PostgreSQL ``timestamptz``, DuckDB ``TIMESTAMPTZ``, MySQL and
+  MariaDB ``TIMESTAMP``, Spark ``TIMESTAMP``); on SQLite, ISO 8601 text with an
+  offset (``2025-03-01T09:00:00+09:00``, ``...Z``; read as UTC without one).
+
+Running a segment reads each column's kind from the database where its types
+tell (everything but SQLite), so ``times`` is needed only on SQLite and for
+SQL compiled without a database at hand (``segment sql``, ``compile_sql``).
 """
 
 from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
@@ -41,6 +57,16 @@ LOGICAL_COLUMNS: dict[str, tuple[str, ...]] = {
     "order_items": ("order_id", "product_no"),
     "order_payments": ("order_id", "payment_method"),
 }
+
+#: The logical timestamp columns that compiled SQL compares with time bounds.
+TIME_COLUMNS: dict[str, tuple[str, ...]] = {
+    "customer_coupons": ("issued_at", "expires_at"),
+    "cart_items": ("added_at",),
+    "orders": ("ordered_at",),
+}
+
+TimeKind = Literal["utc", "zoned"]
+"""What a timestamp column holds: zone-less UTC, or an instant shown in the session's zone."""
 
 MAX_NAME_LENGTH = 255
 
@@ -70,6 +96,11 @@ class TableMapping(BaseModel):
         "(a list of parts when a part itself contains a dot). Default: the logical name.",
     )
     columns: dict[str, str] = Field(default_factory=dict, description="Logical column name -> physical name.")
+    times: dict[str, TimeKind] = Field(
+        default_factory=dict,
+        description="Logical timestamp column -> what it holds: 'utc' (a zone-less timestamp holding UTC, "
+        "the default) or 'zoned' (timestamptz, MySQL TIMESTAMP; ISO 8601 text with an offset on SQLite).",
+    )
 
     @field_validator("table")
     @classmethod
@@ -121,6 +152,11 @@ class SchemaMapping(BaseModel):
                 if column not in LOGICAL_COLUMNS[table]:
                     known = ", ".join(LOGICAL_COLUMNS[table])
                     raise ValueError(f"unknown column '{column}' of logical table '{table}' (known: {known})")
+            for column in spec.times:
+                if column not in TIME_COLUMNS.get(table, ()):
+                    known = ", ".join(TIME_COLUMNS.get(table, ())) or "none"
+                    raise ValueError(f"'{column}' is not a timestamp column of logical table '{table}' "
+                                     f"(timestamp columns: {known})")
         return self
 
     def table(self, logical: str) -> tuple[str, ...]:
@@ -139,6 +175,23 @@ class SchemaMapping(BaseModel):
         if spec is not None:
             return spec.columns.get(logical_column, logical_column)
         return logical_column
+
+    def declared_time_kind(self, logical_table: str, logical_column: str) -> TimeKind | None:
+        """The kind the mapping declares for a timestamp column, ``None`` when it says nothing."""
+        spec = self.tables.get(logical_table)
+        return spec.times.get(logical_column) if spec is not None else None
+
+    def time_kind(self, logical_table: str, logical_column: str) -> TimeKind:
+        """What a timestamp column holds (``"utc"`` unless declared otherwise)."""
+        return self.declared_time_kind(logical_table, logical_column) or "utc"
+
+    def with_time_kinds(self, kinds: dict[tuple[str, str], TimeKind]) -> SchemaMapping:
+        """This mapping with the given (logical table, column) kinds declared (read from a database)."""
+        tables = dict(self.tables)
+        for (table, column), kind in kinds.items():
+            spec = tables.get(table, TableMapping())
+            tables[table] = spec.model_copy(update={"times": {**spec.times, column: kind}})
+        return self.model_copy(update={"tables": tables})
 
     def describe(self, logical_table: str, logical_column: str | None = None) -> str:
         """``shop.orders_v2.order_ts`` style name for messages."""

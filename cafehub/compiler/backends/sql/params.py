@@ -12,12 +12,17 @@ placeholder with a :class:`ParamSpec` saying where its value comes from:
 
 So one compiled query serves every send time, zone and retention setting, and
 the time semantics live in exactly one place (``evaluation.resolve``).
+
+A time parameter comes in the form the column it is compared with needs
+(:class:`TimeForm`): a zone-less UTC timestamp for a zone-less column, an
+instant for a ``timestamptz`` one (a zone-less value would be read in the
+session's zone), epoch seconds for MySQL's ``TIMESTAMP``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from enum import StrEnum
 
@@ -46,11 +51,35 @@ _CONTEXT_NOTES = {
 }
 
 
+class TimeForm(StrEnum):
+    """The form of a time parameter, chosen by what the column it is compared with holds.
+
+    - ``naive``: a zone-less UTC timestamp (text in the store's form on SQLite), for columns
+      holding zone-less UTC; the engine converts nothing.
+    - ``aware``: an instant (a UTC datetime with its offset, bound as ``timestamptz``), for
+      columns holding instants (``timestamptz``): compared as instants, whatever the
+      session's zone.
+    - ``epoch``: seconds since 1970-01-01 UTC as an exact decimal, for MySQL's ``TIMESTAMP``,
+      which is compared through ``UNIX_TIMESTAMP(column)`` (the stored instant, converted by
+      no zone); a ``DATETIME`` parameter would be read in the session's zone.
+    """
+
+    NAIVE = "naive"
+    AWARE = "aware"
+    EPOCH = "epoch"
+
+
+#: Parameter name suffix per form (a zone-less bound keeps the plain name).
+_FORM_SUFFIX = {TimeForm.NAIVE: "", TimeForm.AWARE: "_tz", TimeForm.EPOCH: "_epoch"}
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 @dataclass(frozen=True, slots=True)
 class TimeSource:
-    """A timestamp parameter: a symbolic IR point or a context bound."""
+    """A timestamp parameter: a symbolic IR point or a context bound, in one form."""
 
     point: ir.TimePoint | ContextBound
+    form: TimeForm = TimeForm.NAIVE
 
     def instant(self, ctx: EvalContext) -> datetime:
         """The naive UTC instant (stored timestamps are naive UTC)."""
@@ -65,6 +94,14 @@ class TimeSource:
         return to_naive_utc(resolve(point, ctx))
 
     def describe(self) -> str:
+        note = self._describe_point()
+        if self.form is TimeForm.AWARE:
+            return f"{note} (as an instant)"
+        if self.form is TimeForm.EPOCH:
+            return f"{note} (in seconds since 1970-01-01 UTC)"
+        return note
+
+    def _describe_point(self) -> str:
         point = self.point
         if isinstance(point, ContextBound):
             return _CONTEXT_NOTES[point]
@@ -120,6 +157,10 @@ class ParamSpec:
         if isinstance(source, ValueSource):
             return source.value
         instant = source.instant(ctx)
+        if source.form is TimeForm.AWARE:
+            return instant.replace(tzinfo=UTC)
+        if source.form is TimeForm.EPOCH:
+            return epoch_seconds(instant)
         if dialect.timestamp_params == "text":
             return instant.strftime(SQLITE_TIMESTAMP_FORMAT)
         return instant
@@ -128,18 +169,27 @@ class ParamSpec:
         return self.source.describe()
 
 
+def epoch_seconds(naive_utc: datetime) -> Decimal:
+    """Seconds since 1970-01-01 UTC, exact to the microsecond."""
+    delta = naive_utc.replace(tzinfo=UTC) - _EPOCH
+    micros = (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+    return Decimal(micros).scaleb(-6)
+
+
 class ParamSet:
     """Collects the parameters of one compilation and hands out placeholders.
 
     User values get one parameter per use (``p1``, ``p2``...); time points are
-    shared by equality (``t1``...), and context bounds have fixed names.
+    shared by equality (``t1``...), and context bounds have fixed names; a point
+    needed in another form gets a suffix (``t1_tz``, ``now_epoch``).
     """
 
     def __init__(self, *, colon: bool = False) -> None:
         self._colon = colon
         """Write placeholders as ``:name`` text rather than as the printer's own syntax."""
         self._specs: dict[str, ParamSpec] = {}
-        self._times: dict[ir.TimePoint | ContextBound, str] = {}
+        self._points: dict[ir.TimePoint | ContextBound, str] = {}
+        self._times: dict[tuple[ir.TimePoint | ContextBound, TimeForm], str] = {}
 
     def value(self, value: Value, note: str) -> exp.Expr:
         name = f"p{sum(1 for s in self._specs.values() if not s.is_time) + 1}"
@@ -149,17 +199,21 @@ class ParamSet:
     def _holder(self, name: str) -> exp.Expr:
         return exp.Var(this=f":{name}") if self._colon else exp.Placeholder(this=name)
 
-    def time(self, point: ir.TimePoint | ContextBound) -> exp.Expr:
+    def time(self, point: ir.TimePoint | ContextBound, form: TimeForm = TimeForm.NAIVE) -> exp.Expr:
         if isinstance(point, ir.NowOffset) and point.seconds == 0:
             point = ContextBound.NOW
-        name = self._times.get(point)
+        name = self._times.get((point, form))
         if name is None:
-            if isinstance(point, ContextBound):
-                name = point.value
-            else:
-                name = f"t{sum(1 for p in self._times if not isinstance(p, ContextBound)) + 1}"
-            self._times[point] = name
-            self._specs[name] = ParamSpec(name, TimeSource(point))
+            base = self._points.get(point)
+            if base is None:
+                if isinstance(point, ContextBound):
+                    base = point.value
+                else:
+                    base = f"t{sum(1 for p in self._points if not isinstance(p, ContextBound)) + 1}"
+                self._points[point] = base
+            name = base + _FORM_SUFFIX[form]
+            self._times[point, form] = name
+            self._specs[name] = ParamSpec(name, TimeSource(point, form))
         return self._holder(name)
 
     def specs(self) -> tuple[ParamSpec, ...]:

@@ -26,7 +26,7 @@ from sqlglot import exp
 from cafehub.compiler import ir
 from cafehub.compiler.backends.sql.dialects import SqlDialect
 from cafehub.compiler.backends.sql.mapping import SchemaMapping
-from cafehub.compiler.backends.sql.params import ContextBound
+from cafehub.compiler.backends.sql.params import ContextBound, TimeForm
 from cafehub.compiler.backends.sql.values import Exact, Predicates, Rep, Scaled, Text, Time, cast, paren
 from cafehub.compiler.catalog import Collection, FieldDef, Kind
 from cafehub.grammar.syntax import CmpOp
@@ -176,6 +176,38 @@ def _ident(name: str) -> exp.Identifier:
     return exp.Identifier(this=name, quoted=True)
 
 
+def _fn(name: str, *args: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this=name, expressions=list(args))
+
+
+def _text(value: str) -> exp.Expr:
+    return exp.Literal.string(value)
+
+
+def _iso_text_as_utc(e: exp.Expr) -> exp.Expr:
+    """SQLite: ISO 8601 text (``T`` or space, any fraction, an offset or ``Z``; UTC without
+    one) as the store's UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``, which sorts as time does.
+
+    ``strftime`` applies the offset to the whole seconds (given without the fraction, which it
+    would round); the fraction is copied from the text (its digits, padded to six), because
+    SQLite's own arithmetic keeps only milliseconds. Text SQLite cannot read gives null:
+    unknown, as a null timestamp would.
+    """
+    def rest() -> exp.Expr:  # what follows the seconds, without its "." ("123456+09:00", "Z", "")
+        return _fn("ltrim", _fn("substr", e.copy(), exp.Literal.number(20)), _text("."))
+
+    def offset() -> exp.Expr:  # "+09:00", "Z", ""
+        return _fn("ltrim", rest(), _text("0123456789"))
+
+    digits = _fn("substr", rest(), exp.Literal.number(1),
+                 exp.Sub(this=_fn("length", rest()), expression=_fn("length", offset())))
+    fraction = _fn("substr", exp.DPipe(this=digits, expression=_text("000000")), exp.Literal.number(1),
+                   exp.Literal.number(6))
+    whole = exp.DPipe(this=_fn("substr", e.copy(), exp.Literal.number(1), exp.Literal.number(19)), expression=offset())
+    seconds = _fn("strftime", _text("%Y-%m-%d %H:%M:%S"), whole)
+    return exp.Paren(this=exp.DPipe(this=exp.DPipe(this=seconds, expression=_text(".")), expression=fraction))
+
+
 class Relations:
     """Tables, columns and field representations for one compilation."""
 
@@ -215,14 +247,26 @@ class Relations:
         if collection is Collection.COUPON:
             used = self.column("customer_coupons", "used_at")
             conditions.append(exp.Is(this=used, expression=exp.Null()))
-            conditions.append(exp.LTE(this=self.column("customer_coupons", "issued_at"),
-                                      expression=self.preds.params.time(ContextBound.NOW)))
-            conditions.append(exp.GTE(this=self.column("customer_coupons", "expires_at"),
-                                      expression=self.preds.params.time(ContextBound.NOW)))
+            conditions.append(self.preds.within(self.time("customer_coupons", "issued_at"), None, ContextBound.NOW))
+            conditions.append(self.preds.within(self.time("customer_coupons", "expires_at"), ContextBound.NOW, None))
             return conditions
-        time = self.column(source.table, source.time_column)
+        time = self.time(source.table, source.time_column)
         conditions.append(self.preds.within(time, source.lower, source.upper))
         return conditions
+
+    def time(self, logical_table: str, logical_column: str, alias: str | None = None) -> Time:
+        """A timestamp column, as a value its bounds can be compared with exactly (see
+        :class:`~cafehub.compiler.backends.sql.params.TimeForm`): what the column holds
+        comes from the mapping, how such a column is compared from the dialect."""
+        column = self.column(logical_table, logical_column, alias)
+        if self.mapping.time_kind(logical_table, logical_column) == "utc":
+            return Time(column, TimeForm.NAIVE)
+        zoned = self.dialect.zoned_times
+        if zoned == "epoch":
+            return Time(_fn("UNIX_TIMESTAMP", column), TimeForm.EPOCH)
+        if zoned == "iso_text":
+            return Time(_iso_text_as_utc(column), TimeForm.NAIVE)
+        return Time(column, TimeForm.AWARE)
 
     def joins(self, collection: Collection, fields: set[FieldDef]) -> list[exp.Join]:
         """LEFT JOINs needed to read ``fields`` (only the coupon definitions, when named)."""
@@ -262,7 +306,7 @@ class Relations:
         if kind is Kind.DECIMAL:
             return Exact(e)
         if kind is Kind.TIMESTAMP:
-            return Time(e)
+            return self.time(source.table, source.column, alias)
         return Text(e)
 
     def money(self, e: exp.Expr) -> Scaled | Exact:

@@ -29,7 +29,7 @@ from sqlglot import exp
 
 from cafehub.compiler import ir
 from cafehub.compiler.backends.sql.dialects import SqlDialect
-from cafehub.compiler.backends.sql.params import ContextBound, ParamSet
+from cafehub.compiler.backends.sql.params import ContextBound, ParamSet, TimeForm
 from cafehub.grammar.syntax import CmpOp
 
 #: Scaled thresholds are clamped to this magnitude (plus one). Stored values stay far
@@ -70,9 +70,15 @@ class Text:
 
 @dataclass(frozen=True, slots=True)
 class Time:
-    """A timestamp (naive UTC; text on SQLite)."""
+    """A timestamp, and the form its bounds take to be compared with it exactly.
+
+    ``naive``: a zone-less UTC timestamp (text in the store's form on SQLite); ``aware``:
+    an instant (``timestamptz``); ``epoch``: seconds since 1970 (MySQL's
+    ``UNIX_TIMESTAMP`` of a ``TIMESTAMP`` column).
+    """
 
     expr: exp.Expr
+    form: TimeForm = TimeForm.NAIVE
 
 
 Rep = Scaled | Exact | Mean | Text | Time
@@ -370,11 +376,11 @@ class Predicates:
     ) -> exp.Expr:
         if not isinstance(rep, Time):
             raise TypeError(f"time range on {type(rep).__name__}")
-        return self.within(rep.expr, lower, upper, negated)
+        return self.within(rep, lower, upper, negated)
 
     def within(
         self,
-        e: exp.Expr,
+        time: Time,
         lower: ir.TimeBound | ContextBound | None,
         upper: ir.TimeBound | ContextBound | None,
         negated: bool = False,
@@ -385,9 +391,9 @@ class Predicates:
             if bound is None:
                 continue
             point, inclusive = (bound, True) if isinstance(bound, ContextBound) else (bound.point, bound.inclusive)
-            holder = self.params.time(point)
+            holder = self.params.time(point, time.form)
             op = _BOUND_OPS[is_lower, inclusive, negated]
-            parts.append(op(this=fresh(e), expression=holder))
+            parts.append(op(this=fresh(time.expr), expression=holder))
         if not parts:
             raise ValueError("a time range without bounds")
         return or_(parts) if negated else and_(parts)
@@ -411,4 +417,4 @@ def _fresh(rep: Rep) -> Rep:
         return Mean(_fresh(rep.total), fresh(rep.count))  # type: ignore[arg-type]
     if isinstance(rep, Text):
         return Text(fresh(rep.expr))
-    return Time(fresh(rep.expr))
+    return Time(fresh(rep.expr), rep.form)
