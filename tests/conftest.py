@@ -12,8 +12,10 @@ server into a failure: CI never skips them silently.
 from __future__ import annotations
 
 import os
+import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -85,3 +87,75 @@ def sqlite_engine(tmp_path: object) -> Iterator[Engine]:
     engine = create_engine(f"sqlite:///{tmp_path}/store.db")  # type: ignore[str-bytes-safe]
     yield engine
     engine.dispose()
+
+
+# ---------------------------------------------------------------- HTTP servers and a real browser
+# Shared by every test of an HTTP surface: ``serve_app(app)`` runs an ASGI app under uvicorn on an
+# ephemeral port in a thread and returns its base URL; ``browser`` is headless Debian Chromium driven
+# by Playwright (never a downloaded browser), with a fresh profile per test session.
+
+CHROMIUM = os.environ.get("CAFEHUB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run", "--disable-sync", "--disable-quic"]
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Callable[[Any], str]]:
+    """``serve_app(app) -> "http://127.0.0.1:PORT"``; every server started is stopped after the test."""
+    import threading
+
+    import uvicorn
+
+    servers: list[tuple[uvicorn.Server, threading.Thread]] = []
+
+    def start(app: Any) -> str:
+        server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on"))
+        thread = threading.Thread(target=server.run, daemon=True)
+        thread.start()
+        deadline = time.monotonic() + 30
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the test server did not start")
+            time.sleep(0.01)
+        port = server.servers[0].sockets[0].getsockname()[1]
+        servers.append((server, thread))
+        return f"http://127.0.0.1:{port}"
+
+    yield start
+    for server, thread in servers:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """A headless Chromium (Debian's, at $CAFEHUB_CHROMIUM or /usr/bin/chromium) under Playwright."""
+    import shutil
+    import tempfile
+
+    if not os.path.exists(CHROMIUM):
+        message = f"Chromium is not installed at {CHROMIUM} (apt-get install chromium; .ci/run does it)"
+        if REQUIRE_SERVICES:
+            pytest.fail(message, pytrace=False)
+        pytest.skip(message)
+    sync_api = pytest.importorskip("playwright.sync_api")
+    profile = tempfile.mkdtemp(prefix="cafehub-chromium-")
+    with sync_api.sync_playwright() as playwright:
+        context = playwright.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            viewport={"width": 1280, "height": 900})
+        try:
+            yield context
+        finally:
+            context.close()
+            shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture
+def browser(chromium: Any) -> Iterator[Any]:
+    """A fresh page (tab) in the session's Chromium, its cookies cleared; closed after the test."""
+    chromium.clear_cookies()
+    page = chromium.new_page()
+    page.set_default_timeout(15_000)
+    yield page
+    page.close()

@@ -77,3 +77,14 @@ def test_runtime_identity_and_intent_stay_below_the_service() -> None:
     assert _violations("runtime/identity", forbidden) == []
     assert _violations("runtime/conversations", forbidden) == []
     assert _violations("runtime/intent", (*forbidden, "cafehub.connectors", "cafehub.store", "sqlalchemy")) == []
+
+
+def test_only_the_cli_imports_the_service() -> None:
+    offenders = [v for folder in ("grammar", "compiler", "store", "connectors", "sandbox", "sync", "execution",
+                                  "runtime", "demo", "testing")
+                 for v in _violations(folder, ("cafehub.service", "fastapi"))]
+    assert offenders == []
+
+
+def test_the_service_does_not_import_the_cli() -> None:
+    assert _violations("service", ("cafehub.cli",)) == []

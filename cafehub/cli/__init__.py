@@ -23,6 +23,8 @@ AREAS: dict[str, tuple[str, str]] = {
     "sync": ("cafehub.cli.sync", "Pull a Cafe24 mall into the canonical store."),
     "demo": ("cafehub.cli.demo", "Build a demo shop and run example segments on it."),
     "function": ("cafehub.cli.function", "Workflow functions (getOrders, sendMobileOTP, ...): schema and call."),
+    "serve": ("cafehub.cli.serve", "Run the service: segment API, web editor, chat."),
+    "token": ("cafehub.cli.token", "Create, list and revoke the service's API tokens."),
 }
 
 

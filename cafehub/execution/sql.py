@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
@@ -207,3 +208,20 @@ def run_sql(
         if verify:
             compiled = compiled_for_time_kinds(compiled, verify_tables(conn, compiled), segment)
         return _member_ids(conn, compiled, ctx)
+
+
+def count_sql(
+    engine: Engine,
+    segment: str | CheckedSegment,
+    ctx: EvalContext,
+    *,
+    mapping: SchemaMapping | None = None,
+    verify: bool = True,
+) -> int:
+    """How many customers match ``segment`` at ``ctx``: :func:`run_sql`'s ids, counted by the database."""
+    compiled = compile_for_engine(engine, segment, mapping=mapping)
+    with store_errors(engine), engine.connect() as conn:
+        if verify:
+            compiled = compiled_for_time_kinds(compiled, verify_tables(conn, compiled), segment)
+        members = compiled.statement(ctx).columns(sa.column("member_id")).subquery("members")
+        return int(conn.execute(sa.select(sa.func.count()).select_from(members)).scalar_one())

@@ -1,0 +1,201 @@
+"""Service overhead: what the HTTP API adds to the library call, for check and compile (SQL).
+
+For each reference segment, the library call (``cafehub.check``;
+``compile_sql(check(text))``) and the same work through the API
+(``POST /v1/shops/{shop}/text/check`` and ``text/sql``) are timed in turns,
+one after the other, so machine load falls on both alike. Two ways in:
+
+- **in process**: the ASGI app called directly (no sockets): routing, token
+  verification against the service's SQLite token table, body parsing and
+  validation, response serialisation. This is the API's own overhead and what
+  the target is measured on.
+- **loopback HTTP**: ``cafehub serve`` in its own process (uvicorn) and a
+  keep-alive ``http.client`` connection: adds the HTTP server, the kernel's
+  loopback and the client. Shown for scale.
+
+Target (issue 11): API overhead over the library call <= 1 ms median, for
+check and for compile. Overhead is reported two ways: the difference of the
+two medians and the median of the per-pair differences.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import http.client
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from bench.compile_latency import REFERENCE
+from cafehub import api
+
+TARGET_US = 1000.0
+SHOP = "bench"
+DIALECT = "postgres"
+
+
+def paired(library: Callable[[], object], through_api: Callable[[], object], runs: int) -> dict[str, float]:
+    """Median library time, median API time and the overhead, timed in alternating turns (µs)."""
+    for _ in range(max(50, runs // 10)):
+        library()
+        through_api()
+    lib: list[float] = []
+    via: list[float] = []
+    clock = time.perf_counter
+    for _ in range(runs):
+        start = clock()
+        library()
+        lib.append(clock() - start)
+        start = clock()
+        through_api()
+        via.append(clock() - start)
+    lib_median, api_median = statistics.median(lib) * 1e6, statistics.median(via) * 1e6
+    return {
+        "library_median_us": lib_median,
+        "api_median_us": api_median,
+        "overhead_us": api_median - lib_median,
+        "overhead_paired_median_us": statistics.median(b - a for a, b in zip(lib, via, strict=True)) * 1e6,
+        "api_p95_us": sorted(via)[int(len(via) * 0.95) - 1] * 1e6,
+        "runs": runs,
+    }
+
+
+class InProcess:
+    """Calls an ASGI app directly with one request at a time (the smallest possible driver)."""
+
+    def __init__(self, app: Any, token: str) -> None:
+        self.app = app
+        self.headers = [(b"host", b"bench"), (b"content-type", b"application/json"),
+                        (b"authorization", f"Bearer {token}".encode())]
+        self.loop = asyncio.new_event_loop()
+
+    def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        return self.loop.run_until_complete(self._post(path, body))
+
+    async def _post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+                 "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": b"", "root_path": "",
+                 "headers": [*self.headers, (b"content-length", str(len(body)).encode())],
+                 "client": ("127.0.0.1", 50000), "server": ("127.0.0.1", 80), "state": {}}
+        sent: list[dict[str, Any]] = []
+
+        async def receive() -> dict[str, Any]:
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        async def send(message: dict[str, Any]) -> None:
+            sent.append(message)
+
+        await self.app(scope, receive, send)
+        return sent[0]["status"], b"".join(m.get("body", b"") for m in sent[1:])
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class Loopback:
+    """``cafehub serve`` in a child process and one keep-alive HTTP connection to it."""
+
+    def __init__(self, config: Path, token: str) -> None:
+        self.port = _free_port()
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "cafehub", "serve", "--config", str(config), "--port", str(self.port),
+             "--log-level", "warning"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)})
+        self.headers = {"Content-Type": "application/json", "Authorization": f"Bearer {token}"}
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+                self.connection.request("GET", "/health")
+                self.connection.getresponse().read()
+                break
+            except OSError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.close()
+                    raise RuntimeError("cafehub serve did not start") from None
+                time.sleep(0.1)
+
+    def post(self, path: str, body: bytes) -> tuple[int, bytes]:
+        self.connection.request("POST", path, body=body, headers=self.headers)
+        response = self.connection.getresponse()
+        return response.status, response.read()
+
+    def close(self) -> None:
+        self.process.terminate()
+        self.process.wait(timeout=20)
+
+
+def run(runs: int = 1000, **_: Any) -> dict[str, Any]:
+    from cafehub.compiler.backends.sql import compile_sql
+    from cafehub.service.app import create_app
+    from cafehub.service.config import load_config
+    from cafehub.service.tokens import Scope
+
+    directory = Path(tempfile.mkdtemp(prefix="cafehub-bench-service-"))
+    config_file = directory / "cafehub.toml"
+    config_file.write_text(f'[shops.{SHOP}]\nstore = "sqlite:///store.db"\n', encoding="utf-8")
+    app = create_app(load_config(config_file))
+    token = app.state.cafehub.tokens.issue(SHOP, "bench", frozenset({Scope.READ})).token
+    in_process = InProcess(app, token)
+    loopback = Loopback(config_file, token)
+    routes = {"check": f"/v1/shops/{SHOP}/text/check", "compile": f"/v1/shops/{SHOP}/text/sql"}
+    rows = []
+    try:
+        for name, text in REFERENCE.items():
+            bodies = {"check": json.dumps({"text": text}).encode(),
+                      "compile": json.dumps({"text": text, "dialect": DIALECT}).encode()}
+            libraries: dict[str, Callable[[], object]] = {
+                "check": lambda text=text: api.check(text),
+                "compile": lambda text=text: compile_sql(api.check(text), dialect=DIALECT),
+            }
+            for operation, library in libraries.items():
+                path, body = routes[operation], bodies[operation]
+                for client in (in_process, loopback):
+                    status, _ = client.post(path, body)
+                    assert status == 200, (operation, name, status)
+                rows.append({
+                    "segment": name, "operation": operation,
+                    "in_process": paired(library, lambda path=path, body=body: in_process.post(path, body), runs),
+                    "loopback": paired(library, lambda path=path, body=body: loopback.post(path, body),
+                                       max(200, runs // 2)),
+                })
+    finally:
+        loopback.close()
+        app.state.cafehub.close()
+    worst = {op: max(r["in_process"]["overhead_us"] for r in rows if r["operation"] == op)
+             for op in ("check", "compile")}
+    return {
+        "rows": rows,
+        "load_average": os.getloadavg(),
+        "target": {"overhead_us": TARGET_US, "worst_in_process_overhead_us": worst,
+                   "met": all(v <= TARGET_US for v in worst.values())},
+    }
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = [f"{'segment':<22} {'op':<8} {'library':>9} {'api':>9} {'overhead':>9} {'paired':>8}   "
+             f"{'http api':>9} {'overhead':>9}   (µs, medians)"]
+    for row in result["rows"]:
+        inner, outer = row["in_process"], row["loopback"]
+        lines.append(f"{row['segment']:<22} {row['operation']:<8} {inner['library_median_us']:>9.0f} "
+                     f"{inner['api_median_us']:>9.0f} {inner['overhead_us']:>9.0f} "
+                     f"{inner['overhead_paired_median_us']:>8.0f}   {outer['api_median_us']:>9.0f} "
+                     f"{outer['overhead_us']:>9.0f}")
+    target = result["target"]
+    worst = ", ".join(f"{op} {us:.0f} µs" for op, us in target["worst_in_process_overhead_us"].items())
+    load = ", ".join(f"{v:.2f}" for v in result["load_average"])
+    lines.append(f"target: in-process API overhead <= {target['overhead_us']:.0f} µs median; worst: {worst} "
+                 f"-> {'met' if target['met'] else 'NOT met'} (load average {load})")
+    return "\n".join(lines)

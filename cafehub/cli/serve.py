@@ -1,0 +1,54 @@
+"""``cafehub serve``: run the service (segment API, web editor, chat) under uvicorn.
+
+Imports of FastAPI and the service happen inside the command, so other
+commands never pay for them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cafehub.cli.common import fail, out
+
+app = typer.Typer(help="Run the cafehub service (segment API, web editor, chat).")
+
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", "-c", metavar="FILE", show_default=False,
+    help="The service configuration (TOML). Default: $CAFEHUB_CONFIG, else ./cafehub.toml, else one shop "
+    "'default' on ./cafehub.db.")]
+
+
+@app.command()
+def serve(
+    config: ConfigOpt = None,
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8000,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+) -> None:
+    """Serve the API and the web editor; docs at /docs, the editor at /shops/SHOP/editor."""
+    import os
+
+    import uvicorn
+
+    from cafehub.service.app import create_app
+    from cafehub.service.config import CONFIG_ENV, ConfigError, load_config
+    from cafehub.store.engines import StoreError
+
+    try:
+        loaded = load_config(config)
+        application = create_app(loaded)  # also for --workers: report a bad configuration before forking
+    except (ConfigError, StoreError) as error:
+        fail(str(error), 1)
+    shops = ", ".join(sorted(loaded.shops))
+    out.print(f"cafehub: serving shop(s) {shops} on http://{host}:{port} (API docs at /docs)", markup=False)
+    if workers == 1:
+        uvicorn.run(application, host=host, port=port, log_level=log_level, server_header=False)
+        return
+    if config is not None:  # each worker builds its own app from the same file
+        os.environ[CONFIG_ENV] = str(config.resolve())
+    uvicorn.run("cafehub.service.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_level=log_level, server_header=False)

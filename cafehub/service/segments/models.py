@@ -1,0 +1,166 @@
+"""Request and response bodies of the segment API: the published schemas (OpenAPI).
+
+Segment text has no schema length limit: the checker's own limit
+(:mod:`cafehub.grammar.limits`, 100,000 characters) reports a longer text as
+diagnostic E0101 before any other work, and the service refuses request
+bodies over 1 MiB before reading them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from cafehub.diagnostics import Diagnostic
+from cafehub.grammar.limits import DEFAULT_LIMITS
+
+MAX_TEXT = DEFAULT_LIMITS.max_length
+MAX_MEMBER_ID = 64  # customers.member_id is TEXT(64)
+
+#: The dialects of :data:`cafehub.compiler.backends.sql.dialects.DIALECTS` (a test keeps them equal).
+Dialect = Literal["sqlite", "duckdb", "postgres", "mysql", "spark", "bigquery", "snowflake", "trino"]
+
+# No max_length: text over the language's limit gets the checker's own diagnostic (E0101), and the
+# request body limit (1 MiB) bounds what is read at all.
+_TEXT = Field(description=f"Segment text, e.g. 'order(status = paid).count >= 3'. At most {MAX_TEXT:,} characters "
+                          "(longer text is reported as diagnostic E0101).")
+_NOW = Field(default=None, description=(
+    "Evaluation instant, ISO 8601. With an offset it is that instant; without one it is wall-clock time in "
+    "the shop's zone. Default: the current instant."))
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class TextBody(_Body):
+    text: str = _TEXT
+
+
+class FormatBody(_Body):
+    text: str = _TEXT
+    width: int = Field(default=88, ge=20, le=400, description="Line width to wrap at.")
+
+
+class FromJsonBody(_Body):
+    document: dict[str, Any] = Field(description="A JSON AST document ({'version': 1, 'segment': {...}}).")
+    check: bool = Field(default=True, description="Also check names and types, as the text would be.")
+
+
+class SqlBody(_Body):
+    text: str = _TEXT
+    dialect: Dialect = Field(default="sqlite", description="The SQL dialect to print.")
+    now: datetime | None = Field(default=None, description="When given, each parameter's value at that instant.")
+
+
+class CountBody(_Body):
+    text: str = _TEXT
+    now: datetime | None = _NOW
+
+
+class ExplainBody(_Body):
+    text: str = _TEXT
+    member_id: str = Field(min_length=1, max_length=MAX_MEMBER_ID, description="The customer to explain.")
+    now: datetime | None = _NOW
+
+
+class DiagnosticOut(BaseModel):
+    """One problem found in a segment (as `cafehub segment check --json` prints it)."""
+
+    code: str = Field(description="Stable code, e.g. E0203.")
+    severity: str = Field(description="error or warning.")
+    message: str
+    hints: list[str]
+    line: int | None = Field(default=None, description="1-based line of the start of the problem.")
+    column: int | None = Field(default=None, description="1-based column (in characters) of the start.")
+    start: int | None = Field(default=None, description="Start offset in characters.")
+    end: int | None = Field(default=None, description="End offset in characters (exclusive).")
+    path: str | None = Field(default=None, description="For JSON AST input: the JSON path of the node.")
+
+    @classmethod
+    def of(cls, diagnostic: Diagnostic) -> DiagnosticOut:
+        return cls.model_validate(diagnostic.to_dict())
+
+
+class CheckResult(BaseModel):
+    valid: bool = Field(description="True when the segment has no errors (it may have warnings).")
+    diagnostics: list[DiagnosticOut]
+
+
+class TextResult(BaseModel):
+    text: str
+
+
+class JsonResult(BaseModel):
+    document: dict[str, Any]
+
+
+class Parameter(BaseModel):
+    name: str
+    computed_as: str = Field(description="How the value is computed (from now, the zone, a literal).")
+    value: str | int | None = Field(default=None, description=(
+        "The value at the requested now: instants as ISO 8601 UTC, decimals as exact text."))
+
+
+class SqlResult(BaseModel):
+    dialect: str
+    sql: str = Field(description="One query returning member_id, every value a named parameter.")
+    parameters: list[Parameter]
+
+
+class CountResult(BaseModel):
+    count: int
+    now: datetime = Field(description="The instant the audience was counted at.")
+
+
+class Window(BaseModel):
+    subject: str
+    lower: str | None
+    lower_inclusive: bool
+    upper: str | None
+    upper_inclusive: bool
+    negated: bool
+    text: str
+
+
+class Clause(BaseModel):
+    text: str
+    true_rows: list[str]
+    unknown_rows: list[str]
+    windows: list[Window]
+    children: list[Clause]
+
+
+class Evidence(BaseModel):
+    collection: str
+    scope: str
+    scope_window: Window | None
+    rows_in_scope: list[str]
+    matched: list[str]
+    aggregate: str | None
+    value: str | None
+    condition: Clause | None
+
+
+class ExplainNode(BaseModel):
+    text: str
+    kind: str
+    value: bool
+    children: list[ExplainNode]
+    evidence: Evidence | None
+    windows: list[Window]
+
+
+class Explanation(BaseModel):
+    """Why one customer matches a segment or not: each clause's verdict and its evidence."""
+
+    segment: str
+    member_id: str
+    matches: bool
+    now: str
+    zone: str
+    cart_retention_days: int
+    history_start: str
+    root: ExplainNode

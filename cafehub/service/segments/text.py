@@ -1,0 +1,163 @@
+"""Operations on segment text that is not saved: check, format, JSON, SQL, count and explain.
+
+Each route is the library call behind one ``cafehub segment`` command, with
+the shop's settings (time zone, cart retention, history start) taken from
+the configuration and count and explain run on the shop's own store.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+from collections.abc import Callable
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from fastapi import APIRouter, Response
+from starlette.concurrency import run_in_threadpool
+
+from cafehub import api
+from cafehub.compiler.evaluation import EvalContext
+from cafehub.diagnostics import SegmentError
+from cafehub.service.auth import Caller, ReadAccess
+from cafehub.service.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSES, STORE_RESPONSES, ApiError
+from cafehub.service.segments import models as m
+from cafehub.service.state import shop_context
+
+T = TypeVar("T")
+
+#: Inputs up to this many characters are handled on the event loop (see :func:`cpu`).
+INLINE_CHARS = 1_000
+#: SQL generation costs about five times a check per character.
+SQL_COST = 5
+
+router = APIRouter(prefix="/v1/shops/{shop}/text", tags=["segment text"], responses=ERROR_RESPONSES)
+
+
+def context(caller: Caller, now: datetime | None) -> EvalContext:
+    """The shop's evaluation context at ``now`` (default: the current instant)."""
+    return shop_context(caller.shop, now if now is not None else datetime.now(UTC))
+
+
+async def cpu(size: int, fn: Callable[[], T]) -> T:
+    """Run ``fn`` on the event loop when its input is small, else in a worker thread.
+
+    Checking a segment of :data:`INLINE_CHARS` characters takes about a
+    millisecond; a hop to a worker thread costs a few hundred microseconds,
+    more than checking a typical segment. Longer inputs (up to 100,000
+    characters) go to the thread pool so they never hold up other requests.
+    """
+    if size <= INLINE_CHARS:
+        return fn()
+    return await run_in_threadpool(fn)
+
+
+def _check(text: str) -> m.CheckResult:
+    try:
+        checked = api.check(text)
+    except SegmentError as error:
+        return m.CheckResult(valid=False, diagnostics=[m.DiagnosticOut.of(d) for d in error.diagnostics])
+    return m.CheckResult(valid=True, diagnostics=[m.DiagnosticOut.of(d) for d in checked.warnings])
+
+
+@router.post("/check", response_model=m.CheckResult, summary="Check a segment")
+async def check(body: m.TextBody, caller: ReadAccess) -> m.CheckResult:
+    """Parse and type-check the text: valid or not, with every diagnostic (errors and warnings)."""
+    return await cpu(len(body.text), lambda: _check(body.text))
+
+
+@router.post("/format", response_model=m.TextResult, summary="Canonical form of a segment")
+async def format_text(body: m.FormatBody, caller: ReadAccess) -> m.TextResult:
+    """The canonical text (the leading comment block kept). Only syntax matters: names are not checked."""
+    return m.TextResult(text=await cpu(len(body.text), lambda: api.format(body.text, width=body.width)))
+
+
+@router.post("/to-json", response_model=m.JsonResult, summary="JSON AST of a segment")
+async def to_json(body: m.TextBody, caller: ReadAccess) -> m.JsonResult:
+    """The JSON AST document a visual builder edits (its JSON Schema: GET json-schema)."""
+    return m.JsonResult(document=await cpu(len(body.text), lambda: api.to_json(body.text)))
+
+
+def _from_json(body: m.FromJsonBody) -> str:
+    tree = api.from_json(body.document)
+    if body.check:
+        api.check(tree)
+    return api.format(tree)
+
+
+@router.post("/from-json", response_model=m.TextResult, summary="Segment text of a JSON AST")
+def from_json(body: m.FromJsonBody, caller: ReadAccess) -> m.TextResult:
+    """The canonical text of a JSON AST document (checked like text unless ``check`` is false).
+
+    Always in a worker thread: the size of a document is not known without walking it.
+    """
+    return m.TextResult(text=_from_json(body))
+
+
+@functools.cache
+def _json_schema_bytes() -> bytes:
+    """The JSON Schema, serialised once (building it takes ~10 ms)."""
+    return json.dumps(api.json_schema(), ensure_ascii=False).encode("utf-8")
+
+
+@router.get("/json-schema", summary="JSON Schema of JSON AST documents",
+            responses={200: {"content": {"application/json": {"schema": {"type": "object"}}}}})
+async def json_schema(caller: ReadAccess) -> Response:
+    """The JSON Schema that every JSON AST document follows."""
+    return Response(_json_schema_bytes(), media_type="application/json")
+
+
+def _shown(value: object) -> str | int:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo is not None else value.replace(tzinfo=UTC)).isoformat()
+    if isinstance(value, int):
+        return value
+    if isinstance(value, Decimal):
+        return format(value, "f")
+    return str(value)
+
+
+def _sql(body: m.SqlBody, ctx: EvalContext | None) -> m.SqlResult:
+    from cafehub.compiler.backends.sql import compile_sql
+
+    compiled = compile_sql(api.check(body.text), dialect=body.dialect)
+    parameters = [m.Parameter(name=p.name, computed_as=p.computed_as,
+                              value=_shown(p.value) if ctx is not None else None)
+                  for p in compiled.describe_parameters(ctx)]
+    return m.SqlResult(dialect=compiled.dialect, sql=compiled.sql, parameters=parameters)
+
+
+@router.post("/sql", response_model=m.SqlResult, summary="SQL of a segment for a dialect")
+async def sql(body: m.SqlBody, caller: ReadAccess) -> m.SqlResult:
+    """The query for ``dialect`` and how each parameter is computed (with values when ``now`` is given)."""
+    ctx = context(caller, body.now) if body.now is not None else None
+    return await cpu(len(body.text) * SQL_COST, lambda: _sql(body, ctx))
+
+
+@router.post("/count", response_model=m.CountResult, summary="Audience size of a segment", responses=STORE_RESPONSES)
+def count(body: m.CountBody, caller: ReadAccess) -> m.CountResult:
+    """How many of the shop's customers match at ``now``, counted by the shop's store."""
+    from cafehub.execution.sql import count_sql
+
+    checked = api.check(body.text)  # a bad segment never reaches the database
+    ctx = context(caller, body.now)
+    return m.CountResult(count=count_sql(caller.store(), checked, ctx), now=ctx.now.astimezone(ctx.zone))
+
+
+@router.post("/explain", response_model=m.Explanation, summary="Why one customer matches or not",
+             responses={**STORE_RESPONSES, **NOT_FOUND_RESPONSES})
+def explain(body: m.ExplainBody, caller: ReadAccess) -> dict[str, Any]:
+    """Each clause's verdict for one customer of the shop, with its evidence (rows, aggregates, windows)."""
+    from cafehub.execution.explain import explain as explain_segment
+    from cafehub.execution.python import load_customer
+    from cafehub.store.engines import store_errors
+
+    checked = api.check(body.text)
+    ctx = context(caller, body.now)
+    engine = caller.store()
+    with store_errors(engine):
+        customer = load_customer(engine, body.member_id)
+    if customer is None:
+        raise ApiError(404, "not_found", "the shop has no customer with this member_id", field="body.member_id")
+    return explain_segment(checked, customer, ctx).to_dict()

@@ -1,0 +1,66 @@
+"""What the running service holds: its configuration, the token store and one engine per shop's store.
+
+Built once by :func:`cafehub.service.app.create_app` and kept on
+``app.state.cafehub``; routes reach it through :func:`service_state` (a
+dependency) or, better, through an authenticated
+:class:`~cafehub.service.auth.Caller` (``caller.store()`` opens only the
+caller's own shop's store).
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from fastapi import Request
+from sqlalchemy import Engine
+
+from cafehub.compiler.evaluation import EvalContext
+from cafehub.service.config import ServiceConfig, ShopConfig
+from cafehub.service.tokens import TokenStore
+from cafehub.store.engines import open_engine
+
+
+@dataclass
+class ServiceState:
+    """The service's long-lived resources."""
+
+    config: ServiceConfig
+    tokens: TokenStore
+    _engines: dict[str, Engine] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def store(self, shop: ShopConfig) -> Engine:
+        """The engine of ``shop``'s store (opened on first use; the store must exist).
+
+        Routes call :meth:`cafehub.service.auth.Caller.store` instead, which names the caller's shop.
+        """
+        engine = self._engines.get(shop.id)
+        if engine is None:
+            with self._lock:
+                engine = self._engines.get(shop.id)
+                if engine is None:
+                    engine = self._engines[shop.id] = open_engine(shop.store, must_exist=True)
+        return engine
+
+    def close(self) -> None:
+        with self._lock:
+            for engine in self._engines.values():
+                engine.dispose()
+            self._engines.clear()
+        self.tokens.close()
+
+
+def shop_context(shop: ShopConfig, now: datetime) -> EvalContext:
+    """The evaluation context of ``shop`` at ``now`` (a naive ``now`` is wall-clock time in the shop's zone)."""
+    zone = shop.time_zone
+    instant = now if now.tzinfo is not None and now.utcoffset() is not None else now.replace(tzinfo=zone)
+    return EvalContext(now=instant, zone=zone, cart_retention_days=shop.cart_retention_days,
+                       history_start=shop.history_start)
+
+
+async def service_state(request: Request) -> ServiceState:
+    """Dependency: the service state of the app serving ``request``."""
+    state: ServiceState = request.app.state.cafehub
+    return state
