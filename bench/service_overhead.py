@@ -128,8 +128,15 @@ class Loopback:
                 time.sleep(0.1)
 
     def post(self, path: str, body: bytes) -> tuple[int, bytes]:
-        self.connection.request("POST", path, body=body, headers=self.headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request("POST", path, body=body, headers=self.headers)
+            response = self.connection.getresponse()
+        except (BrokenPipeError, ConnectionResetError, http.client.RemoteDisconnected):
+            # uvicorn closes a connection idle for 5 s (between two measurements): open a new one
+            self.connection.close()
+            self.connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=10)
+            self.connection.request("POST", path, body=body, headers=self.headers)
+            response = self.connection.getresponse()
         return response.status, response.read()
 
     def close(self) -> None:

@@ -27,9 +27,11 @@ from cafehub.service.config import ServiceConfig, load_config
 from cafehub.service.state import ServiceState
 from cafehub.service.tokens import TokenStore
 
-#: The module of each area's router (a module-level ``router: APIRouter``). One line per area.
+#: The module of each area's router (a module-level ``router: APIRouter``, and optionally
+#: ``EXCEPTION_HANDLERS: {exception class: handler}``). One line per area.
 ROUTERS: tuple[str, ...] = (
     "cafehub.service.segments",
+    "cafehub.service.pages",
 )
 
 #: Paths served by FastAPI itself or as static assets: public by nature, nothing shop-specific.
@@ -172,7 +174,10 @@ def create_app(config: ServiceConfig | None = None, *, tokens: TokenStore | None
     errors.install(app)
     app.include_router(health_router)
     for module_name in ROUTERS:
-        app.include_router(import_module(module_name).router)
+        module = import_module(module_name)
+        app.include_router(module.router)
+        for exception, handler in getattr(module, "EXCEPTION_HANDLERS", {}).items():
+            app.add_exception_handler(exception, handler)
     check_routes(app)
     app.add_middleware(BodyLimit)
     return app

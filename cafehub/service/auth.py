@@ -109,24 +109,28 @@ def presented_token(request: Request) -> tuple[str | None, bool]:
     return (cookie, True) if cookie else (None, False)
 
 
-async def verify_request(request: Request, state: ServiceState) -> Grant:
-    """The grant of the request's token, or 401.
+async def verify_token(token: str, state: ServiceState) -> Grant | None:
+    """What ``token`` grants, or ``None``.
 
     An embedded token database (SQLite) is read on the event loop: a lookup by
     primary key takes tens of microseconds, less than a hop to a worker thread.
     A server database is read from the thread pool, so the loop never waits on
     the network.
     """
+    if state.tokens.embedded:
+        return state.tokens.verify(token)
+    return await run_in_threadpool(state.tokens.verify, token)
+
+
+async def verify_request(request: Request, state: ServiceState) -> Grant:
+    """The grant of the request's token, or 401."""
     token, from_cookie = presented_token(request)
     if token is None:
         raise _unauthenticated("this route needs an API token: 'Authorization: Bearer <token>'")
     if from_cookie and request.method not in _SAFE_METHODS and request.headers.get(CSRF_HEADER) != "1":
         raise ApiError(403, "forbidden", f"a change made with the session cookie needs the {CSRF_HEADER} header",
                        field=f"header.{CSRF_HEADER.lower()}")
-    if state.tokens.embedded:
-        grant = state.tokens.verify(token)
-    else:
-        grant = await run_in_threadpool(state.tokens.verify, token)
+    grant = await verify_token(token, state)
     if grant is None:
         raise _unauthenticated("the API token is malformed, unknown or revoked")
     return grant
@@ -143,18 +147,19 @@ def authorize(grant: Grant, shop_id: str, scope: Scope, state: ServiceState) -> 
 
 
 ShopPath = Annotated[str, Path(pattern=SHOP_ID_PATTERN, description="The shop id.")]
-State = Annotated[ServiceState, Depends(service_state)]
 
 
 @authenticator
-async def require_read(request: Request, shop: ShopPath, state: State) -> Caller:
+async def require_read(request: Request, shop: ShopPath) -> Caller:
     """A token of the path's shop with the read scope."""
+    state = service_state(request)
     return authorize(await verify_request(request, state), shop, Scope.READ, state)
 
 
 @authenticator
-async def require_write(request: Request, shop: ShopPath, state: State) -> Caller:
+async def require_write(request: Request, shop: ShopPath) -> Caller:
     """A token of the path's shop with the write scope."""
+    state = service_state(request)
     return authorize(await verify_request(request, state), shop, Scope.WRITE, state)
 
 

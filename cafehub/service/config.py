@@ -43,7 +43,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 #: Shop ids: lower-case letters, digits, '-' and '_' (Cafe24 mall ids fit), up to 50 characters.
 SHOP_ID_PATTERN = r"^[a-z0-9][a-z0-9_-]{0,49}$"
-_SHOP_ID = re.compile(SHOP_ID_PATTERN)
+SHOP_ID = re.compile(SHOP_ID_PATTERN)
 
 CONFIG_FILE = "cafehub.toml"
 CONFIG_ENV = "CAFEHUB_CONFIG"
@@ -136,7 +136,7 @@ def parse_config(data: dict[str, Any], base: Path) -> ServiceConfig:
         raise ConfigError("shops: at least one [shops.ID] table is needed")
     shops: dict[str, Any] = {}
     for shop_id, settings in raw_shops.items():
-        if not _SHOP_ID.match(shop_id):
+        if not SHOP_ID.match(shop_id):
             raise ConfigError("shops: a shop id must be 1-50 of a-z, 0-9, '-', '_', starting with a letter or digit")
         if not isinstance(settings, dict):
             raise ConfigError(f"shops.{shop_id}: must be a table")

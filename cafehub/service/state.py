@@ -1,8 +1,7 @@
 """What the running service holds: its configuration, the token store and one engine per shop's store.
 
 Built once by :func:`cafehub.service.app.create_app` and kept on
-``app.state.cafehub``; routes reach it through :func:`service_state` (a
-dependency) or, better, through an authenticated
+``app.state.cafehub``; routes reach it through an authenticated
 :class:`~cafehub.service.auth.Caller` (``caller.store()`` opens only the
 caller's own shop's store).
 """
@@ -60,7 +59,7 @@ def shop_context(shop: ShopConfig, now: datetime) -> EvalContext:
                        history_start=shop.history_start)
 
 
-async def service_state(request: Request) -> ServiceState:
-    """Dependency: the service state of the app serving ``request``."""
+def service_state(request: Request) -> ServiceState:
+    """The service state of the app serving ``request``."""
     state: ServiceState = request.app.state.cafehub
     return state

@@ -37,6 +37,10 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any] | None, str, int]] = {
 }
 
 
+#: Pages of a shop (HTML): refused by sending the browser to sign in.
+PAGES = {("GET", "/shops/{shop}/editor")}
+
+
 def shop_routes(service: Service) -> set[tuple[str, str]]:
     return {(method, path) for path, route in iter_routes(service.app) if isinstance(route, APIRoute)
             and "{shop}" in path for method in route.methods or ()}
@@ -53,7 +57,29 @@ def call(client: TestClient, key: tuple[str, str], shop: str, headers: dict[str,
 
 
 def test_every_shop_route_has_access_tests(service: Service) -> None:
-    assert shop_routes(service) == set(REQUESTS)
+    assert shop_routes(service) == set(REQUESTS) | PAGES
+
+
+@pytest.mark.parametrize(("method", "template"), sorted(PAGES))
+def test_pages_send_anyone_but_the_shops_own_session_to_sign_in(
+    client: TestClient, service: Service, method: str, template: str
+) -> None:
+    def get(shop: str, token: str | None) -> Any:
+        client.cookies.clear()
+        if token is not None:
+            client.cookies.set("cafehub_session", token)
+        return client.request(method, template.replace("{shop}", shop), follow_redirects=False)
+
+    own = get("alpha", service.tokens["alpha", "read"])
+    assert own.status_code == 200
+    assert "text/html" in own.headers["content-type"]
+    for response, reason in ((get("alpha", None), "unauthenticated"),
+                             (get("alpha", "cafehub_000000000000_" + "A" * 43), "unauthenticated"),
+                             (get("alpha", service.tokens["beta", "write"]), "forbidden"),
+                             (get("gamma", service.tokens["alpha", "write"]), "forbidden")):
+        assert response.status_code == 303
+        assert response.headers["location"].endswith(f"reason={reason}")
+        assert service.tokens["alpha", "read"] not in response.text
 
 
 @pytest.fixture(params=sorted(REQUESTS), ids=lambda key: f"{key[0]} {key[1]}")

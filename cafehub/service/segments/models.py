@@ -164,3 +164,80 @@ class Explanation(BaseModel):
     cart_retention_days: int
     history_start: str
     root: ExplainNode
+
+
+# ---------------------------------------------------------------- saved segments
+
+SEGMENT_NAME_PATTERN = r"^[^\W_][\w.-]{0,63}$"
+
+
+class SaveBody(_Body):
+    text: str = _TEXT
+    description: str | None = Field(default=None, max_length=2000, description=(
+        "Replaces the segment's description when given; kept as it is when left out."))
+
+
+class SavedCountBody(_Body):
+    now: datetime | None = _NOW
+    version: int | None = Field(default=None, ge=1, description="A version to evaluate (default: the latest).")
+
+
+class SavedSqlBody(_Body):
+    dialect: Dialect = Field(default="sqlite", description="The SQL dialect to print.")
+    version: int | None = Field(default=None, ge=1, description="A version to compile (default: the latest).")
+    now: datetime | None = Field(default=None, description="When given, each parameter's value at that instant.")
+
+
+class SavedExplainBody(_Body):
+    member_id: str = Field(min_length=1, max_length=MAX_MEMBER_ID, description="The customer to explain.")
+    now: datetime | None = _NOW
+    version: int | None = Field(default=None, ge=1, description="A version to explain (default: the latest).")
+
+
+class SegmentSummary(BaseModel):
+    """A saved segment: its description and latest version; deleted ones carry when and by whom."""
+
+    name: str
+    description: str
+    latest_version: int
+    created_at: datetime
+    created_by: str
+    updated_at: datetime
+    updated_by: str
+    deleted_at: datetime | None = None
+    deleted_by: str | None = None
+
+
+class VersionOut(BaseModel):
+    """One saved version: the text as written, its JSON AST, who saved it and when (UTC)."""
+
+    name: str
+    version: int
+    text: str
+    document: dict[str, Any] = Field(description="The JSON AST of the text.")
+    saved_at: datetime
+    saved_by: str
+
+
+class SegmentList(BaseModel):
+    segments: list[SegmentSummary]
+
+
+class SegmentOut(BaseModel):
+    segment: SegmentSummary
+    version: VersionOut
+
+
+class SaveResultOut(BaseModel):
+    segment: SegmentSummary
+    version: VersionOut
+    created: bool = Field(description="False when the text equals the latest version's (nothing was written).")
+    warnings: list[DiagnosticOut]
+
+
+class VersionList(BaseModel):
+    versions: list[VersionOut]
+
+
+class DeletedOut(BaseModel):
+    segment: SegmentSummary

@@ -12,18 +12,22 @@ import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
 from cafehub import api
+from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.diagnostics import SegmentError
 from cafehub.service.auth import Caller, ReadAccess
 from cafehub.service.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSES, STORE_RESPONSES, ApiError
 from cafehub.service.segments import models as m
 from cafehub.service.state import shop_context
+
+if TYPE_CHECKING:
+    from cafehub.compiler.backends.sql import ParamInfo
 
 T = TypeVar("T")
 
@@ -118,14 +122,18 @@ def _shown(value: object) -> str | int:
     return str(value)
 
 
+def shown_parameter(info: ParamInfo, ctx: EvalContext | None) -> m.Parameter:
+    """A compiled query's parameter as the API shows it (its value only when evaluated at a ``now``)."""
+    return m.Parameter(name=info.name, computed_as=info.computed_as,
+                       value=_shown(info.value) if ctx is not None else None)
+
+
 def _sql(body: m.SqlBody, ctx: EvalContext | None) -> m.SqlResult:
     from cafehub.compiler.backends.sql import compile_sql
 
     compiled = compile_sql(api.check(body.text), dialect=body.dialect)
-    parameters = [m.Parameter(name=p.name, computed_as=p.computed_as,
-                              value=_shown(p.value) if ctx is not None else None)
-                  for p in compiled.describe_parameters(ctx)]
-    return m.SqlResult(dialect=compiled.dialect, sql=compiled.sql, parameters=parameters)
+    return m.SqlResult(dialect=compiled.dialect, sql=compiled.sql,
+                       parameters=[shown_parameter(p, ctx) for p in compiled.describe_parameters(ctx)])
 
 
 @router.post("/sql", response_model=m.SqlResult, summary="SQL of a segment for a dialect")
@@ -145,19 +153,20 @@ def count(body: m.CountBody, caller: ReadAccess) -> m.CountResult:
     return m.CountResult(count=count_sql(caller.store(), checked, ctx), now=ctx.now.astimezone(ctx.zone))
 
 
+def explain_member(caller: Caller, checked: CheckedSegment, member_id: str, now: datetime | None) -> dict[str, Any]:
+    """``checked`` explained for one customer of the caller's shop (404 when the shop has no such customer)."""
+    from cafehub.execution.explain import explain as explain_segment
+    from cafehub.execution.python import load_customer
+
+    ctx = context(caller, now)
+    customer = load_customer(caller.store(), member_id)
+    if customer is None:
+        raise ApiError(404, "not_found", "the shop has no customer with this member_id", field="body.member_id")
+    return explain_segment(checked, customer, ctx).to_dict()
+
+
 @router.post("/explain", response_model=m.Explanation, summary="Why one customer matches or not",
              responses={**STORE_RESPONSES, **NOT_FOUND_RESPONSES})
 def explain(body: m.ExplainBody, caller: ReadAccess) -> dict[str, Any]:
     """Each clause's verdict for one customer of the shop, with its evidence (rows, aggregates, windows)."""
-    from cafehub.execution.explain import explain as explain_segment
-    from cafehub.execution.python import load_customer
-    from cafehub.store.engines import store_errors
-
-    checked = api.check(body.text)
-    ctx = context(caller, body.now)
-    engine = caller.store()
-    with store_errors(engine):
-        customer = load_customer(engine, body.member_id)
-    if customer is None:
-        raise ApiError(404, "not_found", "the shop has no customer with this member_id", field="body.member_id")
-    return explain_segment(checked, customer, ctx).to_dict()
+    return explain_member(caller, api.check(body.text), body.member_id, body.now)
