@@ -88,3 +88,14 @@ def test_only_the_cli_imports_the_service() -> None:
 
 def test_the_service_does_not_import_the_cli() -> None:
     assert _violations("service", ("cafehub.cli",)) == []
+
+
+def test_runtime_stays_below_the_cli_and_off_the_sandbox() -> None:
+    assert _violations("runtime", ("cafehub.cli", "cafehub.service", "cafehub.sandbox", "cafehub.compiler")) == []
+
+
+def test_runtime_rules_and_messages_do_no_io() -> None:
+    io = ("cafehub.connectors", "cafehub.store", "cafehub.runtime.reads", "cafehub.runtime.executor",
+          "cafehub.runtime.ledger", "sqlalchemy", "httpx", "starlette")
+    assert _violations("runtime/rules", io) == []
+    assert _violations("runtime/messages", io) == []

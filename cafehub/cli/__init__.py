@@ -25,6 +25,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "function": ("cafehub.cli.function", "Workflow functions (getOrders, sendMobileOTP, ...): schema and call."),
     "serve": ("cafehub.cli.serve", "Run the service: segment API, web editor, chat."),
     "token": ("cafehub.cli.token", "Create, list and revoke the service's API tokens."),
+    "command": ("cafehub.cli.command", "Run chat commands (orders, ETA, cancel, return/exchange, address)."),
 }
 
 

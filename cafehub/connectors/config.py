@@ -31,6 +31,8 @@ DEFAULT_SCOPES = (
     "mall.read_promotion",
     "mall.read_personal",
     "mall.read_product",
+    "mall.read_store",  # order and coupon settings (the chat commands obey them)
+    "mall.read_shipping",  # regional shipping surcharges
 )
 
 

@@ -1,4 +1,4 @@
-"""The Sellmate warehouse (WMS) adapter: stock, restock dates, packing merges, invoices.
+"""The Sellmate warehouse (WMS) adapter: stock, restock dates, dispatch dates, packing merges, invoices.
 
 Sellmate publishes no API specification, so nothing here is hard-coded: the
 base URL, the auth header, every path and every field name come from a
@@ -34,8 +34,11 @@ class SellmatePaths:
     restock: str = "/api/v1/restocks"
     packing: str = "/api/v1/orders/{order_id}/packing"
     invoices: str = "/api/v1/orders/{order_id}/invoices"
+    dispatch: str = "/api/v1/dispatches"
     #: Query parameter that carries comma-separated item (variant) codes.
     item_codes_param: str = "item_codes"
+    #: Query parameter that carries comma-separated Cafe24 order ids.
+    order_ids_param: str = "order_ids"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -49,6 +52,8 @@ class SellmateFields:
     pack_orders: str = "order_ids"
     invoice_no: str = "invoice_no"
     courier: str = "courier"
+    order_id: str = "order_id"
+    dispatch_date: str = "dispatch_date"
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -200,4 +205,29 @@ class SellmateClient:
             number = _pick(row, self.config.fields.invoice_no, endpoint, where)
             courier = row.get(self.config.fields.courier) if isinstance(row, dict) else None
             out.append(Invoice(str(number), None if courier is None else str(courier)))
+        return out
+
+    def dispatch_dates(self, order_ids: Sequence[str]) -> dict[str, date | None]:
+        """The day the warehouse will hand each order's in-stock items to the carrier (``None``: not planned)."""
+        cfg = self.config
+        endpoint = f"GET (Sellmate) {cfg.paths.dispatch}"
+        out: dict[str, date | None] = {}
+        unique = list(dict.fromkeys(order_ids))
+        for start in range(0, len(unique), cfg.batch):
+            chunk = unique[start : start + cfg.batch]
+            rows = self._get(cfg.paths.dispatch, cfg.paths.dispatch, {cfg.paths.order_ids_param: ",".join(chunk)})
+            if not isinstance(rows, list):
+                raise MalformedResponse("expected a list", endpoint=endpoint, field=cfg.fields.data)
+            for index, row in enumerate(rows):
+                where = f"{cfg.fields.data}[{index}]"
+                order_id = str(_pick(row, cfg.fields.order_id, endpoint, where))
+                value = _pick(row, cfg.fields.dispatch_date, endpoint, where)
+                if value in (None, ""):
+                    out[order_id] = None
+                    continue
+                try:
+                    out[order_id] = date.fromisoformat(str(value)[:10])
+                except ValueError:
+                    raise MalformedResponse("expected a date", endpoint=endpoint,
+                                            field=f"{where}.{cfg.fields.dispatch_date}") from None
         return out

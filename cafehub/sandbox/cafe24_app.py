@@ -528,8 +528,11 @@ READS: list[tuple[str, Handler]] = [
 def build_app(sb: Sandbox) -> Starlette:
     """The Cafe24-like ASGI app for ``sb``."""
     from .cafe24_writes import WRITES
+    from .mall_settings import ROUTES as COMMAND_ROUTES
 
     routes = oauth_routes(sb)
+    # before the reads: "/orders/setting" must not be taken for an order id
+    routes += [admin_route(sb, f"/api/v2/admin{path}", method, handler) for path, method, handler in COMMAND_ROUTES]
     routes += [admin_route(sb, f"/api/v2/admin{path}", "GET", handler) for path, handler in READS]
     routes += [admin_route(sb, f"/api/v2/admin{path}", method, handler) for path, method, handler in WRITES]
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .mall_settings import MallSettingsState
 from .state import SandboxShop
 
 
@@ -274,6 +275,8 @@ class Sandbox:
         self.log: list[Logged] = []
         self.api_versions: set[str] = set()
         self.log_lock = threading.Lock()
+        #: The mall's order, coupon and regional-surcharge settings (tests change them in place).
+        self.mall = MallSettingsState()
 
     def record(self, method: str, path: str, status: int) -> None:
         with self.log_lock:

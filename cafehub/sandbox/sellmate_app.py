@@ -15,6 +15,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from .control import Sandbox
+from .mall_settings import dispatches_json
 
 
 def build_sellmate_app(sb: Sandbox) -> Starlette:
@@ -75,8 +76,16 @@ def build_sellmate_app(sb: Sandbox) -> Starlette:
             numbers = sorted({i.tracking_no for i in order.items if i.tracking_no})
         return JSONResponse({"data": [{"invoice_no": n, "courier": "Sandbox Express"} for n in numbers]})
 
+    def dispatches(request: Request) -> Response:
+        denied = guard(request)
+        if denied:
+            return denied
+        ids = [i for i in request.query_params.get("order_ids", "").split(",") if i]
+        return JSONResponse({"data": dispatches_json(sb, ids)})
+
     app = Starlette(
         routes=[
+            Route("/api/v1/dispatches", dispatches),
             Route("/api/v1/stocks", stocks),
             Route("/api/v1/restocks", restocks),
             Route("/api/v1/orders/{order_id}/packing", packing),

@@ -5,6 +5,7 @@ from __future__ import annotations
 from cafehub.connectors.cafe24 import codes, models
 from cafehub.connectors.cafe24.client import Cafe24Client
 from cafehub.connectors.cafe24.writes import (
+    ExchangeItem,
     ItemQuantity,
     RefundAccount,
     cancel_order,
@@ -16,6 +17,7 @@ from cafehub.connectors.cafe24.writes import (
 
 __all__ = [
     "Cafe24Client",
+    "ExchangeItem",
     "ItemQuantity",
     "RefundAccount",
     "cancel_order",

@@ -53,6 +53,15 @@ class ItemQuantity:
 
 
 @dataclass(frozen=True, slots=True)
+class ExchangeItem:
+    """The variant (and how many of it) an exchanged item is replaced with."""
+
+    product_no: int
+    variant_code: str
+    quantity: int
+
+
+@dataclass(frozen=True, slots=True)
 class RefundAccount:
     """Where staff send a refund that cannot go back through the payment gateway."""
 
@@ -274,17 +283,21 @@ def request_exchange(
     *,
     reason: str,
     reason_type: Literal["A", "E", "K", "J", "I"] = "A",
-    new_variant_code: str | None = None,
+    exchange_items: Sequence[ExchangeItem] = (),
     request_pickup: bool = False,
 ) -> m.ClaimRequest:
-    """File an exchange request (``POST /exchangerequests``), optionally for another variant."""
+    """File an exchange request (``POST /exchangerequests``), for other variants when ``exchange_items`` name them.
+
+    Without ``exchange_items`` the same variants are sent again (a like-for-like exchange).
+    """
     request: dict[str, Any] = {
         "order_id": order_id,
         "reason_type": reason_type,
         "reason": reason[:2000],
         "request_pickup": "T" if request_pickup else "F",
         "items": [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items],
-        "exchange_items": [{"variant_code": new_variant_code}] if new_variant_code else None,
+        "exchange_items": [{"product_no": e.product_no, "variant_code": e.variant_code, "quantity": e.quantity}
+                           for e in exchange_items] or None,
     }
     return _claim_request(client, "/exchangerequests", "exchangerequests", request, order_id, items, "E")
 

@@ -1,0 +1,1 @@
+"""One module per command: each reads snapshots, applies the rules and builds the next message."""

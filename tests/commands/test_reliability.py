@@ -1,0 +1,111 @@
+"""Writes never happen twice, failures hand over to an operator, and nothing personal is logged."""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import create_engine
+
+from cafehub.connectors.cafe24 import writes
+from cafehub.connectors.cafe24.order_cancellation import create_order_cancellation
+from cafehub.runtime.answers import Identity
+from cafehub.runtime.ledger import action_key
+from cafehub.runtime.messages.catalogue import default_catalogue
+from cafehub.runtime.result import StepResult
+from cafehub.runtime.rules.cancel import CancelReason, ItemQuantity, decide_cancel
+
+from .conftest import Shop
+from .test_commands_e2e import claims_of, run_to_confirm, statuses
+
+MEMBER = Identity.member("m0001")
+FAILURE = default_catalogue().text("common.failure", "en")
+PERSONAL = ("Kim Minji", "010-2222-3333", "minji@example.com", "123-456-789012", "01022223333")
+
+
+def test_two_concurrent_cancels_of_one_order_cancel_it_once(shop: Shop, tmp_path: Any) -> None:
+    order = shop.order(["N10", "N20"])
+    store = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    engines = [shop.engine(store, cancel_mode="complete") for _ in range(2)]
+    answers, _ = run_to_confirm(engines[0], order.order_id, "en")
+    results: list[StepResult] = []
+    start = threading.Barrier(2)
+
+    def confirm(engine: Any) -> None:
+        start.wait()
+        results.append(engine.step(MEMBER, "/cancel", answers | {"confirm": True}))
+
+    threads = [threading.Thread(target=confirm, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(results) == 2
+    assert all(r.state == "done" for r in results)
+    assert sorted(bool(r.outcome and r.outcome.repeated) for r in results) == [False, True]
+    assert len(claims_of(shop, order.order_id)) == 1
+    assert statuses(shop, order.order_id) == ["C40", "C40"]
+
+
+def test_a_cancellation_that_times_out_after_it_was_applied_is_read_back_not_resent(shop: Shop) -> None:
+    order = shop.order(["N20"])
+    engine = shop.engine(cancel_mode="complete", client={"timeout": 0.5})
+    answers, _ = run_to_confirm(engine, order.order_id, "ja")
+    shop.sb.faults.delay(rf"/orders/{order.order_id}/cancellation$", 2.0, method="POST", after=True)
+    done = engine.step(MEMBER, "/cancel", answers | {"confirm": True}, language="ja")
+    assert done.state == "done"
+    assert done.outcome is not None
+    assert done.outcome.status == "completed"
+    assert len(claims_of(shop, order.order_id)) == 1
+    assert statuses(shop, order.order_id) == ["C40"]
+
+
+def test_a_writer_that_died_after_writing_is_taken_over_without_writing_again(shop: Shop) -> None:
+    order = shop.order(["N10"])
+    engine = shop.engine(cancel_mode="complete")
+    answers, _ = run_to_confirm(engine, order.order_id, "en")
+    # The first attempt records its key, writes to Cafe24, then its process dies before recording the result.
+    snap = engine.reader.order(MEMBER, order.order_id)
+    assert snap is not None
+    decision = decide_cancel(snap, [ItemQuantity(order_item_code=snap.items[0].order_item_code, quantity=1)],
+                             engine.settings.hub, engine.mall_settings(), reason=CancelReason.CHANGE_OF_MIND)
+    key = action_key(engine.ledger.mall_id, "cancel", decision.write.model_dump(mode="json"))
+    assert engine.ledger.begin(key, "cancel", order.order_id).kind == "new"
+    create_order_cancellation(engine.reader.cafe24, order.order_id,
+                              [writes.ItemQuantity(snap.items[0].order_item_code, 1)], payment_gateway_cancel=True)
+    assert len(claims_of(shop, order.order_id)) == 1
+    engine.ledger.lease = timedelta(0)  # the dead writer's lease has run out
+    retried = engine.step(MEMBER, "/cancel", answers | {"confirm": True})
+    assert retried.state == "done"
+    assert retried.outcome is not None
+    assert retried.outcome.repeated
+    assert len(claims_of(shop, order.order_id)) == 1
+    assert engine.ledger.state(key) == "done"
+
+
+def test_a_cafe24_failure_gives_the_failure_message_and_an_operator(shop: Shop,
+                                                                    caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    order = shop.order(["N10"], methods=("tcash",))
+    engine = shop.engine(cancel_mode="complete")
+    answers, _ = run_to_confirm(engine, order.order_id, "en")
+    shop.sb.faults.fail(rf"/orders/{order.order_id}/cancellation$", 500, times=20, method="POST")
+    failed = engine.step(MEMBER, "/cancel", answers | {"confirm": True}, language="en")
+    assert (failed.state, failed.handoff, failed.message.texts()) == ("failed", True, [FAILURE])
+    assert statuses(shop, order.order_id) == ["N10"]
+    assert claims_of(shop, order.order_id) == []
+    shop.sb.faults.clear()
+    # The outcome of the failed write was unknown: the next confirmation reads back first, then writes once.
+    retried = engine.step(MEMBER, "/cancel", answers | {"confirm": True})
+    assert retried.state == "done"
+    assert statuses(shop, order.order_id) == ["C41"]
+    shop.sb.faults.fail("/orders", 500, times=50, method="GET")
+    broken_read = engine.step(MEMBER, "/orders", {})
+    assert (broken_read.state, broken_read.handoff) == ("failed", True)
+    shop.sb.faults.clear()
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    assert logged
+    assert not [p for p in PERSONAL if p in logged]
