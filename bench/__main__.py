@@ -15,7 +15,7 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from bench import compile_latency, predicates, scaling, service_overhead, sql_execution
+from bench import commands, compile_latency, predicates, scaling, service_overhead, sql_execution
 from bench.common import write_results
 
 SUITES: dict[str, ModuleType] = {
@@ -24,6 +24,7 @@ SUITES: dict[str, ModuleType] = {
     "predicates": predicates,
     "scaling": scaling,
     "service": service_overhead,
+    "commands": commands,
 }
 
 

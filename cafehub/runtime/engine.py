@@ -50,7 +50,9 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import ValidationError
 from sqlalchemy import Engine
+from sqlalchemy.exc import SQLAlchemyError
 
 from cafehub.connectors.errors import ConnectorError
 from cafehub.runtime.answers import Answers, Identity, parse_command
@@ -76,6 +78,18 @@ FLOWS: dict[CommandName, Callable[[Context], StepResult]] = {
     CommandName.RETURN: returns.run,
     CommandName.ADDRESS: address.run,
 }
+
+
+class BadAnswers(ValueError):
+    """Answers that do not have the documented shape (a caller's mistake); names the fields, not the values."""
+
+
+def parse_answers(raw: dict[str, Any]) -> Answers:
+    try:
+        return Answers.model_validate(raw)
+    except ValidationError as error:
+        where = sorted({".".join(str(p) for p in e["loc"]) for e in error.errors(include_input=False)})
+        raise BadAnswers(f"answers with the wrong shape: {', '.join(where)}") from None
 
 
 def utc_now() -> datetime:
@@ -142,7 +156,7 @@ class CommandEngine:
         if not self.settings.hub.enabled(name):
             key = "eta.needs_wms" if name is CommandName.ETA and self.settings.hub.wms == "none" else "common.off"
             return self._plain(name, "refused", key, lang, "command_off")
-        given = answers if isinstance(answers, Answers) else Answers.model_validate(answers or {})
+        given = answers if isinstance(answers, Answers) else parse_answers(answers or {})
         try:
             ctx = Context(identity=identity, command=name, answers=given, language=lang, hub=self.settings.hub,
                           mall=self.mall_settings(), reader=self.reader, executor=self.executor,
@@ -151,6 +165,9 @@ class CommandEngine:
             return FLOWS[name](ctx)
         except ConnectorError as error:
             log.warning("command %s failed: %s", name.value, error.endpoint or type(error).__name__)
+            return self._plain(name, "failed", "common.failure", lang, "failure", handoff=True)
+        except SQLAlchemyError as error:  # the store holding the ledger is down or locked
+            log.warning("command %s failed: store %s", name.value, type(error).__name__)
             return self._plain(name, "failed", "common.failure", lang, "failure", handoff=True)
 
     def _plain(self, command: CommandName, state: StepState, key: str, language: Language, reason: str,

@@ -8,6 +8,8 @@
 - ``POST /cancellationrequests``: items before shipping become ``C00``.
 - ``POST /returnrequests`` and ``/exchangerequests``: delivered items
   (``N40``, ``N50``) become ``R00`` / ``E00``.
+- A claim on part of an item's quantity splits that part off into a new
+  order item (a new ``order_item_code``), as Cafe24 does.
 - ``PUT /orders/{order_id}/receivers`` (``request``): Cafe24's field limits
   (422), refused once anything has shipped (422), 409 when nothing changes.
 
@@ -27,6 +29,7 @@ from cafehub.connectors.cafe24 import codes
 from . import render
 from .cafe24_app import Call, Handler, naive_utc
 from .control import Sandbox, SandboxError
+from .mall_settings import chosen_items
 from .state import Item, Order
 
 BEFORE_SHIPPING = frozenset({"N00", "N02", "N10", "N20", "N21", "N22"})
@@ -56,23 +59,8 @@ def _order_and_items(
     wanted = request.get("items")
     if not isinstance(wanted, list) or not wanted:
         raise SandboxError(422, "items is required")
-    by_code = {i.order_item_code: i for i in order.items}
-    chosen: list[Item] = []
-    for entry in wanted:
-        code = entry.get("order_item_code") if isinstance(entry, dict) else None
-        item = by_code.get(str(code))
-        if item is None:
-            raise SandboxError(422, f"order_item_code {code!r} is not an item of order {order.order_id}")
-        quantity = entry.get("quantity")
-        if not isinstance(quantity, int) or not 1 <= quantity <= item.quantity:
-            raise SandboxError(422, f"quantity of {code} must be 1 to {item.quantity}")
-        if quantity != item.quantity:
-            raise SandboxError(422, f"the sandbox cannot {what} part of an item's quantity ({code})")
-        if item.status not in allowed:
-            raise SandboxError(422, f"cannot {what} {code} in status {item.status} "
-                                    f"({codes.ITEM_STATUSES.get(item.status, '?')})")
-        chosen.append(item)
-    return order, chosen
+    # Part of an item's quantity is split off into a new item, as Cafe24 does.
+    return order, chosen_items(sb, order, request, allowed, what)
 
 
 def _claim(sb: Sandbox, kind: str, order: Order, now: datetime, detail: dict[str, Any]) -> tuple[str, dict[str, Any]]:

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo
 
 from cafehub.store import records as r
 
+from .scenarios import add_claims
 from .state import Item, Order, Product, Receiver, SandboxShop, Variant
 
 PAID_STATUSES = (("N10", 20), ("N20", 40), ("N21", 48), ("N22", 55), ("N30", 70), ("N40", 90), ("N50", 100))
@@ -206,6 +207,7 @@ def derive_shop(shop: SandboxShop, data: r.ShopData, now: datetime, zone: str) -
         o.order_id: derive_order(o, items_of[o.order_id], payments_of[o.order_id], customers, variants_of, now)
         for o in sorted(data.orders, key=lambda o: (o.ordered_at, o.order_id))
     }
+    add_claims(orders, now)
     with shop.lock:
         shop.orders, shop.products, shop.variants = orders, products, variants
         shop.packing = derive_packing(orders, ZoneInfo(zone))

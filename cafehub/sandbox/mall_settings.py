@@ -108,12 +108,11 @@ def split_item(order: Order, item: Item, quantity: int) -> Item:
     return part
 
 
-def chosen_items(sb: Sandbox, order: Order, request: dict[str, Any], allowed: frozenset[str], what: str
-                 ) -> list[Item]:
+def chosen_items(sb: Sandbox, order: Order, request: Any, allowed: frozenset[str], what: str) -> list[Item]:
     """The request's items, validated (all of them first), then split where only part of a quantity is claimed."""
     from .control import SandboxError
 
-    wanted = request.get("items")
+    wanted = request.get("items") if isinstance(request, dict) else None
     if not isinstance(wanted, list) or not wanted:
         raise SandboxError(422, "items is required")
     by_code = {i.order_item_code: i for i in order.items}

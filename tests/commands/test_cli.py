@@ -41,7 +41,8 @@ def test_order_history_in_three_languages_and_as_json(shop: Shop) -> None:
         assert f"#{order.order_id}" in result.output
     result = cli(shop, "/주문내역", "--member", "m0001", "--json")
     data = json.loads(result.output)
-    assert data["state"] == "done" and data["message"]["blocks"][1]["order_id"] == order.order_id
+    assert data["state"] == "done"
+    assert data["message"]["blocks"][1]["order_id"] == order.order_id
 
 
 def test_a_whole_cancellation_from_the_command_line(shop: Shop) -> None:
@@ -53,7 +54,8 @@ def test_a_whole_cancellation_from_the_command_line(shop: Shop) -> None:
     summary = cli(shop, *base, "--choice", "whole", "--choice", "change_of_mind", settings=settings)
     assert CATALOGUE.text("cancel.summary", "ja", order_id=order.order_id) in summary.output
     done = cli(shop, *base, "--choice", "whole", "--choice", "change_of_mind", "--confirm", settings=settings)
-    assert done.exit_code == 0 and CATALOGUE.text("cancel.done", "ja") in done.output
+    assert done.exit_code == 0
+    assert CATALOGUE.text("cancel.done", "ja") in done.output
     assert statuses(shop, order.order_id) == ["C40", "C40"]
 
 
@@ -75,7 +77,8 @@ def test_a_held_return_decided_from_the_command_line(shop: Shop) -> None:
     base = ["/return", "--member", "m0001", "--order", order.order_id, "--choice", "return", "--choice", "defective",
             "--lang", "ko"]
     refused = cli(shop, *base, "--photo", str(text))
-    assert refused.exit_code == 2 and "not_an_image" in refused.output
+    assert refused.exit_code == 2
+    assert "not_an_image" in refused.output
     held = cli(shop, *base, "--photo", str(photo), "--confirm")
     assert CATALOGUE.text("return.pending", "ko") in held.output
     listed = runner.invoke(app, ["command", "pending", "list", "--sandbox-url", shop.handle.cafe24_url, "--db",
@@ -83,10 +86,12 @@ def test_a_held_return_decided_from_the_command_line(shop: Shop) -> None:
     claim_id = next(line.split()[0] for line in listed.output.splitlines() if order.order_id in line)
     rejected = runner.invoke(app, ["command", "pending", "reject", claim_id, "--reason", "정상 제품입니다",
                                    "--sandbox-url", shop.handle.cafe24_url, "--db", f"sqlite:///{shop.tmp / 'cli.db'}"])
-    assert rejected.exit_code == 0 and "정상 제품입니다" in rejected.output
+    assert rejected.exit_code == 0
+    assert "정상 제품입니다" in rejected.output
     again = runner.invoke(app, ["command", "pending", "approve", claim_id, "--sandbox-url", shop.handle.cafe24_url,
                                 "--db", f"sqlite:///{shop.tmp / 'cli.db'}"])
-    assert again.exit_code == 2 and "already rejected" in again.output
+    assert again.exit_code == 2
+    assert "already rejected" in again.output
     assert statuses(shop, order.order_id) == ["N40"]
 
 
@@ -100,7 +105,11 @@ def test_mistakes_are_one_line_errors(shop: Shop) -> None:
     ]
     for args, message in cases:
         result = cli(shop, *args)
-        assert result.exit_code == 2 and message in result.output and "Traceback" not in result.output
+        assert result.exit_code == 2
+        assert message in result.output
+        assert "Traceback" not in result.output
     bad = settings_file(shop, "[hub]\ncancel_mode = 'never'\n")
     result = cli(shop, "/orders", "--member", "m1", settings=bad)
-    assert result.exit_code == 2 and "hub.cancel_mode: must be one of" in result.output and "never" not in result.output
+    assert result.exit_code == 2
+    assert "hub.cancel_mode: must be one of" in result.output
+    assert "never" not in result.output

@@ -347,3 +347,20 @@ def test_address_refused_when_packed_with_another_order_or_the_fee_changes(shop:
     bad = engine.step(MEMBER, "/address", {"order": alone.order_id, "address": NEW_ADDRESS | {"cellphone": "12"}})
     assert bad.message.expect is not None
     assert [f.name for f in bad.message.expect.fields if f.problem] == ["cellphone"]
+
+
+def test_a_return_of_part_of_an_items_quantity(shop: Shop) -> None:
+    order = shop.order(["N40"], quantities=[3], methods=("cash",))
+    engine = shop.engine(defect_mode="apply")
+    code = order.items[0].order_item_code
+    answers: dict[str, Any] = {"order": order.order_id, "kind": "return", "reason": "dissatisfied",
+                               "items": [{"order_item_code": code, "quantity": 1}]}
+    asked = engine.step(MEMBER, "/返品", answers, language="ja")
+    assert asked.message.expect is not None and asked.message.expect.answer == "account"  # a bank-paid order
+    answers["account"] = {"bank_code": "bank_88", "account_no": "110-123-456789", "holder": "Kim"}
+    done = engine.step(MEMBER, "/return", answers | {"confirm": True}, language="ja")
+    assert done.message.texts() == [text("return.done_return", "ja")]
+    items = shop.sb.shop.orders[order.order_id].items
+    assert [(i.quantity, i.status) for i in items] == [(2, "N40"), (1, "R00")]
+    sent = json.loads(claims_of(shop, order.order_id)[0]["detail"])
+    assert (sent["refund_bank_code"], sent["reason_type"]) == ("bank_88", "E")
