@@ -107,7 +107,7 @@ def order_snapshot(order: m.Order, items: Sequence[m.OrderItem] | None = None) -
         ordered_at=order.order_date,
         paid=order.paid in ("T", "M"),
         payment_methods=tuple(order.payment_method),
-        easy_payment=bool(getattr(order, "easypay_name", None)),
+        easy_payment=bool(order.easypay_name),
         payment_amount=order.payment_amount,
         currency=currency,
         items=tuple(rows),
@@ -155,7 +155,7 @@ class ShopReader:
         order = cafe24_settings.order_setting(client)
         coupon = cafe24_settings.coupon_setting(client)
         regional = cafe24_settings.regional_surcharges(client)
-        retention = _retention_days(client.cart_setting())
+        retention = client.cart_setting().retention_days
         mall = mall_settings_from_cafe24(order, coupon, regional, retention)
         if self.mall_overrides:
             mall = MallSettings.model_validate({**mall.model_dump(), **self.mall_overrides})
@@ -201,7 +201,7 @@ class ShopReader:
 
     def shipments(self, order_id: str) -> list[ShipmentSnapshot]:
         return [ShipmentSnapshot(shipping_code=s.shipping_code, tracking_no=s.tracking_no or None,
-                                 item_codes=tuple(s.order_item_code))
+                                 item_codes=tuple(s.order_item_codes))
                 for s in self.cafe24.shipments(order_id)]
 
     def variants(self, product_no: int) -> list[VariantOption]:
@@ -234,27 +234,13 @@ class ShopReader:
                         invoices=tuple(i.invoice_no for i in sellmate.invoices(order_id)))
 
 
-def variant_option(v: Any) -> VariantOption:
-    """A Cafe24 variant as an exchange option."""
-    options = getattr(v, "options", None)
-    if options:
-        text = ", ".join(f"{o.name}: {o.value}" for o in options)
-    else:
-        text = getattr(v, "option_value", None) or v.variant_code
-    quantity = getattr(v, "quantity", None)
-    tracked = getattr(v, "use_inventory", "T") != "F"
+def variant_option(v: m.Variant) -> VariantOption:
+    """A Cafe24 variant as an exchange option (not displayed or not selling: not available)."""
     return VariantOption(
         variant_code=v.variant_code,
-        option_text=text,
-        selling=(v.selling or "T") == "T" and (getattr(v, "display", None) or "T") == "T",
-        quantity=quantity if tracked else None,
-        sold_out_when_empty=getattr(v, "display_soldout", "T") != "F",
+        option_text=v.option_text or v.variant_code,
+        selling=(v.selling or "T") == "T" and (v.display or "T") == "T",
+        quantity=v.quantity if v.use_inventory != "F" else None,
+        sold_out_when_empty=v.display_soldout != "F",
         additional_amount=v.additional_amount or Decimal(0),
     )
-
-
-def _retention_days(setting: Any) -> int | None:
-    days = getattr(setting, "retention_days", None)
-    if days is None and isinstance(getattr(setting, "storage_period", None), int):
-        days = setting.storage_period
-    return days if isinstance(days, int) and 1 <= days <= 30 else None

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from cafehub.connectors.paging import add_months
 from cafehub.runtime.answers import Identity
 from cafehub.runtime.messages.catalogue import Formatter, default_catalogue
 from cafehub.runtime.messages.model import OrderBlock
@@ -30,6 +31,17 @@ def orders_in(message: Any) -> list[str]:
 
 def statuses(shop: Shop, order_id: str) -> list[str]:
     return [i.status for i in shop.sb.shop.orders[order_id].items]
+
+
+def local_day(shop: Shop, naive_utc: datetime) -> date:
+    return naive_utc.replace(tzinfo=UTC).astimezone(shop.sb.zone).date()
+
+
+def history_start(shop: Shop) -> date:
+    """The first day order history reads by default: two 3-month Cafe24 windows back from today."""
+    today = datetime.now(UTC).astimezone(shop.sb.zone).date()
+    start = add_months(today, -3) + timedelta(days=1)
+    return add_months(start - timedelta(days=1), -3) + timedelta(days=1)
 
 
 def expected_eta_line(shop: Shop, order_id: str, language: str) -> str:
@@ -63,7 +75,8 @@ def test_order_history_lists_the_latest_five_then_details(shop: Shop, language: 
     assert result.state == "done"
     assert result.message.key == "orders.title"
     listed = orders_in(result.message)
-    expected = sorted((o for o in shop.sb.shop.orders.values() if o.member_id == "m0001"),
+    expected = sorted((o for o in shop.sb.shop.orders.values() if o.member_id == "m0001"
+                       and local_day(shop, o.ordered_at) >= history_start(shop)),
                       key=lambda o: (o.ordered_at, o.order_id), reverse=True)[:5]
     assert listed == [o.order_id for o in expected]
     assert made[-1].order_id == listed[0]
@@ -356,7 +369,8 @@ def test_a_return_of_part_of_an_items_quantity(shop: Shop) -> None:
     answers: dict[str, Any] = {"order": order.order_id, "kind": "return", "reason": "dissatisfied",
                                "items": [{"order_item_code": code, "quantity": 1}]}
     asked = engine.step(MEMBER, "/返品", answers, language="ja")
-    assert asked.message.expect is not None and asked.message.expect.answer == "account"  # a bank-paid order
+    assert asked.message.expect is not None
+    assert asked.message.expect.answer == "account"
     answers["account"] = {"bank_code": "bank_88", "account_no": "110-123-456789", "holder": "Kim"}
     done = engine.step(MEMBER, "/return", answers | {"confirm": True}, language="ja")
     assert done.message.texts() == [text("return.done_return", "ja")]

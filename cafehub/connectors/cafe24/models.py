@@ -170,6 +170,8 @@ class Order(Model):
     canceled: PartFlag | None = None
     payment_date: OptTime = None
     cancel_date: OptTime = None
+    #: The easy-payment provider (Naver Pay, Kakao Pay ...) that took the payment, if any.
+    easypay_name: OptText = None
     multiple_addresses: Flag | None = None
     shipping_status: str | None = None
     items: list[OrderItem] | None = None

@@ -152,10 +152,10 @@ def _execute(ctx: Context, order: OrderSnapshot, decision: CancelDecision) -> St
                 recover_coupon=write.recover_coupon, refund_method_codes=write.refund_method_codes,
                 reason=write.reason, reason_type=write.reason_type, refund_account=account)
             return done.claim_code
-        requested = writes.request_cancellation(ctx.reader.cafe24, order.order_id, items=items, reason=write.reason,
-                                                reason_type=write.reason_type,  # type: ignore[arg-type]
-                                                refund_account=account)
-        return requested.claim_code
+        writes.request_cancellation(ctx.reader.cafe24, order.order_id, items=items, reason=write.reason,
+                                    reason_type=write.reason_type,  # type: ignore[arg-type]
+                                    refund_account=account)
+        return None  # Cafe24 gives a cancellation request no number
 
     try:
         outcome = ctx.executor.perform(

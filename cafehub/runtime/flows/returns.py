@@ -228,4 +228,4 @@ def file_claim(client: Cafe24Client, claim: ClaimWrite) -> str | None:
         exchange = [writes.ExchangeItem(e.product_no, e.variant_code, e.quantity) for e in claim.exchange_items]
         done = writes.request_exchange(client, claim.order_id, items, reason=claim.reason,
                                        reason_type=reason_type, exchange_items=exchange)  # type: ignore[arg-type]
-    return done.claim_code
+    return None if done.exchange_request_no is None else str(done.exchange_request_no)
