@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -28,45 +29,47 @@ def schema(name: Annotated[str, typer.Argument(help="Function name.")]) -> None:
 def call(
     name: Annotated[str, typer.Argument(help="Function name.")],
     input_json: Annotated[str, typer.Option("--input", help="The input as JSON.")],
-    sandbox_url: Annotated[str, typer.Option("--sandbox-url", help="Cafe24 (sandbox) base URL.")] =
+    settings: Annotated[Path | None, typer.Option("--settings", help="A shop settings file (TOML).")] = None,
+    db: Annotated[str | None, typer.Option("--db", help="Store URL (the write ledger; default ./cafehub.db).")] = None,
+    sandbox_url: Annotated[str | None, typer.Option("--sandbox-url", help="Cafe24 (sandbox) base URL.")] =
         "http://127.0.0.1:8024",
+    sellmate_url: Annotated[str | None, typer.Option("--sellmate-url", help="Sellmate (sandbox) base URL.")] = None,
     mall: Annotated[str, typer.Option("--mall")] = "demo",
     sms_url: Annotated[str, typer.Option("--sms-url", help="SMS provider base URL.")] = "http://127.0.0.1:8026",
     sms_key: Annotated[str, typer.Option("--sms-key", envvar="CAFEHUB_SMS_KEY")] = "sandbox-sms-key",
     redis_url: Annotated[str, typer.Option("--redis", help="Code store shared between calls.")] =
         "redis://127.0.0.1:6379/0",
 ) -> None:
-    """Run one function against the sandbox (codes shared through Redis; secret from CAFEHUB_OTP_SECRET)."""
+    """Run one function against the sandbox or a mall (codes shared through Redis; secret from CAFEHUB_OTP_SECRET)."""
     from pydantic import ValidationError
 
-    from cafehub.connectors.cafe24.client import Cafe24Client
-    from cafehub.connectors.config import Cafe24Config
+    from cafehub.cli.command import open_engine
     from cafehub.connectors.errors import ConnectorError
     from cafehub.connectors.sms import SmsClient, SmsConfig
-    from cafehub.connectors.tokens import MemoryTokenStore
-    from cafehub.runtime.conversations import ShopActions
+    from cafehub.runtime.conversations import ChatActions
+    from cafehub.runtime.functions import FUNCTIONS
     from cafehub.runtime.functions import call as run_function
     from cafehub.runtime.identity import OtpSecretError, OtpService, RedisCodeStore, SmsCodeSender, load_secret
 
+    if name not in FUNCTIONS:
+        fail(f"unknown function {name!r}; one of {', '.join(FUNCTIONS)}")
     try:
         payload = json.loads(input_json)
     except ValueError:
         fail("--input is not valid JSON")
     try:
         secret = load_secret()
-        config = Cafe24Config(mall_id=mall, client_id="sandbox-client", client_secret="sandbox-secret",
-                              base_url=sandbox_url)
-        client = Cafe24Client(config, MemoryTokenStore())
-        client.tokens.authorize_with_code(client.oauth.approve_without_browser())
-        otp = OtpService(RedisCodeStore.from_url(redis_url), SmsCodeSender(SmsClient(SmsConfig(
-            base_url=sms_url, api_key=sms_key))), secret)
-        result = run_function(ShopActions(client, otp, shop=mall), name, payload)
-    except KeyError as error:
-        fail(str(error.args[0]))
-    except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in error.errors())
-        fail(f"bad input: {problems}")
-    except (OtpSecretError, ConnectorError, ValueError, PermissionError) as error:
+    except OtpSecretError as error:
         fail(str(error))
+    with open_engine(settings, db, sandbox_url, sellmate_url, mall, False) as engine:
+        try:
+            otp = OtpService(RedisCodeStore.from_url(redis_url), SmsCodeSender(SmsClient(SmsConfig(
+                base_url=sms_url, api_key=sms_key))), secret)
+            result = run_function(ChatActions(engine, otp, shop=mall), name, payload)
+        except ValidationError as error:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}"
+                                 for e in error.errors(include_input=False))
+            fail(f"bad input: {problems}")
+        except (ConnectorError, ValueError) as error:
+            fail(str(error))
     out.print_json(json.dumps(result, ensure_ascii=False))
-

@@ -3,8 +3,13 @@
 ``getOrders``, ``sendMobileOTP``, ``verifyMobileOTP`` and ``cancelOrder``, the
 product guide's function steps. Inputs and outputs are pydantic models, so
 ``schema(name)`` is the contract and a bad input is refused naming the field.
-They run over the same :class:`~cafehub.runtime.conversations.ShopActions`
-as the chat, so a function and a conversation can never disagree.
+Orders and cancellations are steps of the command engine
+(:class:`~cafehub.runtime.engine.CommandEngine`), the same ones the chat runs,
+so a function and a conversation can never disagree: ``getOrders`` lists what
+``/orders`` (or, with ``cancellable_only``, ``/cancel``) lists, and
+``cancelOrder`` is ``/cancel`` answered in one go and confirmed. Calling
+``cancelOrder`` again with the same input reports the first result
+(``repeated``), never a second cancellation.
 """
 
 from __future__ import annotations
@@ -12,37 +17,70 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from .conversations.actions import ShopActions
-from .conversations.model import Effect
-from .identity.phones import Contact, normalize_phone, region_for_zone
+from .answers import Identity
+from .conversations.actions import ChatActions
+from .identity.phones import Contact, normalize_phone
+from .messages.model import OrderBlock
+from .result import StepResult
+from .rules.cancel import CancelReason
 
 
 class Model(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+Language = Literal["ja", "ko", "en"]
+
+
+class Customer(Model):
+    """Whose orders: a member id, or the guest order ids ``verifyMobileOTP`` unlocked."""
+
+    member_id: str | None = Field(None, max_length=64, description="A member's id; or give guest_order_ids")
+    guest_order_ids: list[str] = Field(default_factory=list, max_length=100)
+
+    @model_validator(mode="after")
+    def _one(self) -> Customer:
+        if bool(self.member_id) == bool(self.guest_order_ids):
+            raise ValueError("give member_id or guest_order_ids (one of them)")
+        return self
+
+    def identity(self) -> Identity:
+        return Identity.member(self.member_id) if self.member_id else Identity.guest(self.guest_order_ids)
+
+
+class ItemSummary(Model):
+    order_item_code: str
+    name: str
+    option: str = ""
+    quantity: int
+    status: str = Field(description="Display status: before_payment, preparing, shipping, delivered, canceled ...")
+    status_label: str
+
+
 class OrderSummary(Model):
     order_id: str
-    status: str
-    items: list[str]
-    ordered_at: str
+    ordered_on: str
+    status_label: str | None = Field(description="The order's status, or null when its items differ")
+    items: list[ItemSummary]
+    total: str = ""
 
 
-class GetOrdersInput(Model):
-    member_id: str | None = Field(None, description="A member's id; or give guest_order_ids")
-    guest_order_ids: list[str] = Field(default_factory=list, max_length=100)
-    cancellable_only: bool = False
+class GetOrdersInput(Customer):
+    cancellable_only: bool = Field(False, description="Only orders the customer may cancel now (as /cancel lists)")
+    lang: Language = "ko"
 
 
 class GetOrdersOutput(Model):
     orders: list[OrderSummary]
+    #: Why the list is empty (``no_orders``, ``not_eligible``), or the command runtime's failure.
+    reason: str | None = None
 
 
 class SendMobileOTPInput(Model):
     phone: str = Field(..., min_length=6, max_length=32, description="Mobile number in any usual spelling")
-    lang: Literal["ja", "ko", "en"] = "ko"
+    lang: Language = "ko"
 
 
 class SendMobileOTPOutput(Model):
@@ -69,70 +107,102 @@ class VerifyMobileOTPOutput(Model):
 
 
 class RefundAccountInput(Model):
-    bank: str = Field(..., min_length=1, max_length=20)
-    account_no: str = Field(..., pattern=r"^[\d-]{6,20}$")
+    bank_code: str = Field(..., pattern=r"^bank_\d{2,3}$", description="Cafe24 bank code, e.g. bank_04")
+    account_no: str = Field(..., pattern=r"^[0-9-]{6,30}$")
     holder: str = Field(..., min_length=1, max_length=15)
 
 
-class CancelOrderInput(Model):
-    order_id: str
-    member_id: str | None = None
-    guest_order_ids: list[str] = Field(default_factory=list)
-    items: list[str] | None = Field(None, description="Order item codes; none = the whole order")
-    reason: str = Field("changed_mind", max_length=200)
-    refund_account: RefundAccountInput | None = None
-    idempotency_key: str = Field(..., min_length=8, max_length=100)
+class CancelItem(Model):
+    order_item_code: str = Field(..., max_length=64)
+    quantity: int | None = Field(None, ge=1, description="None: the whole item")
+
+
+class CancelOrderInput(Customer):
+    order_id: str = Field(..., max_length=32)
+    items: list[CancelItem] | None = Field(None, max_length=100, description="None: the whole order")
+    reason: CancelReason = CancelReason.CHANGE_OF_MIND
+    refund_account: RefundAccountInput | None = Field(
+        None, description="Needed when staff refund into a bank account (bank deposit, transfer, virtual account)")
+    lang: Language = "ko"
 
 
 class CancelOrderOutput(Model):
+    #: ``cancelled`` (in Cafe24), ``requested`` (a cancellation request for staff), ``refused`` (a rule of the
+    #: guide refuses it: ``reason``), ``needs_input`` (``missing`` names the answer), ``failed`` (Cafe24
+    #: failed: hand the customer to an operator).
+    status: Literal["cancelled", "requested", "refused", "needs_input", "failed"]
     ok: bool
-    already_cancelled: bool = False
-    error: str | None = None
+    #: The same cancellation had been made before: nothing was sent again.
+    repeated: bool = False
+    reason: str | None = None
+    missing: str | None = None
+    #: Cafe24's claim code when it gave one.
+    reference: str | None = None
+    #: The message the chat would show, in ``lang``.
+    message: str
 
 
-def _who(member_id: str | None, guest_order_ids: list[str]) -> dict[str, Any]:
-    if member_id:
-        return {"kind": "member", "member_id": member_id, "order_ids": []}
-    if not guest_order_ids:
-        raise ValueError("member_id or guest_order_ids is required")
-    return {"kind": "guest", "member_id": None, "order_ids": guest_order_ids}
+def _blocks(step: StepResult) -> list[OrderSummary]:
+    out = []
+    for block in step.message.blocks:
+        if isinstance(block, OrderBlock):
+            out.append(OrderSummary(order_id=block.order_id, ordered_on=block.ordered_on,
+                                    status_label=block.status_label, total=block.total,
+                                    items=[ItemSummary(order_item_code=i.order_item_code, name=i.name,
+                                                       option=i.option, quantity=i.quantity, status=i.status,
+                                                       status_label=i.status_label) for i in block.items]))
+    return out
 
 
-def get_orders(actions: ShopActions, data: GetOrdersInput) -> GetOrdersOutput:
-    kind = "load_cancellable" if data.cancellable_only else "load_orders"
-    result = actions.run("function", Effect(key="function", kind=kind,
-                                            args={"who": _who(data.member_id, data.guest_order_ids)}),
-                         first_time=True)
-    return GetOrdersOutput.model_validate({"orders": result.get("orders", [])})
+def get_orders(actions: ChatActions, data: GetOrdersInput) -> GetOrdersOutput:
+    command = "/cancel" if data.cancellable_only else "/orders"
+    step = actions.commands.step(data.identity(), command, {}, language=data.lang)
+    if step.state == "asking" or step.state == "done":
+        return GetOrdersOutput(orders=_blocks(step), reason=step.reason)
+    return GetOrdersOutput(orders=[], reason=step.reason)
 
 
-def send_mobile_otp(actions: ShopActions, data: SendMobileOTPInput) -> SendMobileOTPOutput:
-    contact = Contact("sms", normalize_phone(data.phone, region_for_zone(actions.zone)))
+def send_mobile_otp(actions: ChatActions, data: SendMobileOTPInput) -> SendMobileOTPOutput:
+    contact = Contact("sms", normalize_phone(data.phone, actions.region))
     sent = actions.otp.send(actions.shop, contact, lang=data.lang)
     return SendMobileOTPOutput(status=sent.status, retry_after_seconds=sent.retry_after_seconds,
                                masked_phone=contact.masked)
 
 
-def verify_mobile_otp(actions: ShopActions, data: VerifyMobileOTPInput) -> VerifyMobileOTPOutput:
-    contact = Contact("sms", normalize_phone(data.phone, region_for_zone(actions.zone)))
+def verify_mobile_otp(actions: ChatActions, data: VerifyMobileOTPInput) -> VerifyMobileOTPOutput:
+    contact = Contact("sms", normalize_phone(data.phone, actions.region))
     checked = actions.otp.verify(actions.shop, contact, data.code)
     if not checked.ok:
         return VerifyMobileOTPOutput(status=checked.status, tries_left=checked.tries_left)
-    found = actions.run("function", Effect(key="function", kind="find_identities",
-                                           args={"channel": "sms", "address": contact.address}), first_time=True)
-    return VerifyMobileOTPOutput(status="verified", identities=found.get("identities", []))
+    found, _ = actions.identities(contact)
+    return VerifyMobileOTPOutput(status="verified", identities=[
+        Unlocked(kind="member", member_id=i.member_id) if i.member_id else
+        Unlocked(kind="guest", order_ids=sorted(i.guest_order_ids)) for i in found])
 
 
-def cancel_order(actions: ShopActions, data: CancelOrderInput) -> CancelOrderOutput:
-    account = data.refund_account.model_dump() if data.refund_account else None
-    result = actions.run(data.idempotency_key, Effect(key=data.idempotency_key, kind="cancel", args={
-        "who": _who(data.member_id, data.guest_order_ids), "order_id": data.order_id, "items": data.items,
-        "reason": data.reason, "refund_account": account}), first_time=True)
-    return CancelOrderOutput(ok=bool(result.get("ok")), already_cancelled=bool(result.get("already")),
-                             error=result.get("error"))
+def cancel_order(actions: ChatActions, data: CancelOrderInput) -> CancelOrderOutput:
+    answers: dict[str, Any] = {"order": data.order_id, "reason": data.reason.value, "confirm": True}
+    if data.items is None:
+        answers["scope"] = "whole"
+    else:
+        answers["items"] = [i.model_dump(exclude_none=True) for i in data.items]
+    if data.refund_account is not None:
+        answers["account"] = data.refund_account.model_dump()
+    step = actions.commands.step(data.identity(), "/cancel", answers, language=data.lang)
+    text = step.message.plain_text()
+    if step.state == "asking":
+        missing = step.message.expect.answer if step.message.expect else None
+        return CancelOrderOutput(status="needs_input", ok=False, missing=missing, message=text)
+    outcome = step.outcome
+    if step.state == "done" and outcome is not None and outcome.status in ("completed", "requested"):
+        return CancelOrderOutput(status="cancelled" if outcome.status == "completed" else "requested", ok=True,
+                                 repeated=outcome.repeated, reference=outcome.reference, message=text)
+    if step.state == "failed":
+        return CancelOrderOutput(status="failed", ok=False, reason=step.reason, message=text)
+    return CancelOrderOutput(status="refused", ok=False, reason=step.reason or step.state, message=text)
 
 
-FUNCTIONS: dict[str, tuple[type[Model], type[Model], Callable[[ShopActions, Any], Model]]] = {
+FUNCTIONS: dict[str, tuple[type[Model], type[Model], Callable[[ChatActions, Any], Model]]] = {
     "getOrders": (GetOrdersInput, GetOrdersOutput, get_orders),
     "sendMobileOTP": (SendMobileOTPInput, SendMobileOTPOutput, send_mobile_otp),
     "verifyMobileOTP": (VerifyMobileOTPInput, VerifyMobileOTPOutput, verify_mobile_otp),
@@ -148,7 +218,7 @@ def schema(name: str) -> dict[str, Any]:
     return {"name": name, "input": given.model_json_schema(), "output": returned.model_json_schema()}
 
 
-def call(actions: ShopActions, name: str, payload: dict[str, Any]) -> dict[str, Any]:
+def call(actions: ChatActions, name: str, payload: dict[str, Any]) -> dict[str, Any]:
     """Validate ``payload``, run the function, return its output as JSON-ready data."""
     if name not in FUNCTIONS:
         raise KeyError(f"unknown function {name!r}; one of {', '.join(FUNCTIONS)}")

@@ -8,9 +8,11 @@ authorized). Other engineers' tests (chat commands) can use it as well.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -30,6 +32,7 @@ from cafehub.store import records as r
 from .control import Sandbox, SandboxConfig
 from .sample import sample_shop
 from .server import SandboxServers, open_sandbox
+from .state import Item, Order, Receiver
 
 #: Retries without real waiting to speak of: tests stay fast and deterministic.
 FAST_RETRY = RetryPolicy(max_attempts=6, base_delay=0.01, max_delay=0.2, jitter=no_jitter)
@@ -128,3 +131,48 @@ def tables(data: r.ShopData) -> dict[str, list[tuple[Any, ...]]]:
 
 def store_tables(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     return tables(store_io.read_shop(engine))
+
+
+_order_numbers = itertools.count(1)
+
+
+def add_order(sandbox: Sandbox, statuses: list[str], *, methods: tuple[str, ...] = ("card",),
+              member: str | None = "m0001", paid: bool = True, days_ago: float = 1, zipcode: str = "04524",
+              tracking: bool = False, quantities: list[int] | None = None, multi_address: bool = False,
+              buyer_cellphone: str = "010-2222-3333", buyer_email: str = "minji@example.com") -> Order:
+    """A new order in ``sandbox`` with one item per status (products and variants from the shop), made to
+    measure for a test: payment methods, member or guest (``member=None``), age, tracking numbers, the
+    buyer's phone and e-mail."""
+    number = next(_order_numbers)
+    order_id = f"20991231-{9000000 + number:07d}"
+    now = datetime.now(UTC).replace(tzinfo=None)
+    at = now - timedelta(days=days_ago)
+    variants = sorted(sandbox.shop.variants.values(), key=lambda v: v.variant_code)
+    items = []
+    for index, status in enumerate(statuses, start=1):
+        variant = variants[(number * 7 + index) % len(variants)]
+        quantity = quantities[index - 1] if quantities and index <= len(quantities) else 1
+        item = Item(order_item_code=f"{order_id}-{index:02d}", order_id=order_id, item_no=index,
+                    product_no=variant.product_no, variant_code=variant.variant_code, quantity=quantity,
+                    price=Decimal(10000 * index), option_price=Decimal(0), status=status,
+                    shipping_code=None if status in ("N00",) else f"D-{order_id}-00")
+        if tracking or status in ("N30", "N40", "N50"):
+            item.tracking_no = f"{number:012d}"
+        if status in ("N40", "N50"):
+            item.delivered_date = at + timedelta(hours=30)
+        items.append(item)
+    amount = sum((i.amount for i in items), start=Decimal(0))
+    order = Order(order_id=order_id, member_id=member, ordered_at=at, payment_methods=list(methods),
+                  payment_amount=amount, order_price_amount=amount, shipping_fee=Decimal(0),
+                  initial_payment_amount=amount, initial_order_price_amount=amount,
+                  initial_shipping_fee=Decimal(0), pay_date=at + timedelta(minutes=5) if paid else None,
+                  buyer_name="Kim Minji", buyer_email=buyer_email, buyer_cellphone=buyer_cellphone)
+    order.items = items
+    order.receivers = [Receiver(f"D-{order_id}-00", order_id, "Kim Minji", None, buyer_cellphone, zipcode,
+                                "Sejong-daero 110", "101-1")]
+    if multi_address:
+        order.receivers.append(Receiver(f"D-{order_id}-01", order_id, "Lee Jun", None, "010-4444-5555",
+                                        "48058", "Haeundae-ro 264", "2"))
+    sandbox.shop.add_order(order)
+    sandbox.shop.persist_order(order)
+    return order

@@ -1,130 +1,122 @@
-"""Conversations end to end against the sandbox over HTTP: inquiry and cancel in three languages, codes read from
-the SMS outbox, a cancel confirmed twice or concurrently, a worker killed mid-cancel, hand-off."""
+"""Conversations end to end against the sandbox over HTTP, every rule from the command engine: inquiry and
+cancel in three languages (codes read from the SMS outbox), a refund account typed as text, a cancel
+confirmed twice or concurrently, a worker killed mid-cancel, hand-offs, and the other commands (ETA,
+return, address) inside the same machinery."""
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Iterator
-from dataclasses import dataclass
-from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import create_engine
 
-from cafehub.connectors.sms import SmsClient, SmsConfig
-from cafehub.runtime.conversations import ChatStore, ConversationEngine, ShopActions
+from cafehub.runtime.conversations import ChatActions, ChatStore, ConversationEngine, Event, numbered
 from cafehub.runtime.conversations import store as store_module
-from cafehub.runtime.identity import MemoryCodeStore, OtpService, SmsCodeSender, normalize_phone
+from cafehub.runtime.messages.model import Message
 from cafehub.sandbox.messaging import SmsOutbox
-from cafehub.sandbox.state import Order
-from cafehub.sandbox.testing import SandboxHandle, serve
+from cafehub.sandbox.testing import SandboxHandle, add_order, serve
 
-UTC = ZoneInfo("UTC")
+from .chat_world import DONE, FIRST, INQUIRY, YES, World, chat_world, texts
 
 
-@dataclass
-class World:
-    handle: SandboxHandle
-    outbox: SmsOutbox
-    engine: ConversationEngine
-    store: ChatStore
-    db_url: str
-    actions: Any
-
-    def code_for(self, phone: str, count: int = 1) -> str:
-        return self.outbox.last_code(phone, count=count)
+@pytest.fixture(scope="module")
+def sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SandboxHandle]:
+    with serve(tmp_path_factory.mktemp("sandbox")) as handle:
+        yield handle
 
 
 @pytest.fixture
-def world(tmp_path: Path, sms_outbox: tuple[SmsOutbox, str]) -> Iterator[World]:
+def world(sandbox: SandboxHandle, tmp_path: Path, sms_outbox: tuple[SmsOutbox, str]) -> Iterator[World]:
     outbox, url = sms_outbox
-    with serve(tmp_path) as handle, handle.client() as client:
-        otp = OtpService(MemoryCodeStore(), SmsCodeSender(SmsClient(SmsConfig(base_url=url, api_key=outbox.api_key))),
-                         b"k" * 32)
-        actions = ShopActions(client, otp, shop="demo")
-        db_url = f"sqlite:///{tmp_path / 'chat.db'}"
-        store = ChatStore(create_engine(db_url))
-        yield World(handle, outbox, ConversationEngine(store, lambda shop: actions), store, db_url, actions)
+    with chat_world(sandbox, tmp_path, outbox, url) as made:
+        yield made
 
 
-def cancellable_guest_order(world: World) -> Order:
-    cutoff = datetime.now(UTC) - timedelta(days=80)
-    return next(o for o in sorted(world.handle.sandbox.shop.orders.values(), key=lambda o: o.order_id)
-                if o.member_id is None and o.buyer_cellphone and o.ordered_at.replace(tzinfo=UTC) > cutoff
-                and all(i.status in ("N10", "N20") for i in o.items)
-                and not {"cash", "tcash", "icash"} & set(o.payment_methods))
+def number_of(messages: list[Message], **answers: Any) -> str:
+    """The number a text surface shows for the button carrying ``answers``."""
+    for index, button in enumerate(numbered(messages[-1]), start=1):
+        if all(button.answers.get(k) == v for k, v in answers.items()):
+            return str(index)
+    raise AssertionError(f"no button with {answers} in:\n{texts(messages)}")
 
 
-def pick(replies: list[str], needle: str) -> str:
-    for line in "\n".join(replies).splitlines():
-        found = re.match(r"(\d+)\. .*" + re.escape(needle), line)
-        if found:
-            return found.group(1)
-    raise AssertionError(f"no option with {needle!r} in {replies}")
-
-
-FIRST = {"en": "I want to cancel my order", "ja": "注文をキャンセルしたいです", "ko": "주문 취소하고 싶어요"}
-YES = {"en": "yes", "ja": "はい", "ko": "네"}
-DONE = {"en": "Your order has been cancelled as requested.", "ja": "ご依頼通りに注文キャンセルが完了しました。",
-        "ko": "요청하신 대로 주문 취소가 완료되었습니다."}
-
-
-def verify(world: World, conv: str, phone: str, *, sends: int = 1) -> list[str]:
-    replies = world.engine.handle("demo", conv, phone)
-    assert any("6" in r for r in replies)
-    return world.engine.handle("demo", conv, world.code_for(normalize_phone(phone, "KR"), sends))
-
-
-def cancel_until_confirm(world: World, conv: str, lang: str, order: Order) -> list[str]:
-    assert world.engine.handle("demo", conv, FIRST[lang])
-    replies = verify(world, conv, order.buyer_cellphone or "")
-    if "1. " in replies[-1] and order.order_id not in "\n".join(replies):  # several identities: take the guest one
-        replies = world.engine.handle("demo", conv, str(len(replies[-1].splitlines()) - 1))
-    replies = world.engine.handle("demo", conv, pick(replies, order.order_id))
-    replies = world.engine.handle("demo", conv, "1")  # the whole order
-    return world.engine.handle("demo", conv, "1")  # the first reason
+def cancel_until_confirm(world: World, conversation: str, lang: str, order_id: str, phone: str) -> list[Message]:
+    asked = world.say(conversation, FIRST[lang])
+    assert [m.key for m in asked] == ["chat.ask_contact"]
+    listed = world.verify(conversation, phone)
+    assert listed[-1].key == "cancel.pick_order", texts(listed)
+    scope = world.say(conversation, number_of(listed, order=order_id))
+    assert scope[-1].key == "cancel.scope_question", texts(scope)
+    reason = world.say(conversation, number_of(scope, scope="whole"))
+    assert reason[-1].key == "cancel.reason_question", texts(reason)
+    return world.say(conversation, "1")
 
 
 @pytest.mark.parametrize("lang", ["en", "ja", "ko"])
 def test_cancel_from_intent_to_the_cafe24_write(world: World, lang: str) -> None:
-    order = cancellable_guest_order(world)
-    conv = f"c-{lang}"
-    summary = cancel_until_confirm(world, conv, lang, order)
-    assert order.order_id in summary[-1]
-    assert world.engine.handle("demo", conv, YES[lang]) == [DONE[lang]]
-    claims = [c for c in world.handle.sandbox.shop.claims() if c["order_id"] == order.order_id]
-    assert len(claims) == 1
-    assert all(i.status.startswith("C") for i in world.handle.sandbox.shop.orders[order.order_id].items)
-    world.engine.handle("demo", conv, YES[lang])  # a repeated confirmation
-    assert len([c for c in world.handle.sandbox.shop.claims() if c["order_id"] == order.order_id]) == 1
+    order = world.guest_order(["N20", "N20"])
+    summary = cancel_until_confirm(world, f"c-{lang}", lang, order.order_id, order.buyer_cellphone or "")
+    assert summary[-1].key == "cancel.summary"
+    assert summary[-1].language == lang
+    done = world.say(f"c-{lang}", YES[lang])
+    assert [m.key for m in done] == ["cancel.done"]
+    assert done[0].texts() == [DONE[lang]]
+    assert all(i.status.startswith("C") for i in world.sandbox.shop.orders[order.order_id].items)
+    assert len(world.writes(order.order_id)) == 1
+    again = world.say(f"c-{lang}", YES[lang])  # a repeated confirmation, after the task ended
+    assert "cancel.done" not in [m.key for m in again]
+    assert len(world.writes(order.order_id)) == 1
+
+
+def test_a_bank_paid_order_takes_the_refund_account_as_text(world: World) -> None:
+    order = world.guest_order(["N20"], methods=("cash",))
+    phone = order.buyer_cellphone or ""
+    world.say("c-bank", "주문 취소해 주세요")
+    listed = world.verify("c-bank", phone)
+    asked = world.say("c-bank", number_of(listed, order=order.order_id))
+    assert asked[-1].key == "account.question", texts(asked)  # one item: no scope question
+    unreadable = world.say("c-bank", "잘 모르겠어요")
+    assert unreadable[-1].key == "chat.hint.fields"
+    reason = world.say("c-bank", "국민은행, 123-456-789012, 김민지")
+    assert reason[-1].key == "cancel.reason_question", texts(reason)
+    summary = world.say("c-bank", "1")
+    assert "9012" in texts(summary)  # the account's last four digits, nothing more
+    assert "123-456" not in texts(summary)
+    done = world.say("c-bank", "네")
+    assert done[-1].key == "cancel.done"
+    (written,) = world.writes(order.order_id)
+    assert "bank_04" in str(written)
+    transcript = "\n".join(text for _, text in world.store.transcript("c-bank"))
+    assert "789012" not in transcript  # the account is not kept in the transcript
+    assert phone not in transcript
+    assert world.code_for(phone) not in transcript
 
 
 def test_concurrent_confirmations_cancel_once(world: World) -> None:
-    order = cancellable_guest_order(world)
-    cancel_until_confirm(world, "c-race", "en", order)
-    results: list[list[str]] = []
+    order = world.guest_order(["N10", "N10"])
+    cancel_until_confirm(world, "c-race", "en", order.order_id, order.buyer_cellphone or "")
+    results: list[list[Message]] = []
     barrier = threading.Barrier(4)
 
     def confirm(n: int) -> None:
         barrier.wait()
-        results.append(world.engine.handle("demo", "c-race", "yes", message_id=f"yes-{n}"))
+        results.append(world.say("c-race", "yes", message_id=f"yes-{n}"))
 
     threads = [threading.Thread(target=confirm, args=(n,)) for n in range(4)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
-    assert sum(r == [DONE["en"]] for r in results) == 1
-    assert len([c for c in world.handle.sandbox.shop.claims() if c["order_id"] == order.order_id]) == 1
+    assert sum([m.key for m in r] == ["cancel.done"] for r in results) == 1
+    assert len(world.writes(order.order_id)) == 1
 
 
 def test_a_repeated_message_id_is_answered_once(world: World) -> None:
-    first = world.engine.handle("demo", "c-dup", "I want to cancel my order", message_id="m1")
-    again = world.engine.handle("demo", "c-dup", "I want to cancel my order", message_id="m1")
+    first = world.say("c-dup", "I want to cancel my order", message_id="m1")
+    again = world.say("c-dup", "I want to cancel my order", message_id="m1")
     assert first == again
     assert [role for role, _ in world.store.transcript("c-dup")] == ["user", "bot"]
 
@@ -135,58 +127,137 @@ class Killed(BaseException):
 
 def test_a_worker_killed_mid_cancel_is_resumed_without_a_second_cancel(world: World,
                                                                         monkeypatch: pytest.MonkeyPatch) -> None:
-    order = cancellable_guest_order(world)
-    cancel_until_confirm(world, "c-kill", "ko", order)
-    real_cancel = world.actions._cancel
+    order = world.guest_order(["N20", "N20"])
+    cancel_until_confirm(world, "c-kill", "ko", order.order_id, order.buyer_cellphone or "")
+    real = ChatActions._command
 
-    def cancel_then_die(*args: Any, **kwargs: Any) -> dict[str, Any]:
-        real_cancel(*args, **kwargs)  # the write reaches Cafe24...
+    def step_then_die(self: ChatActions, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        real(self, *args, **kwargs)  # the write reaches Cafe24...
         raise Killed  # ...and the process dies before recording it
 
     monkeypatch.setattr(store_module, "LEASE_SECONDS", 1.0)
-    monkeypatch.setattr(world.actions, "_cancel", cancel_then_die)
+    monkeypatch.setattr(ChatActions, "_command", step_then_die)
     monkeypatch.setattr(ChatStore, "release", lambda self, conversation_id: None)  # a dead worker releases nothing
     with pytest.raises(Killed):
-        world.engine.handle("demo", "c-kill", "네")
+        world.say("c-kill", "네")
     monkeypatch.undo()
-    restarted = ConversationEngine(ChatStore(create_engine(world.db_url)), lambda shop: world.actions)
+    assert len(world.writes(order.order_id)) == 1
+    restarted = ConversationEngine(ChatStore(create_engine(str(world.db.url))), lambda shop: world.actions)
     with pytest.raises(store_module.Busy):
         restarted.store.acquire("c-kill", "demo", "api", wait=0.0)  # the dead worker's lease still holds
     resumed = restarted.resume()
-    assert resumed == {"c-kill": [DONE["ko"]]}
-    assert len([c for c in world.handle.sandbox.shop.claims() if c["order_id"] == order.order_id]) == 1
+    assert [m.texts() for m in resumed["c-kill"]] == [[DONE["ko"]]]
+    assert len(world.writes(order.order_id)) == 1
+    assert restarted.resume() == {}
 
 
 def test_inquiry_for_a_signed_in_member_in_japanese(world: World) -> None:
-    member = next(o.member_id for o in sorted(world.handle.sandbox.shop.orders.values(), key=lambda o: o.ordered_at,
-                                              reverse=True) if o.member_id)
-    replies = world.engine.handle("demo", "c-member", "注文履歴を見たいです", member_id=member)
-    assert replies[0].startswith("最新のご注文です。")
-    assert 1 <= len(replies[0].splitlines()) - 1 <= 5
+    order = add_order(world.sandbox, ["N20"], member="chatmember1")
+    replies = world.say("c-member", INQUIRY["ja"], member_id="chatmember1")
+    assert [m.key for m in replies] == ["orders.title"]
+    assert order.order_id in texts(replies)
+    details = world.say("c-member", number_of(replies, order=order.order_id))  # "Details" by its number
+    assert details[-1].key == "orders.detail"
+    cancel = world.say("c-member", number_of(details, order=order.order_id))  # the cancel action of the details
+    assert cancel[-1].key == "cancel.reason_question"  # the order and its only item are known already
+
+
+def test_inquiry_without_orders_hands_over(world: World) -> None:
+    replies = world.say("c-none", INQUIRY["en"], member_id="nobody-ordered")
+    assert [m.key for m in replies] == ["chat.no_orders"]
+    state = world.store.load("c-none")
+    assert state is not None
+    assert (state.status, state.handoff_reason) == ("handed_over", "no_orders")
+    assert world.handoffs == [("c-none", "no_orders")]
 
 
 def test_failed_verification_hands_over_and_the_bot_stays_silent(world: World) -> None:
-    order = cancellable_guest_order(world)
+    order = world.guest_order(["N20"])
     phone = order.buyer_cellphone or ""
-    world.engine.handle("demo", "c-fail", "where is my order")
-    world.engine.handle("demo", "c-fail", phone)
-    code = world.code_for(normalize_phone(phone, "KR"))
+    world.say("c-fail", "where is my order")
+    world.say("c-fail", phone)
+    code = world.code_for(phone)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     for _ in range(5):
-        last = world.engine.handle("demo", "c-fail", wrong)
-    assert last == ["We could not verify you. Connecting you to an operator."]
+        last = world.say("c-fail", wrong)
+    assert [m.key for m in last] == ["chat.verify_failed"]
     state = world.store.load("c-fail")
     assert state is not None
-    assert state.status == "handed_over"
-    assert state.handoff_reason is not None
-    assert world.engine.handle("demo", "c-fail", "hello?") == []
+    assert (state.status, state.handoff_reason) == ("handed_over", "verification_failed")
+    assert world.say("c-fail", "hello?") == []
     assert world.engine.give_back("demo", "c-fail")
-    assert world.engine.handle("demo", "c-fail", "hello?")
+    assert world.say("c-fail", "hello?")
     transcript = world.store.transcript("c-fail")
     assert ("user", "hello?") in transcript
+    assert ("user", "[code]") in transcript
+    assert all(code not in text and wrong not in text for _, text in transcript)
+
+
+def test_the_menu_and_its_numbers(world: World) -> None:
+    add_order(world.sandbox, ["N40"], member="chatmember2")
+    menu = world.say("c-menu", "hi there", member_id="chatmember2")
+    assert [m.key for m in menu] == ["chat.menu"]
+    assert len(numbered(menu[0])) == 6
+    orders = world.say("c-menu", "1")
+    assert orders[-1].key == "orders.title"
+    operator = world.say("c-menu", "/operator")
+    assert [m.key for m in operator] == ["chat.handed_over"]
+    assert world.handoffs[-1] == ("c-menu", "customer_asked")
+
+
+def test_eta_return_and_address_run_in_the_conversation(world: World) -> None:
+    member = "chatmember3"
+    preparing = add_order(world.sandbox, ["N20"], member=member)
+    eta = world.say("c-eta", "/eta", member_id=member)
+    assert eta[-1].key == "eta.title", texts(eta)
+    assert preparing.order_id in texts(eta)
+
+    delivered = add_order(world.sandbox, ["N40"], member=member)
+    listed = world.say("c-return", "I'd like to return what I got", member_id=member)
+    assert listed[-1].key == "return.pick_order", texts(listed)
+    kind = world.say("c-return", number_of(listed, order=delivered.order_id))
+    assert kind[-1].key == "return.kind_question", texts(kind)
+    reason = world.say("c-return", number_of(kind, kind="return"))
+    assert reason[-1].key == "return.reason_question", texts(reason)
+    summary = world.say("c-return", number_of(reason, reason="change_of_mind"))
+    assert summary[-1].key == "return.summary", texts(summary)
+    filed = world.say("c-return", "yes")
+    assert filed[-1].key == "return.done_return", texts(filed)
+    assert len(world.writes(delivered.order_id)) == 1
+
+    moving = add_order(world.sandbox, ["N20"], member=member)
+    listed = world.say("c-address", "/배송지변경", member_id=member)
+    asked = world.say("c-address", number_of(listed, order=moving.order_id))
+    assert asked[-1].key == "address.question", texts(asked)
+    summary = world.say("c-address", "이순신\n04524\n서울 중구 세종대로 110\n2층\n010-3333-4444")
+    assert summary[-1].key == "address.summary", texts(summary)
+    changed = world.say("c-address", "네")
+    assert changed[-1].key == "address.done", texts(changed)
+    receiver = world.sandbox.shop.orders[moving.order_id].receivers[0]
+    assert receiver.address1 == "서울 중구 세종대로 110"
+
+
+def test_photos_are_uploaded_on_the_api_and_handed_over_on_channel_talk(world: World) -> None:
+    member = "chatmember4"
+    delivered = add_order(world.sandbox, ["N40"], member=member)
+    for conversation, channel in (("c-photo-api", "api"), ("c-photo-ct", "channeltalk")):
+        listed = world.say(conversation, "/return", member_id=member, channel=channel)
+        kind = world.say(conversation, number_of(listed, order=delivered.order_id), channel=channel)
+        reason = world.say(conversation, number_of(kind, kind="return"), channel=channel)
+        asked = world.say(conversation, number_of(reason, reason="defective"), channel=channel)
+        if channel == "channeltalk":
+            assert [m.key for m in asked] == ["return.photos_question", "chat.photos_operator"]
+            assert world.handoffs[-1] == ("c-photo-ct", "return_needs_photos")
+            continue
+        assert asked[-1].key == "return.photos_question"
+        photo = world.commands.upload_photo(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64)
+        assert photo.photo_id is not None
+        summary = world.engine.handle("demo", conversation, Event(kind="photos", photos=(photo.photo_id,)),
+                                      member_id=member)
+        assert summary[-1].key == "return.summary", texts(summary)
 
 
 def test_another_shop_cannot_touch_a_conversation(world: World) -> None:
-    world.engine.handle("demo", "c-shop", "hi")
+    world.say("c-shop", "hi")
     with pytest.raises(PermissionError):
         world.engine.handle("other", "c-shop", "hi")

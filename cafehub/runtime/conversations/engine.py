@@ -1,40 +1,67 @@
-"""The conversation engine: one inbound message in, the bot's replies out, state kept in the store.
+"""The conversation engine: one inbound event in, the bot's messages out, state kept in the store.
 
-``handle`` takes the conversation's lease, records the message (a repeated
-message id gets the replies recorded the first time, nothing runs again),
-then alternates the pure reducer (:mod:`.machine`) and the effects it asks
-for (:mod:`.actions`) until nothing is outstanding, saving the state after
-every step. Each effect is marked started before it runs and done with its
-result after; a restarted process calls :meth:`ConversationEngine.resume`
-and every conversation left mid-effect continues: the effect is run again
-in settle mode (a cancel reads the order first and never cancels twice).
+``handle`` takes the conversation's lease, records the inbound event (a
+repeated message id gets the messages recorded the first time, nothing runs
+again), then alternates the pure reducer (:mod:`.machine`) and the effects
+it asks for (:mod:`.actions`) until nothing is outstanding, saving the state
+after every step. Each effect is marked started before it runs and done with
+its result after; a restarted process calls :meth:`ConversationEngine.resume`
+and every conversation left mid-effect continues: the effect is rebuilt from
+the saved state and run again (a command step is idempotent in the command
+runtime: a confirmation that already cancelled answers with that result).
 """
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
 from collections.abc import Callable
+from typing import Any
 
+from sqlalchemy import select
+
+from cafehub.runtime.answers import Identity
 from cafehub.runtime.intent import IntentClassifier, KeywordClassifier
+from cafehub.runtime.messages.catalogue import Catalogue, default_catalogue
+from cafehub.runtime.messages.model import Message
 
-from .actions import ShopActions
-from .machine import step
-from .model import Effect, Event, Reply, State, Who
-from .store import ChatStore
-from .texts import render
+from .actions import ChatActions
+from .machine import Reducer
+from .model import Effect, Event, State
+from .store import ChatStore, chat_effects
 
 log = logging.getLogger("cafehub.conversations")
 
 
+def inbound_text(state: State | None, event: Event) -> str:
+    """What the transcript keeps of an inbound event: never a contact, a code, an account or an address."""
+    task = state.task if state is not None else None
+    if event.kind == "photos":
+        return f"[photos: {len(event.photos)}]"
+    if event.kind == "button":
+        shown = {k: v for k, v in event.answers.items() if k not in ("account", "address")}
+        return f"[button {event.command} {json.dumps(shown, ensure_ascii=False, sort_keys=True)}]"[:500]
+    if task is not None and task.step == "contact":
+        return "[contact]"
+    if task is not None and task.step == "code":
+        return "[code]"
+    if task is not None and task.expect is not None and task.expect.kind == "fields":
+        return f"[{task.expect.answer}]"
+    return event.text[:2000]
+
+
 class ConversationEngine:
-    def __init__(self, store: ChatStore, actions: Callable[[str], ShopActions], *,
-                 classifier: IntentClassifier | None = None, zone: str = "Asia/Seoul") -> None:
+    """Every conversation of every shop served by this process (thread-safe)."""
+
+    def __init__(self, store: ChatStore, actions: Callable[[str], ChatActions], *,
+                 classifier: IntentClassifier | None = None, catalogue: Catalogue | None = None) -> None:
         self.store = store
         self.actions = actions
         self.classifier = classifier or KeywordClassifier()
-        self.zone = zone
+        self.catalogue = catalogue or default_catalogue()
+        self._reducers: dict[str, Reducer] = {}
         self._locks: dict[str, threading.Lock] = {}
         self._guard = threading.Lock()
 
@@ -42,85 +69,93 @@ class ConversationEngine:
         with self._guard:
             return self._locks.setdefault(conversation_id, threading.Lock())
 
-    def handle(self, shop: str, conversation_id: str, text: str, *, message_id: str | None = None,
-               channel: str = "api", member_id: str | None = None) -> list[str]:
-        """The bot's replies to one customer message (empty when an operator has the chat)."""
+    def reducer(self, shop: str) -> Reducer:
+        region = self.actions(shop).region
+        found = self._reducers.get(region)
+        if found is None:
+            found = self._reducers[region] = Reducer(self.classifier, self.catalogue, region=region)
+        return found
+
+    def handle(self, shop: str, conversation_id: str, event: Event | str, *, message_id: str | None = None,
+               channel: str = "api", member_id: str | None = None) -> list[Message]:
+        """The bot's messages in answer to one inbound event (none while an operator has the chat)."""
+        if isinstance(event, str):
+            event = Event(kind="text", text=event)
         external = message_id or uuid.uuid4().hex
+        reducer = self.reducer(shop)
         with self._lock(conversation_id):
             state = self.store.acquire(conversation_id, shop, channel)
             try:
-                if not self.store.record_inbound(conversation_id, external, text):
+                if not self.store.record_inbound(conversation_id, external, inbound_text(state, event)):
                     return self.store.replies_to(conversation_id, external)
                 if state is None:
-                    state = State(conversation_id=conversation_id, shop=shop)
-                if member_id and state.who is None:  # a signed-in member is known at once
-                    state = state.model_copy(update={"who": Who(kind="member", member_id=member_id)})
-                state, replies, effects = step(state, Event(kind="text", text=text), classifier=self.classifier,
-                                               zone=self.zone)
+                    state = State(conversation_id=conversation_id, shop=shop, channel=channel)
+                if member_id and (state.who is None or state.who.member_id != member_id):
+                    state = state.model_copy(update={"who": Identity.member(member_id)})  # signed in: known at once
+                state, replies, effects = reducer.step(state, event)
                 self.store.save(state)
-                state, replies = self._drain(shop, state, replies, effects)
-                texts = [render(r, state.lang) for r in replies]
-                self.store.record_replies(conversation_id, external, texts)
-                return texts
+                state, replies = self._drain(shop, reducer, state, replies, effects)
+                self.store.record_replies(conversation_id, external, replies)
+                return replies
             finally:
                 self.store.release(conversation_id)
 
-    def _drain(self, shop: str, state: State, replies: list[Reply], effects: list[Effect],
-               *, resumed: bool = False) -> tuple[State, list[Reply]]:
+    def _drain(self, shop: str, reducer: Reducer, state: State, replies: list[Message], effects: list[Effect]
+               ) -> tuple[State, list[Message]]:
         actions = self.actions(shop)
         while effects:
             effect = effects[0]
             result = self.store.effect_result(effect.key)
             if result is None:
-                first = self.store.effect_started(effect.key, state.conversation_id, effect.kind, effect.args)
-                result = actions.run(state.conversation_id, effect, first_time=first and not resumed)
+                self.store.effect_started(effect.key, state.conversation_id, effect.kind, effect.args)
+                result = actions.run(state.conversation_id, effect)
                 self.store.effect_done(effect.key, result)
-            state, more, effects = step(state, Event(kind="result", key=effect.key, result=result),
-                                        classifier=self.classifier, zone=self.zone)
+            state, more, effects = reducer.step(state, Event(kind="result", key=effect.key, result=result))
             replies = replies + more
             self.store.save(state)
         return state, replies
 
-    def resume(self) -> dict[str, list[str]]:
-        """Finish every conversation a dead worker left mid-effect; the replies each produced."""
-        done: dict[str, list[str]] = {}
+    def resume(self) -> dict[str, list[Message]]:
+        """Finish every conversation a dead worker left mid-effect; the messages each produced."""
+        done: dict[str, list[Message]] = {}
         for conversation_id in self.store.unfinished():
             shop = self.store.shop_of(conversation_id)
             if shop is None:
                 continue
+            reducer = self.reducer(shop)
             with self._lock(conversation_id):
                 state = self.store.acquire(conversation_id, shop, "api")
                 try:
                     if state is None or state.seq == 0:
                         continue
-                    key = f"{conversation_id}:{state.seq}"
-                    pending = self._pending_effect(key)
+                    pending = self._pending_effect(state)
                     if pending is None:
                         continue
-                    if pending.kind in ("send_code", "check_code"):
-                        # codes and contacts are never recorded: ask the customer for a fresh code instead
-                        result = {"effect": "check_code", "status": "expired", "tries_left": 0}
-                        self.store.effect_done(key, result)
-                    state, replies = self._drain(shop, state, [], [pending], resumed=True)
-                    texts = [render(r, state.lang) for r in replies]
-                    self.store.record_replies(conversation_id, None, texts)
-                    done[conversation_id] = texts
+                    state, replies = self._drain(shop, reducer, state, [], [pending])
+                    self.store.record_replies(conversation_id, None, replies)
+                    done[conversation_id] = replies
                 finally:
                     self.store.release(conversation_id)
         return done
 
-    def _pending_effect(self, key: str) -> Effect | None:
-        import json
-
-        from sqlalchemy import select
-
-        from .store import chat_effects
-
+    def _pending_effect(self, state: State) -> Effect | None:
+        """The effect a dead worker left started, rebuilt from the state (its recorded arguments are redacted)."""
+        key = f"{state.conversation_id}:{state.seq}"
         with self.store.engine.connect() as conn:
             row = conn.execute(select(chat_effects).where(chat_effects.c.key == key)).first()
         if row is None or row.status != "started":
             return None
-        return Effect(key=key, kind=row.kind, args=json.loads(row.args))
+        task = state.task
+        args: dict[str, Any] = json.loads(row.args)
+        if row.kind in ("send_code", "check_code"):
+            # codes are never recorded: the customer asks for a fresh one
+            self.store.effect_done(key, {"effect": "check_code", "status": "expired", "tries_left": 0})
+        elif row.kind == "find_identities" and task is not None:
+            args = {"channel": task.contact_channel, "address": task.contact}
+        elif row.kind == "command" and task is not None and state.who is not None:
+            args = {"who": state.who.model_dump(mode="json"), "command": task.kind, "answers": task.answers,
+                    "lang": state.lang}
+        return Effect(key=key, kind=row.kind, args=args)
 
     def give_back(self, shop: str, conversation_id: str) -> bool:
         """An operator hands the chat back to the bot."""

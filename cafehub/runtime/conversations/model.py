@@ -1,9 +1,12 @@
 """A conversation's state, the events that move it and the effects it asks for (all pydantic, all JSON).
 
-The state is what the store keeps between turns; an effect carries the
+The state is what the store keeps between turns. A task holds the command
+being run and the answers given so far (the command engine is stateless:
+:mod:`cafehub.runtime.engine`), plus what the last message asked for, so
+the next customer message can be read as that answer. An effect carries the
 idempotency key the reducer gave it *before* it runs, so a process that dies
-mid-effect finds, on restart, the same key and either its recorded result or
-the need to settle it (see :mod:`.engine`).
+mid-effect finds, on restart, the same key and either its recorded result
+or the need to run it again (see :mod:`.engine`).
 """
 
 from __future__ import annotations
@@ -12,76 +15,81 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from cafehub.runtime.answers import Identity
+from cafehub.runtime.messages.model import Expect, Message
+
 Lang = Literal["ja", "ko", "en"]
-TaskKind = Literal["orders", "cancel", "eta", "return", "address"]
+TaskKind = Literal["orders", "eta", "cancel", "return", "address"]
+TASKS: tuple[TaskKind, ...] = ("orders", "eta", "cancel", "return", "address")
+#: Where the customer writes from: channels that can upload photos take the photo step themselves.
+Channel = Literal["api", "web", "channeltalk", "terminal"]
+PHOTO_CHANNELS: frozenset[str] = frozenset({"api", "web", "terminal"})
+#: Buttons the conversation itself offers (not commands of the engine).
+MENU = "@menu"
+PICK_IDENTITY = "@identity"
 
 
 class Frozen(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-class Who(Frozen):
-    """Whom the bot acts for: a member, or guest orders unlocked by a verified contact."""
-
-    kind: Literal["member", "guest"]
-    member_id: str | None = None
-    order_ids: tuple[str, ...] = ()
-
-
-class Option(Frozen):
-    """One numbered choice offered to the customer (the value goes back into the task)."""
-
-    label: str
-    value: str
-
-
 class Task(Frozen):
+    """The command under way and where it stands."""
+
     kind: TaskKind
-    step: str
-    options: tuple[Option, ...] = ()
+    #: ``contact`` / ``code`` / ``identity``: verifying; ``answer``: the engine asked (``expect``);
+    #: ``waiting``: an effect is running.
+    step: Literal["contact", "code", "identity", "answer", "waiting"]
+    answers: dict[str, Any] = Field(default_factory=dict)
+    expect: Expect | None = None
+    #: For an ``items`` question: the selectable order item codes, numbered from 1 in the message.
+    item_codes: tuple[str, ...] = ()
     contact_channel: Literal["sms", "email"] | None = None
+    #: The contact being verified (E.164 or e-mail); dropped as soon as the code is checked.
     contact: str | None = None
-    order_id: str | None = None
-    items: tuple[str, ...] | None = None  # order item codes; None = the whole order
-    reason: str | None = None
-    refund_account: dict[str, str] | None = None
-    needs_account: bool = False
-    summary: tuple[str, ...] = ()
+    identities: tuple[Identity, ...] = ()
+
+
+class Pressable(Frozen):
+    """A button of the last message: typing its number presses it."""
+
+    command: str
+    answers: dict[str, Any] = Field(default_factory=dict)
 
 
 class State(Frozen):
     conversation_id: str
     shop: str
+    channel: Channel = "api"
     lang: Lang = "en"
     status: Literal["bot", "handed_over"] = "bot"
-    who: Who | None = None
+    who: Identity | None = None
     task: Task | None = None
+    #: The buttons of the bot's last message, in the order the text surfaces number them.
+    buttons: tuple[Pressable, ...] = ()
     #: Effects issued so far: the next effect's key is ``{conversation_id}:{seq + 1}``.
     seq: int = 0
     handoff_reason: str | None = None
-
-
-class Reply(Frozen):
-    """What the bot says: a message key with parameters, rendered per language by :mod:`.texts`."""
-
-    key: str
-    params: dict[str, Any] = Field(default_factory=dict)
-    options: tuple[Option, ...] = ()
 
 
 class Effect(Frozen):
     """Work outside the reducer. ``key`` is unique per conversation and fixed before the work runs."""
 
     key: str
-    kind: Literal["send_code", "check_code", "find_identities", "load_orders", "load_cancellable", "plan_cancel",
-                  "cancel", "hand_over", "run_command"]
+    kind: Literal["send_code", "check_code", "find_identities", "command", "hand_over"]
     args: dict[str, Any] = Field(default_factory=dict)
 
 
 class Event(Frozen):
-    """A customer's text, or the result of an effect (``key`` names it)."""
+    """A customer's text, a pressed button, uploaded photos, or the result of an effect (``key`` names it)."""
 
-    kind: Literal["text", "result"]
+    kind: Literal["text", "button", "photos", "result"]
     text: str = ""
+    command: str | None = None
+    answers: dict[str, Any] = Field(default_factory=dict)
+    photos: tuple[str, ...] = ()
     key: str | None = None
     result: dict[str, Any] = Field(default_factory=dict)
+
+
+Step = tuple[State, list[Message], list[Effect]]

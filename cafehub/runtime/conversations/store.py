@@ -38,6 +38,8 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
+from cafehub.runtime.messages.model import Message
+
 from .model import State
 
 LEASE_SECONDS = 30.0
@@ -63,6 +65,8 @@ chat_messages = Table(
     Column("external_id", String(128), nullable=True),
     Column("reply_to", String(128), nullable=True),
     Column("text", Text, nullable=False),
+    #: A bot message's structured form (:class:`~cafehub.runtime.messages.model.Message` as JSON).
+    Column("body", Text, nullable=True),
     Column("created_at", DateTime(timezone=False), nullable=False),
     UniqueConstraint("conversation_id", "role", "external_id", name="uq_chat_inbound"),
 )
@@ -105,7 +109,8 @@ class ChatStore:
                     try:
                         conn.execute(insert(chat_conversations).values(
                             id=conversation_id, shop=shop, channel=channel, status="bot",
-                            state=State(conversation_id=conversation_id, shop=shop).model_dump_json(),
+                            state=State(conversation_id=conversation_id, shop=shop,
+                                        channel=channel).model_dump_json(),
                             lease_owner=self.owner, lease_until=now + LEASE_SECONDS, updated_at=_now()))
                         return None
                     except IntegrityError:
@@ -169,19 +174,30 @@ class ChatStore:
         except IntegrityError:
             return False
 
-    def record_replies(self, conversation_id: str, reply_to: str | None, texts: list[str], role: str = "bot") -> None:
-        if not texts:
+    def record_replies(self, conversation_id: str, reply_to: str | None, messages: list[Message]) -> None:
+        if not messages:
             return
         with self.engine.begin() as conn:
             conn.execute(insert(chat_messages), [
-                {"conversation_id": conversation_id, "role": role, "external_id": None, "reply_to": reply_to,
-                 "text": t, "created_at": _now()} for t in texts])
+                {"conversation_id": conversation_id, "role": "bot", "external_id": None, "reply_to": reply_to,
+                 "text": m.plain_text(), "body": m.model_dump_json(), "created_at": _now()} for m in messages])
 
-    def replies_to(self, conversation_id: str, external_id: str) -> list[str]:
+    def replies_to(self, conversation_id: str, external_id: str) -> list[Message]:
+        """The bot's answer to an inbound message, as recorded the first time."""
         with self.engine.connect() as conn:
-            return list(conn.execute(select(chat_messages.c.text).where(and_(
+            rows = conn.execute(select(chat_messages.c.body).where(and_(
                 chat_messages.c.conversation_id == conversation_id, chat_messages.c.role == "bot",
-                chat_messages.c.reply_to == external_id)).order_by(chat_messages.c.id)).scalars())
+                chat_messages.c.reply_to == external_id)).order_by(chat_messages.c.id)).scalars()
+            return [Message.model_validate_json(body) for body in rows if body]
+
+    def messages_since(self, conversation_id: str, after_id: int = 0) -> list[tuple[int, str, Message | None, str]]:
+        """``(id, role, message, text)`` of the transcript after ``after_id`` (a page polls with it)."""
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(chat_messages.c.id, chat_messages.c.role, chat_messages.c.body,
+                                       chat_messages.c.text).where(and_(
+                chat_messages.c.conversation_id == conversation_id, chat_messages.c.id > after_id))
+                .order_by(chat_messages.c.id).limit(200))
+            return [(r.id, r.role, Message.model_validate_json(r.body) if r.body else None, r.text) for r in rows]
 
     def transcript(self, conversation_id: str) -> list[tuple[str, str]]:
         with self.engine.connect() as conn:
@@ -216,5 +232,9 @@ class ChatStore:
 
 
 def _redacted(args: dict[str, Any]) -> dict[str, Any]:
-    """Effect arguments as recorded: never a one-time code or a contact."""
-    return {k: ("***" if k in ("code", "address") else v) for k, v in args.items()}
+    """Effect arguments as recorded: never a code, a contact, an account or an address.
+
+    Only what names the work is kept; a restart rebuilds the rest from the
+    conversation's state (:meth:`cafehub.runtime.conversations.engine.ConversationEngine.resume`).
+    """
+    return {k: v for k, v in args.items() if k in ("reason", "command", "channel", "lang")}

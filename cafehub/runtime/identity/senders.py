@@ -19,16 +19,21 @@ if TYPE_CHECKING:
     from cafehub.connectors.mail import SmtpMailer
     from cafehub.connectors.sms import SmsClient
 
-_TEXTS = {
-    "en": "[{shop}] Your verification code is {code}. It is valid for {minutes} minutes.",
-    "ja": "[{shop}] 認証コードは {code} です。{minutes}分以内に入力してください。",
-    "ko": "[{shop}] 인증번호는 {code} 입니다. {minutes}분 안에 입력해 주세요.",
-}
-_SUBJECTS = {"en": "Your verification code", "ja": "認証コードのお知らせ", "ko": "인증번호 안내"}
-
-
 def code_text(lang: str, code: str, shop: str, minutes: int) -> str:
-    return _TEXTS.get(lang, _TEXTS["en"]).format(shop=shop, code=code, minutes=minutes)
+    """The text that carries a code (``chat.code_sms`` in the message catalogue)."""
+    from cafehub.runtime.messages.catalogue import default_catalogue
+
+    language = lang if lang in ("ja", "ko", "en") else "en"
+    return default_catalogue().text("chat.code_sms", language, shop=shop, code=code,  # type: ignore[arg-type]
+                                    minutes=minutes)
+
+
+def code_subject(text: str) -> str:
+    """An e-mail subject in the language of ``text`` (``chat.code_mail_subject``)."""
+    from cafehub.runtime.intent.base import detect_language
+    from cafehub.runtime.messages.catalogue import default_catalogue
+
+    return default_catalogue().text("chat.code_mail_subject", detect_language(text))
 
 
 class CodeSender(Protocol):
@@ -61,8 +66,7 @@ class EmailCodeSender:
     def send(self, contact: Contact, text: str) -> None:
         if contact.channel != "email":
             raise ValueError("the e-mail sender only sends to e-mail addresses")
-        lang = "ja" if "認証" in text else "ko" if "인증" in text else "en"
-        self.mailer.send(contact.address, _SUBJECTS[lang], text)
+        self.mailer.send(contact.address, code_subject(text), text)
 
 
 class RoutingSender:
