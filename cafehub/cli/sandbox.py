@@ -19,6 +19,16 @@ from cafehub.store.engines import StoreError, default_url, open_engine
 app = typer.Typer(help="Local servers that behave like Cafe24 and Sellmate.", no_args_is_help=True)
 
 
+@app.callback()
+def _group() -> None:
+    """Local servers that behave like Cafe24 and Sellmate (``serve``).
+
+    A callback keeps ``serve`` a sub-command: Typer would otherwise make a
+    one-command app the command itself, and ``cafehub sandbox serve`` (as the
+    README and the benchmarks write it) would stop working.
+    """
+
+
 @app.command()
 def serve(
     db: Annotated[str | None, typer.Option("--db", help="Store to serve (default: the embedded SQLite file).")] = None,

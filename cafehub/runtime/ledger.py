@@ -22,8 +22,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -128,11 +127,17 @@ class Begun:
     ``new``: this caller makes the write (first time, or after a failure);
     ``takeover``: a previous attempt died or its outcome is unknown: read
     back before writing; ``done``: already made (``outcome`` holds the
-    result); ``running``: another caller is making it now.
+    result); ``running``: another caller is making it now. For ``new`` and
+    ``takeover``, ``holder`` is this caller's order lock when it could be
+    taken in the same transaction, and ``fresh`` says that no other write on
+    the order was recorded since ``read_at`` (so the caller's snapshot is
+    still what the ledger knows of the order).
     """
 
     kind: Literal["new", "takeover", "done", "running"]
     outcome: Outcome | None = None
+    holder: str | None = None
+    fresh: bool = False
 
 
 class LockTimeout(Exception):
@@ -163,23 +168,35 @@ class Ledger:
     def _now(self) -> datetime:
         return _naive(self.clock())
 
+    def _lock_name(self, order_id: str) -> str:
+        return f"{self.mall_id}:{order_id}"
+
     # -- idempotency ----------------------------------------------------------
 
-    def begin(self, key: str, action: str, order_id: str) -> Begun:
-        """Record that the write ``key`` starts, or report what an earlier attempt left."""
+    def begin(self, key: str, action: str, order_id: str, *, read_at: datetime | None = None) -> Begun:
+        """Record that the write ``key`` starts (taking the order lock in the same transaction when it is
+        free), or report what an earlier attempt left."""
         now = self._now()
         row = {"key": key, "mall_id": self.mall_id, "action": action, "order_id": order_id, "state": "started",
                "outcome": None, "attempt": 1, "created_at": now, "updated_at": now}
+        name, holder = self._lock_name(order_id), secrets.token_hex(8)
         try:
             with self.engine.begin() as conn:
+                lock = conn.execute(select(runtime_locks.c.expires_at).where(runtime_locks.c.name == name)).first()
                 conn.execute(insert(runtime_actions), [row])
-            return Begun("new")
+                taken = lock is None or lock[0] < now
+                if taken:
+                    conn.execute(delete(runtime_locks).where(runtime_locks.c.name == name))
+                    conn.execute(insert(runtime_locks), [{"name": name, "holder": holder,
+                                                          "expires_at": now + self.lease}])
+                fresh = taken and read_at is not None and not self._written_since(conn, order_id, key, read_at)
+            return Begun("new", holder=holder if taken else None, fresh=fresh)
         except IntegrityError:
             pass
         with self.engine.begin() as conn:
             found = conn.execute(select(runtime_actions).where(runtime_actions.c.key == key)).mappings().first()
-        if found is None:  # deleted meanwhile (a refused attempt): try once more
-            return self.begin(key, action, order_id)
+        if found is None:  # deleted meanwhile (a refused attempt), or the lock was taken under us: try again
+            return self._begin_without_lock(key, row)
         state, attempt, updated = found["state"], found["attempt"], found["updated_at"]
         if state == "done":
             if now - found["created_at"] <= self.dedupe_window:
@@ -189,6 +206,21 @@ class Ledger:
             return Begun("running")
         # failed: try again; unknown or a stale start: read back before writing
         return self._claim(key, attempt, "new" if state == "failed" else "takeover", now)
+
+    def _begin_without_lock(self, key: str, row: dict[str, Any]) -> Begun:
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(insert(runtime_actions), [row])
+            return Begun("new")
+        except IntegrityError:
+            return self.begin(key, row["action"], row["order_id"])
+
+    def _written_since(self, conn: Any, order_id: str, key: str, since: datetime) -> bool:
+        """Another write on the order was recorded at or after ``since`` (or is under way)."""
+        query = select(runtime_actions.c.key).where(and_(
+            runtime_actions.c.mall_id == self.mall_id, runtime_actions.c.order_id == order_id,
+            runtime_actions.c.key != key, runtime_actions.c.updated_at >= _naive(since))).limit(1)
+        return conn.execute(query).first() is not None
 
     def _claim(self, key: str, attempt: int, kind: Literal["new", "takeover"], now: datetime,
                *, restart: bool = False) -> Begun:
@@ -201,21 +233,25 @@ class Ledger:
                                .values(**values)).rowcount
         return Begun(kind) if won == 1 else Begun("running")
 
-    def finish(self, key: str, outcome: Outcome) -> None:
+    def finish(self, key: str, outcome: Outcome, *, holder: str | None = None) -> None:
+        """Record the write done, and release the order lock ``holder`` in the same transaction."""
         with self.engine.begin() as conn:
             conn.execute(update(runtime_actions).where(runtime_actions.c.key == key).values(
                 state="done", outcome=outcome.model_dump_json(), updated_at=self._now()))
+            self._release(conn, outcome.order_id, holder)
 
-    def fail(self, key: str, *, unknown: bool = False) -> None:
+    def fail(self, key: str, order_id: str, *, unknown: bool = False, holder: str | None = None) -> None:
         """The write failed (``unknown``: it may have happened; the next attempt reads back first)."""
         with self.engine.begin() as conn:
             conn.execute(update(runtime_actions).where(runtime_actions.c.key == key).values(
                 state="unknown" if unknown else "failed", updated_at=self._now()))
+            self._release(conn, order_id, holder)
 
-    def forget(self, key: str) -> None:
+    def forget(self, key: str, order_id: str, *, holder: str | None = None) -> None:
         """Drop the record of a write that was not made (refused before sending)."""
         with self.engine.begin() as conn:
             conn.execute(delete(runtime_actions).where(runtime_actions.c.key == key))
+            self._release(conn, order_id, holder)
 
     def wait_done(self, key: str, timeout: float, poll: float = 0.05) -> Outcome | None:
         """Wait up to ``timeout`` seconds for another caller's write ``key`` to finish."""
@@ -276,22 +312,24 @@ class Ledger:
 
     # -- order locks ----------------------------------------------------------
 
-    @contextmanager
-    def order_lock(self, order_id: str, *, wait: float = 15.0, poll: float = 0.05) -> Iterator[None]:
-        """Hold the order for one writer at a time (a leased row; a dead holder's lease expires)."""
-        name = f"{self.mall_id}:{order_id}"
-        holder = secrets.token_hex(8)
+    def acquire(self, order_id: str, *, wait: float = 15.0, poll: float = 0.05) -> str:
+        """Take the order's lock (a leased row; a dead holder's lease expires); its holder id."""
+        name, holder = self._lock_name(order_id), secrets.token_hex(8)
         deadline = time.monotonic() + wait
         while not self._take(name, holder):
             if time.monotonic() >= deadline:
                 raise LockTimeout(f"order lock busy for {wait:.0f} s")
             self.sleep(poll)
-        try:
-            yield
-        finally:
-            with self.engine.begin() as conn:
-                conn.execute(delete(runtime_locks).where(and_(runtime_locks.c.name == name,
-                                                              runtime_locks.c.holder == holder)))
+        return holder
+
+    def release(self, order_id: str, holder: str | None) -> None:
+        with self.engine.begin() as conn:
+            self._release(conn, order_id, holder)
+
+    def _release(self, conn: Any, order_id: str, holder: str | None) -> None:
+        if holder is not None:
+            conn.execute(delete(runtime_locks).where(and_(runtime_locks.c.name == self._lock_name(order_id),
+                                                          runtime_locks.c.holder == holder)))
 
     def _take(self, name: str, holder: str) -> bool:
         now = self._now()

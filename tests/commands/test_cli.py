@@ -113,3 +113,9 @@ def test_mistakes_are_one_line_errors(shop: Shop) -> None:
     assert result.exit_code == 2
     assert "hub.cancel_mode: must be one of" in result.output
     assert "never" not in result.output
+
+
+def test_areas_keep_their_sub_commands() -> None:
+    for args in (["sandbox", "serve", "--help"], ["command", "run", "--help"], ["command", "pending", "--help"]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, (args, result.output)

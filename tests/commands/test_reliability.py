@@ -109,3 +109,26 @@ def test_a_cafe24_failure_gives_the_failure_message_and_an_operator(shop: Shop,
     logged = "\n".join(r.getMessage() for r in caplog.records)
     assert logged
     assert not [p for p in PERSONAL if p in logged]
+
+
+def test_two_different_cancels_racing_on_one_order_write_once(shop: Shop, tmp_path: Any) -> None:
+    order = shop.order(["N10", "N20"])
+    store = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    whole, part = (shop.engine(store, cancel_mode="complete") for _ in range(2))
+    first = order.items[0].order_item_code
+    whole_answers, _ = run_to_confirm(whole, order.order_id, "en")
+    part_answers, _ = run_to_confirm(part, order.order_id, "en", items=[first])
+    results: list[StepResult] = []
+    start = threading.Barrier(2)
+
+    def confirm(engine: Any, answers: dict[str, Any]) -> None:
+        start.wait()
+        results.append(engine.step(MEMBER, "/cancel", answers | {"confirm": True}))
+
+    threads = [threading.Thread(target=confirm, args=pair) for pair in ((whole, whole_answers), (part, part_answers))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    assert len(claims_of(shop, order.order_id)) == 1  # the second saw the first's cancellation and wrote nothing
+    assert sorted(r.state for r in results) in (["done", "done"], ["done", "refused"])

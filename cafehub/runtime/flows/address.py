@@ -107,7 +107,7 @@ def _execute(ctx: Context, order: OrderSnapshot, new: NewAddress) -> StepResult:
 
     try:
         outcome = ctx.executor.perform(action="address", order_id=order.order_id, payload=changes,
-                                       check=check, write=send)
+                                       check=check, write=send, read_at=ctx.now)
     except WriteRefused:
         return ctx.refused("address.no_longer", "not_eligible")
     except WriteFailed:

@@ -161,7 +161,7 @@ def _execute(ctx: Context, order: OrderSnapshot, decision: CancelDecision) -> St
         outcome = ctx.executor.perform(
             action="cancel" if complete else "cancel_request", order_id=order.order_id,
             payload=write.model_dump(mode="json"), check=check, write=send,
-            status="completed" if complete else "requested")
+            status="completed" if complete else "requested", read_at=ctx.now)
     except WriteRefused:
         return ctx.refused("cancel.no_longer", "not_eligible")
     except WriteFailed:

@@ -205,7 +205,8 @@ def _execute(ctx: Context, order: OrderSnapshot, decision: ClaimDecision) -> Ste
         outcome = ctx.executor.perform(
             action=kind.value, order_id=order.order_id,  # type: ignore[arg-type]
             payload={**write.model_dump(mode="json"), "photos": sorted(ctx.answers.photos or ())},
-            check=check, write=send, status="pending" if decision.filing == "pending" else "requested")
+            check=check, write=send, status="pending" if decision.filing == "pending" else "requested",
+            read_at=ctx.now)
     except WriteRefused:
         return ctx.refused("return.no_longer", "not_eligible")
     except WriteFailed:
