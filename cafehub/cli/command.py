@@ -272,12 +272,38 @@ def pending_list(
 ) -> None:
     """Claims waiting for staff."""
     with open_engine(settings, db, sandbox_url, None, mall, False) as engine:
-        rows = engine.pending.list()
+        rows = engine.pending.waiting()
     for row in rows:
         out.print(f"{row['claim_id']}  {row['order_id']}  {row['kind']}  {len(row['photos'])} photo(s)  "
                   f"{row['created_at']:%Y-%m-%d %H:%M}", markup=False, highlight=False)
     if not rows:
         out.print("no claims are waiting", markup=False, highlight=False)
+
+
+@pending_app.command("photos")
+def pending_photos(
+    claim_id: str,
+    out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the photos to.")] = Path("."),
+    settings: Annotated[Path | None, typer.Option("--settings")] = None,
+    db: Annotated[str | None, typer.Option("--db")] = None,
+    sandbox_url: Annotated[str | None, typer.Option("--sandbox-url")] = None,
+    mall: Annotated[str, typer.Option("--mall")] = "demo",
+) -> None:
+    """Write a held claim's photos to a folder, for staff to look at before deciding."""
+    from cafehub.runtime.pending import PendingError
+
+    suffix = {"image/jpeg": ".jpg", "image/png": ".png", "image/gif": ".gif", "image/webp": ".webp",
+              "image/heic": ".heic", "image/heif": ".heif"}
+    with open_engine(settings, db, sandbox_url, None, mall, False) as engine:
+        try:
+            photos = engine.pending.photos(claim_id)
+        except PendingError as error:
+            fail(str(error))
+    out_dir.mkdir(parents=True, exist_ok=True)
+    for photo_id, kind, data in photos:
+        path = out_dir / f"{claim_id}-{photo_id}{suffix.get(kind, '')}"
+        path.write_bytes(data)
+        out.print(str(path), markup=False, highlight=False)
 
 
 @pending_app.command("approve")

@@ -11,6 +11,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from cafehub.runtime.intent.base import normalize
+from cafehub.runtime.intent.slash import SLASH_COMMANDS
 from cafehub.runtime.settings import CommandName
 
 
@@ -98,38 +100,11 @@ class Answers(BaseModel):
         return Answers.model_validate({**self.model_dump(exclude_none=True), **extra})
 
 
-#: Slash commands and their Japanese and Korean names.
+#: Command names (without the slash) → command: the intent layer's table of slash commands in English,
+#: Japanese and Korean (:data:`cafehub.runtime.intent.slash.SLASH_COMMANDS`), less ``/operator``.
 COMMAND_NAMES: dict[str, CommandName] = {
-    "orders": CommandName.ORDERS,
-    "order": CommandName.ORDERS,
-    "history": CommandName.ORDERS,
-    "注文履歴": CommandName.ORDERS,
-    "注文照会": CommandName.ORDERS,
-    "주문내역": CommandName.ORDERS,
-    "주문조회": CommandName.ORDERS,
-    "eta": CommandName.ETA,
-    "shipping": CommandName.ETA,
-    "発送予定日": CommandName.ETA,
-    "배송예정일": CommandName.ETA,
-    "발송예정일": CommandName.ETA,
-    "cancel": CommandName.CANCEL,
-    "注文キャンセル": CommandName.CANCEL,
-    "キャンセル": CommandName.CANCEL,
-    "주문취소": CommandName.CANCEL,
-    "취소": CommandName.CANCEL,
-    "return": CommandName.RETURN,
-    "exchange": CommandName.RETURN,
-    "返品交換": CommandName.RETURN,
-    "返品": CommandName.RETURN,
-    "交換": CommandName.RETURN,
-    "반품교환": CommandName.RETURN,
-    "교환반품": CommandName.RETURN,
-    "반품": CommandName.RETURN,
-    "교환": CommandName.RETURN,
-    "address": CommandName.ADDRESS,
-    "配送先変更": CommandName.ADDRESS,
-    "お届け先変更": CommandName.ADDRESS,
-    "배송지변경": CommandName.ADDRESS,
+    normalize(name).replace(" ", ""): CommandName(intent)
+    for name, (intent, _) in SLASH_COMMANDS.items() if intent in CommandName._value2member_map_
 }
 
 
@@ -137,5 +112,4 @@ def parse_command(text: str | CommandName) -> CommandName | None:
     """``"/キャンセル"``, ``"cancel"``, ``"/반품 교환"`` → the command, or ``None`` when it is not one."""
     if isinstance(text, CommandName):
         return text
-    word = text.strip().lstrip("/／").replace(" ", "").replace("/", "").replace("・", "").lower()
-    return COMMAND_NAMES.get(word)
+    return COMMAND_NAMES.get(normalize(text.strip().lstrip("/／")).replace(" ", ""))

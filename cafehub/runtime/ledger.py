@@ -182,8 +182,9 @@ class Ledger:
         name, holder = self._lock_name(order_id), secrets.token_hex(8)
         try:
             with self.engine.begin() as conn:
-                lock = conn.execute(select(runtime_locks.c.expires_at).where(runtime_locks.c.name == name)).first()
+                # Write first: on SQLite a transaction that reads before it writes can fail to upgrade its lock.
                 conn.execute(insert(runtime_actions), [row])
+                lock = conn.execute(select(runtime_locks.c.expires_at).where(runtime_locks.c.name == name)).first()
                 taken = lock is None or lock[0] < now
                 if taken:
                     conn.execute(delete(runtime_locks).where(runtime_locks.c.name == name))
@@ -321,10 +322,6 @@ class Ledger:
                 raise LockTimeout(f"order lock busy for {wait:.0f} s")
             self.sleep(poll)
         return holder
-
-    def release(self, order_id: str, holder: str | None) -> None:
-        with self.engine.begin() as conn:
-            self._release(conn, order_id, holder)
 
     def _release(self, conn: Any, order_id: str, holder: str | None) -> None:
         if holder is not None:

@@ -38,10 +38,22 @@ class PendingClaims:
     def __init__(self, engine: CommandEngine) -> None:
         self.engine = engine
 
-    def list(self) -> list[dict[str, Any]]:
+    def waiting(self) -> list[dict[str, Any]]:
         """Claims waiting for staff (ids, order, kind, photo ids, when); the write is not shown."""
         rows = self.engine.ledger.pending()
         return [{k: v for k, v in row.items() if k not in ("write",)} for row in rows]
+
+    def photos(self, claim_id: str) -> list[tuple[str, str, bytes]]:
+        """The customer's photos of a claim: ``(photo id, content type, bytes)``, for staff to look at."""
+        rows = self.engine.ledger.pending(claim_id, state=None)
+        if not rows:
+            raise PendingError(f"no pending claim {claim_id}")
+        out = []
+        for photo_id in rows[0]["photos"]:
+            found = self.engine.ledger.photo(photo_id)
+            if found is not None:
+                out.append((photo_id, found[0], found[1]))
+        return out
 
     def _one(self, claim_id: str) -> dict[str, Any]:
         rows = self.engine.ledger.pending(claim_id, state=None)

@@ -39,7 +39,7 @@ from cafehub.connectors.sellmate import SellmateClient
 from cafehub.runtime.answers import Identity
 from cafehub.runtime.mall import mall_settings_from_cafe24
 from cafehub.runtime.rules.eligibility import LIST_LIMIT, newest_first
-from cafehub.runtime.settings import MallSettings
+from cafehub.runtime.settings import MallSettings, merge_mall
 from cafehub.runtime.snapshots import (
     ItemSnapshot,
     OrderSnapshot,
@@ -158,7 +158,7 @@ class ShopReader:
         retention = client.cart_setting().retention_days
         mall = mall_settings_from_cafe24(order, coupon, regional, retention)
         if self.mall_overrides:
-            mall = MallSettings.model_validate({**mall.model_dump(), **self.mall_overrides})
+            mall = merge_mall(mall, self.mall_overrides)
         with self._lock:
             self._mall = (self.clock(), mall)
         return mall

@@ -179,12 +179,11 @@ class SettingsError(ValueError):
     """A settings file or value that cannot be used; the message names the field, never the value."""
 
 
-def describe(error: ValidationError, prefix: str = "") -> str:
+def describe(error: ValidationError) -> str:
     """One line per problem: ``hub.split_shipping.base_days: must be at least 0``."""
     lines = []
     for problem in error.errors(include_url=False, include_input=False):
-        head = prefix.split(".") if prefix else []
-        where = ".".join(str(p) for p in (*head, *problem["loc"]))
+        where = ".".join(str(p) for p in problem["loc"])
         lines.append(f"{where or '(top level)'}: {_kind(problem)}")
     return "; ".join(lines)
 

@@ -264,7 +264,7 @@ def test_a_return_for_a_defect_waits_for_staff_then_is_filed(shop: Shop, languag
     assert held.outcome is not None
     assert held.outcome.status == "pending"
     assert statuses(shop, order.order_id) == ["N40"]  # nothing filed yet
-    (pending,) = [p for p in engine.pending.list() if p["order_id"] == order.order_id]
+    (pending,) = [p for p in engine.pending.waiting() if p["order_id"] == order.order_id]
     assert pending["photos"] == [photo.photo_id]
     decision = engine.pending.approve(pending["claim_id"])
     assert decision.state == "approved"
@@ -279,7 +279,7 @@ def test_a_rejected_pending_claim_keeps_the_status_and_tells_the_reason(shop: Sh
     photo = engine.upload_photo(PNG).photo_id
     answers = {"order": order.order_id, "kind": "return", "reason": "wrong_item", "photos": [photo], "confirm": True}
     engine.step(MEMBER, "/return", answers, language="ko")
-    (pending,) = [p for p in engine.pending.list() if p["order_id"] == order.order_id]
+    (pending,) = [p for p in engine.pending.waiting() if p["order_id"] == order.order_id]
     decision = engine.pending.reject(pending["claim_id"], "사진으로는 불량을 확인할 수 없습니다")
     assert decision.message.texts() == [text("return.rejected", "ko", order_id=order.order_id,
                                              reason="사진으로는 불량을 확인할 수 없습니다")]

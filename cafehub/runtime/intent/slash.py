@@ -6,7 +6,7 @@ from .base import Intent, Lang, normalize
 
 #: name (as typed after ``/``) -> (intent, language of the name)
 SLASH_COMMANDS: dict[str, tuple[Intent, Lang]] = {
-    "orders": ("orders", "en"), "history": ("orders", "en"),
+    "orders": ("orders", "en"), "order": ("orders", "en"), "history": ("orders", "en"),
     "eta": ("eta", "en"), "shipping": ("eta", "en"),
     "cancel": ("cancel", "en"),
     "return": ("return", "en"), "exchange": ("return", "en"),
@@ -16,12 +16,13 @@ SLASH_COMMANDS: dict[str, tuple[Intent, Lang]] = {
     "発送予定日": ("eta", "ja"),
     "注文キャンセル": ("cancel", "ja"), "キャンセル": ("cancel", "ja"),
     "返品交換": ("return", "ja"), "返品/交換": ("return", "ja"), "返品": ("return", "ja"), "交換": ("return", "ja"),
-    "配送先変更": ("address", "ja"),
+    "配送先変更": ("address", "ja"), "お届け先変更": ("address", "ja"),
     "オペレーター": ("operator", "ja"),
     "주문내역": ("orders", "ko"), "주문조회": ("orders", "ko"),
     "배송예정일": ("eta", "ko"), "발송예정일": ("eta", "ko"),
     "주문취소": ("cancel", "ko"), "취소": ("cancel", "ko"),
-    "반품교환": ("return", "ko"), "반품/교환": ("return", "ko"), "반품": ("return", "ko"), "교환": ("return", "ko"),
+    "반품교환": ("return", "ko"), "반품/교환": ("return", "ko"), "교환반품": ("return", "ko"),
+    "반품": ("return", "ko"), "교환": ("return", "ko"),
     "배송지변경": ("address", "ko"),
     "상담원": ("operator", "ko"),
 }
