@@ -87,7 +87,8 @@ def test_a_held_return_decided_from_the_command_line(shop: Shop) -> None:
     shown = runner.invoke(app, ["command", "pending", "photos", claim_id, "--out", str(shop.tmp / "seen"),
                                 "--sandbox-url", shop.handle.cafe24_url, "--db", f"sqlite:///{shop.tmp / 'cli.db'}"])
     (written,) = shown.output.split()
-    assert written.endswith(".png") and Path(written).read_bytes() == PNG
+    assert written.endswith(".png")
+    assert Path(written).read_bytes() == PNG
     rejected = runner.invoke(app, ["command", "pending", "reject", claim_id, "--reason", "정상 제품입니다",
                                    "--sandbox-url", shop.handle.cafe24_url, "--db", f"sqlite:///{shop.tmp / 'cli.db'}"])
     assert rejected.exit_code == 0
