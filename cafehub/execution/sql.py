@@ -182,8 +182,20 @@ def run_compiled(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, *, ver
         return _member_ids(conn, compiled, ctx)
 
 
+#: The largest total SQLite holds as integer hundredths (2^63 - 1).
+SQLITE_EXACT_LIMIT = "92,233,720,368,547,758.07"
+
+
 def _member_ids(conn: Connection, compiled: CompiledSQL, ctx: EvalContext) -> list[str]:
-    rows = conn.execute(compiled.statement(ctx)).scalars().all()
+    try:
+        rows = conn.execute(compiled.statement(ctx)).scalars().all()
+    except DBAPIError as exc:
+        if conn.dialect.name == "sqlite" and "integer overflow" in str(exc.orig):
+            raise StoreError(
+                f"an amount or a total the segment reads is beyond the exact range on SQLite "
+                f"(at most {SQLITE_EXACT_LIMIT}, 2^63 - 1 hundredths); use DuckDB or PostgreSQL for such values"
+            ) from None
+        raise
     return sorted(str(r) for r in rows)
 
 

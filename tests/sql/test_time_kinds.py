@@ -18,19 +18,19 @@ from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, DateTime, Engine, MetaData, String, Table, create_engine, event, insert
+from sqlalchemy import DateTime, Engine, String, create_engine, event
 from sqlalchemy.dialects import mysql
 from sqlalchemy.types import TypeEngine
 
 from cafehub.compiler.backends.sql import SchemaMapping, compile_sql
-from cafehub.compiler.backends.sql.mapping import TIME_COLUMNS, TimeKind
+from cafehub.compiler.backends.sql.mapping import TimeKind
 from cafehub.execution.sql import compile_for_engine, run_compiled, run_sql
 from cafehub.store import records as r
 from cafehub.store.engines import StoreError
-from cafehub.store.schema import TABLES
 
 from .conftest import CASES
 from .oracle import Oracle
+from .prefixed import prefixed_mapping, write_prefixed
 from .shop import CONTEXTS
 
 PREFIX = "k_"
@@ -45,11 +45,7 @@ class Store:
     engines: tuple[Engine, ...]
 
     def mapping(self, *, declared: bool) -> SchemaMapping:
-        tables: dict[str, Any] = {table.name: {"table": PREFIX + table.name} for table in TABLES}
-        if declared:
-            for table, columns in TIME_COLUMNS.items():
-                tables[table]["times"] = dict.fromkeys(columns, self.kind)
-        return SchemaMapping.model_validate({"tables": tables})
+        return prefixed_mapping(PREFIX, self.kind if declared else None)
 
 
 def _iso_text(value: datetime, rng: random.Random) -> str:
@@ -63,25 +59,6 @@ def _iso_text(value: datetime, rng: random.Random) -> str:
     if local.microsecond:
         text += f".{local.microsecond:06d}".rstrip("0")
     return text + ("" if zone is None else zone)
-
-
-def _write(engine: Engine, shop: r.ShopData, time_type: TypeEngine[Any], convert: Any) -> None:
-    """The shop's tables, prefixed, with every timestamp column of ``time_type`` (values through ``convert``)."""
-    metadata = MetaData()
-    tables = {}
-    for source in TABLES:
-        times = TIME_COLUMNS.get(source.name, ()) + (("used_at",) if source.name == "customer_coupons" else ())
-        columns = [Column(c.name, time_type if c.name in times else c.type, nullable=c.nullable,
-                          primary_key=c.primary_key, autoincrement=False) for c in source.columns]
-        tables[source.name] = (Table(PREFIX + source.name, metadata, *columns), times)
-    metadata.drop_all(engine)
-    metadata.create_all(engine)
-    with engine.begin() as conn:
-        for name, (table, times) in tables.items():
-            rows = [{k: (convert(v) if k in times and v is not None else v) for k, v in r.as_row(rec).items()}
-                    for rec in getattr(shop, name)]
-            if rows:
-                conn.execute(insert(table), rows)
 
 
 def _in_zone(url: str, engine_name: str, zone: str, **kwargs: Any) -> Engine:
@@ -122,13 +99,14 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
     if name == "sqlite":
         engine = create_engine(f"sqlite:///{tmp_path_factory.mktemp('kinds') / 'iso.db'}")
         rng = random.Random(7)
-        _write(engine, shop, String(), lambda v: _iso_text(v, rng))
+        write_prefixed(engine, shop, PREFIX, time_type=String(), convert=lambda v: _iso_text(v, rng))
         engines.append(engine)
     elif name == "duckdb":
         url = f"duckdb:///{tmp_path_factory.mktemp('kinds') / 'kinds.duckdb'}"
         loader = create_engine(url)
         zoned = kind == "zoned"
-        _write(loader, shop, DateTime(timezone=zoned), (lambda v: v.replace(tzinfo=UTC)) if zoned else (lambda v: v))
+        write_prefixed(loader, shop, PREFIX, time_type=DateTime(timezone=zoned),
+                       convert=(lambda v: v.replace(tzinfo=UTC)) if zoned else (lambda v: v))
         loader.dispose()
         engines.extend(_in_zone(url, name, zone) for zone in ZONES[name])
     else:
@@ -139,7 +117,8 @@ def store(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFacto
             time_type = mysql.TIMESTAMP(fsp=6) if kind == "zoned" else mysql.DATETIME(fsp=6)
         # Written from a UTC session with instants, so the stored instants are the shop's.
         loader = _in_zone(url, name, "+00:00" if name == "mysql" else "UTC")
-        _write(loader, shop, time_type, (lambda v: v.replace(tzinfo=UTC)) if name == "postgres" else (lambda v: v))
+        write_prefixed(loader, shop, PREFIX, time_type=time_type,
+                       convert=(lambda v: v.replace(tzinfo=UTC)) if name == "postgres" else (lambda v: v))
         loader.dispose()
         engines.extend(_in_zone(url, name, zone) for zone in ZONES[name])
     yield Store(name, kind, tuple(engines))

@@ -28,6 +28,14 @@ field of :class:`SqlDialect`, read at the one place it matters:
   compared with a ``DATETIME`` would go through the session's zone);
   ``iso_text`` rewrites ISO 8601 text with an offset into the store's UTC text
   form (SQLite).
+- ``integer_division``: how an exact quotient of integers is written: ``slash``
+  where ``/`` of integers is integer (or exact decimal) division, ``operator``
+  where ``/`` gives a float and the printer's integer division (``//``,
+  ``DIV``) is needed (DuckDB, Spark, BigQuery).
+- ``wide_factor_type``: a type a factor of a money product is cast to, so that
+  the product is computed wide: DuckDB multiplies ``DECIMAL(18)`` values in 64
+  bits and fails beyond them (``(price + option_price) * quantity`` near the
+  largest amounts).
 - ``exact_string_type``: where the usual collations ignore case and trailing
   spaces (MySQL/MariaDB), string tests are re-checked on the bytes
   (``CAST(x AS BINARY)``), after a plain comparison that can still use an index.
@@ -159,6 +167,8 @@ class SqlDialect:
     exact_decimals: bool = True
     timestamp_params: Literal["text", "datetime"] = "datetime"
     zoned_times: Literal["aware", "epoch", "iso_text"] = "aware"
+    integer_division: Literal["slash", "operator"] = "slash"
+    wide_factor_type: str | None = None
     exact_string_type: str | None = None
     literal_timestamp_type: str = "TIMESTAMP"
     """The type a timestamp literal is cast to when values are inlined (``binding="literal"``)."""
@@ -214,6 +224,8 @@ DIALECTS: dict[str, SqlDialect] = {
             shapes=Shapes(exists=Shape.CORRELATED, aggregate=Shape.GROUPED, selective_element=Shape.CORRELATED,
                           common_element=Shape.CORRELATED, merge=Merge.SHARED, element_join=ElementJoin.HULL),
             key_set_test=KeySetTest.IN,
+            integer_division="operator",
+            wide_factor_type="DECIMAL(38, 0)",
             engine_names=("duckdb",),
         ),
         SqlDialect(
@@ -252,8 +264,10 @@ DIALECTS: dict[str, SqlDialect] = {
             executed=True,
             shapes=_SET_BASED,
             literal_timestamp_type="TIMESTAMP_NTZ",
+            integer_division="operator",
         ),
-        SqlDialect(name="bigquery", printer="bigquery", binding="native", executed=False, shapes=_SET_BASED),
+        SqlDialect(name="bigquery", printer="bigquery", binding="native", executed=False, shapes=_SET_BASED,
+                   integer_division="operator"),
         SqlDialect(name="snowflake", printer="snowflake", binding="native", executed=False, shapes=_SET_BASED),
         SqlDialect(name="trino", printer="trino", binding="native", executed=False, shapes=_SET_BASED),
     )

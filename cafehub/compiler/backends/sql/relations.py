@@ -184,6 +184,18 @@ def _text(value: str) -> exp.Expr:
     return exp.Literal.string(value)
 
 
+#: SQLite's ``abs`` of the smallest integer raises "integer overflow": an error from SQL.
+_OVERFLOW = exp.Anonymous(this="abs", expressions=[exp.Sub(this=exp.Neg(this=exp.Literal.number(2**63 - 1)),
+                                                          expression=exp.Literal.number(1))])
+
+
+def _integer_or_fail(product: exp.Expr) -> exp.Expr:
+    """SQLite: a product of integers as it is (null when a factor is), or an "integer overflow"
+    error where SQLite would have made it a float (beyond 64 bits): never a float to compare."""
+    test = exp.EQ(this=_fn("typeof", product.copy()), expression=_text("real"))
+    return exp.Case(ifs=[exp.If(this=test, true=_OVERFLOW.copy())], default=product)
+
+
 def _iso_text_as_utc(e: exp.Expr) -> exp.Expr:
     """SQLite: ISO 8601 text (``T`` or space, any fraction, an offset or ``Z``; UTC without
     one) as the store's UTC text ``YYYY-MM-DD HH:MM:SS.ffffff``, which sorts as time does.
@@ -292,12 +304,7 @@ class Relations:
         source = FIELD_SOURCES[(field.collection, field.name)]
         kind = field.type.kind
         if isinstance(source, Amount):
-            price = self.money(self.column("cart_items", "price"))
-            option = self.money(self.column("cart_items", "option_price"))
-            quantity = self.column("cart_items", "quantity")
-            total = exp.Mul(this=exp.Paren(this=exp.Add(this=paren(price.expr), expression=paren(option.expr))),
-                            expression=quantity)
-            return Scaled(total, price.scale) if isinstance(price, Scaled) else Exact(total)
+            return self.amount()
         e: exp.Expr = self.column(source.table, source.column, alias)
         if kind is Kind.MONEY:
             return self.money(e)
@@ -308,6 +315,20 @@ class Relations:
         if kind is Kind.TIMESTAMP:
             return self.time(source.table, source.column, alias)
         return Text(e)
+
+    def amount(self) -> Scaled | Exact:
+        """``(price + option_price) * quantity``, exact: integer cents on SQLite, where a product
+        beyond 64 bits (which SQLite would turn into a float) is an error instead; elsewhere a
+        decimal product, computed wide where the engine needs telling (DuckDB)."""
+        price = self.money(self.column("cart_items", "price"))
+        option = self.money(self.column("cart_items", "option_price"))
+        quantity: exp.Expr = self.column("cart_items", "quantity")
+        unit = exp.Paren(this=exp.Add(this=paren(price.expr), expression=paren(option.expr)))
+        if isinstance(price, Scaled):
+            return Scaled(_integer_or_fail(exp.Mul(this=unit, expression=quantity)), price.scale)
+        if self.dialect.wide_factor_type is not None:
+            quantity = cast(quantity, self.dialect.wide_factor_type)
+        return Exact(exp.Mul(this=unit, expression=quantity))
 
     def money(self, e: exp.Expr) -> Scaled | Exact:
         if self.dialect.exact_decimals:

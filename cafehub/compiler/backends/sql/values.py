@@ -338,15 +338,48 @@ class Predicates:
         if isinstance(total, Exact):
             holder = self.params.value(value, f"the number {_plain(value)}")
             return compare_op(total.expr, op, exp.Mul(this=holder, expression=rep.count))
-        # Integer total (units of 10^-scale): total op v * 10^scale * count, both sides whole.
+        return self._integer_mean(total, rep.count, op, value)
+
+    def _integer_mean(self, total: Scaled, count: exp.Expr, op: CmpOp, value: Decimal) -> exp.Expr:
+        """``total / count op value`` for an integer total, exactly and within the values' own range.
+
+        With the total ``S`` and count ``N`` (in units of 10^-scale), and the threshold scaled to
+        ``t = a + b / 10^k`` (``a`` its floor, ``0 <= b < 10^k``), the mean is ``q + r / N``
+        (``q`` the floor of ``S / N``, ``0 <= r < N``): it compares with ``t`` as ``q`` with ``a``
+        and, on a tie, ``r * 10^k`` with ``b * N``, which is
+        ``2 * SIGN(q - a) + SIGN(r * 10^k - b * N) op 0``. No product grows beyond a million
+        times the count: ``S * 10^k op t * N`` left 64 bits near the largest amounts (SQLite
+        then compares in floating point; the others fail). Null over no values, like the mean.
+        """
         target = value.scaleb(total.scale)
-        extra = _places(target)
-        left = total.expr
-        if extra:
-            left = exp.Mul(this=paren(left), expression=exp.Literal.number(10**extra))
-        note = f"{_plain(value)} x 10^{total.scale + extra} (in integer units)"
-        holder = self.params.value(_clamp(int(target.scaleb(extra))), note)
-        return compare_op(left, op, exp.Mul(this=holder, expression=rep.count))
+        places = _places(target)
+        floor = int(target.to_integral_value(rounding="ROUND_FLOOR"))
+        fraction = int((target - floor).scaleb(places))
+        note = f"{_plain(value)} x 10^{total.scale}"
+        whole = self.params.value(_clamp(floor), f"floor of {note} (in integer units)")
+        s, n = total.expr, count
+
+        def rest() -> exp.Expr:  # S mod N, in [0, N) whatever the sign of S (SQL's % keeps it)
+            inner = exp.Add(this=exp.Mod(this=fresh(s), expression=fresh(n)), expression=fresh(n))
+            return exp.Mod(this=exp.Paren(this=inner), expression=fresh(n))
+
+        quotient = self._quotient(exp.Paren(this=exp.Sub(this=fresh(s), expression=rest())), fresh(n))
+        tie: exp.Expr = rest()
+        if fraction:
+            share = self.params.value(fraction, f"{note} less its floor, x 10^{places} (in integer units)")
+            tie = exp.Sub(this=exp.Mul(this=tie, expression=exp.Literal.number(10**places)),
+                          expression=exp.Mul(this=share, expression=fresh(n)))
+        order = exp.Add(
+            this=exp.Mul(this=exp.Literal.number(2), expression=_sign(exp.Sub(this=quotient, expression=whole))),
+            expression=_sign(tie),
+        )
+        return compare_op(order, op, exp.Literal.number(0))
+
+    def _quotient(self, dividend: exp.Expr, divisor: exp.Expr) -> exp.Expr:
+        """``dividend / divisor`` for integers that divide exactly, without floating point."""
+        if self.dialect.integer_division == "operator":
+            return exp.IntDiv(this=dividend, expression=divisor)
+        return exp.Div(this=dividend, expression=divisor, typed=True)
 
     def in_values(self, rep: Rep, values: Sequence[ir.Scalar], negated: bool) -> exp.Expr:
         if isinstance(rep, Text):
@@ -397,6 +430,10 @@ class Predicates:
         if not parts:
             raise ValueError("a time range without bounds")
         return or_(parts) if negated else and_(parts)
+
+
+def _sign(e: exp.Expr) -> exp.Expr:
+    return exp.Anonymous(this="SIGN", expressions=[e])
 
 
 def _in_list(e: exp.Expr, holders: list[exp.Expr], negated: bool) -> exp.Expr:

@@ -11,16 +11,24 @@ WHERE
     GROUP BY
       "ci"."member_id"
     HAVING
-      SUM((
-        "ci"."price" + "ci"."option_price"
-      ) * "ci"."quantity") >= :p1 * COUNT((
-        "ci"."price" + "ci"."option_price"
-      ) * "ci"."quantity")
-      AND SUM((
-        "ci"."price" + "ci"."option_price"
-      ) * "ci"."quantity") <= :p2 * COUNT((
-        "ci"."price" + "ci"."option_price"
-      ) * "ci"."quantity")
+      SUM(
+        (
+          "ci"."price" + "ci"."option_price"
+        ) * CAST("ci"."quantity" AS DECIMAL(38, 0))
+      ) >= :p1 * COUNT(
+        (
+          "ci"."price" + "ci"."option_price"
+        ) * CAST("ci"."quantity" AS DECIMAL(38, 0))
+      )
+      AND SUM(
+        (
+          "ci"."price" + "ci"."option_price"
+        ) * CAST("ci"."quantity" AS DECIMAL(38, 0))
+      ) <= :p2 * COUNT(
+        (
+          "ci"."price" + "ci"."option_price"
+        ) * CAST("ci"."quantity" AS DECIMAL(38, 0))
+      )
   )
 
 -- parameters:

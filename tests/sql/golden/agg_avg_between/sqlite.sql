@@ -11,28 +11,272 @@ WHERE
     GROUP BY
       "ci"."member_id"
     HAVING
-      SUM(
+      2 * SIGN(
         (
-          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-        ) * "ci"."quantity"
-      ) >= :p1 * COUNT(
+          SUM(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          ) - (
+            SUM(
+              CASE
+                WHEN TYPEOF(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                ) = 'real'
+                THEN ABS(-9223372036854775807 - 1)
+                ELSE (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              END
+            ) % COUNT(
+              CASE
+                WHEN TYPEOF(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                ) = 'real'
+                THEN ABS(-9223372036854775807 - 1)
+                ELSE (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              END
+            ) + COUNT(
+              CASE
+                WHEN TYPEOF(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                ) = 'real'
+                THEN ABS(-9223372036854775807 - 1)
+                ELSE (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              END
+            )
+          ) % COUNT(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          )
+        ) / COUNT(
+          CASE
+            WHEN TYPEOF(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE (
+              CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+            ) * "ci"."quantity"
+          END
+        ) - :p1
+      ) + SIGN(
         (
-          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-        ) * "ci"."quantity"
-      )
-      AND SUM(
+          SUM(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          ) % COUNT(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          ) + COUNT(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          )
+        ) % COUNT(
+          CASE
+            WHEN TYPEOF(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE (
+              CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+            ) * "ci"."quantity"
+          END
+        )
+      ) >= 0
+      AND 2 * SIGN(
         (
-          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-        ) * "ci"."quantity"
-      ) <= :p2 * COUNT(
+          SUM(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          ) - (
+            SUM(
+              CASE
+                WHEN TYPEOF(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                ) = 'real'
+                THEN ABS(-9223372036854775807 - 1)
+                ELSE (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              END
+            ) % COUNT(
+              CASE
+                WHEN TYPEOF(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                ) = 'real'
+                THEN ABS(-9223372036854775807 - 1)
+                ELSE (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              END
+            ) + COUNT(
+              CASE
+                WHEN TYPEOF(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                ) = 'real'
+                THEN ABS(-9223372036854775807 - 1)
+                ELSE (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              END
+            )
+          ) % COUNT(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          )
+        ) / COUNT(
+          CASE
+            WHEN TYPEOF(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE (
+              CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+            ) * "ci"."quantity"
+          END
+        ) - :p2
+      ) + SIGN(
         (
-          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-        ) * "ci"."quantity"
-      )
+          SUM(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          ) % COUNT(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          ) + COUNT(
+            CASE
+              WHEN TYPEOF(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            END
+          )
+        ) % COUNT(
+          CASE
+            WHEN TYPEOF(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE (
+              CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+            ) * "ci"."quantity"
+          END
+        )
+      ) <= 0
   )
 
 -- parameters:
 --   cart_start: now - cart retention (the oldest cart item still in the cart)
 --   now: now (the evaluation instant)
---   p1: 12.34 x 10^2 (in integer units)
---   p2: 100.01 x 10^2 (in integer units)
+--   p1: floor of 12.34 x 10^2 (in integer units)
+--   p2: floor of 100.01 x 10^2 (in integer units)

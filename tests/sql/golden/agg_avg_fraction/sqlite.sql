@@ -11,10 +11,21 @@ WHERE
     GROUP BY
       "o"."member_id"
     HAVING
-      SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) * 10000 >= :p1 * COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER))
+      2 * SIGN(
+        (
+          SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) - (
+            SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER))
+        ) / COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) - :p1
+      ) + SIGN(
+        (
+          SUM(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER))
+        ) % COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER)) * 10000 - :p2 * COUNT(CAST(ROUND("o"."order_amount" * 100) AS INTEGER))
+      ) >= 0
   )
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
 --   now: now (the evaluation instant)
---   p1: 33333.333333 x 10^6 (in integer units)
+--   p1: floor of 33333.333333 x 10^2 (in integer units)
+--   p2: 33333.333333 x 10^2 less its floor, x 10^4 (in integer units)

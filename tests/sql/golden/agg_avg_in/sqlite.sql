@@ -11,14 +11,44 @@ WHERE
     GROUP BY
       "ci"."member_id"
     HAVING
-      SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) = :p1 * COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
-      OR SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) = :p2 * COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
-      OR SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) = :p3 * COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+      2 * SIGN(
+        (
+          SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) - (
+            SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+        ) / COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) - :p1
+      ) + SIGN(
+        (
+          SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+        ) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+      ) = 0
+      OR 2 * SIGN(
+        (
+          SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) - (
+            SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+        ) / COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) - :p2
+      ) + SIGN(
+        (
+          SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+        ) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+      ) = 0
+      OR 2 * SIGN(
+        (
+          SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) - (
+            SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+        ) / COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) - :p3
+      ) + SIGN(
+        (
+          SUM(CAST(ROUND("ci"."price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+        ) % COUNT(CAST(ROUND("ci"."price" * 100) AS INTEGER))
+      ) = 0
   )
 
 -- parameters:
 --   cart_start: now - cart retention (the oldest cart item still in the cart)
 --   now: now (the evaluation instant)
---   p1: 12.34 x 10^2 (in integer units)
---   p2: 100 x 10^2 (in integer units)
---   p3: 0.5 x 10^2 (in integer units)
+--   p1: floor of 12.34 x 10^2 (in integer units)
+--   p2: floor of 100 x 10^2 (in integer units)
+--   p3: floor of 0.5 x 10^2 (in integer units)

@@ -11,13 +11,23 @@ WHERE
     GROUP BY
       "ci"."member_id"
     HAVING
-      SUM(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) < :p1 * COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
+      2 * SIGN(
+        (
+          SUM(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) - (
+            SUM(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
+        ) / COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) - :p1
+      ) + SIGN(
+        (
+          SUM(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
+        ) % COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
+      ) < 0
       AND COALESCE(SUM(CASE WHEN "ci"."added_at" >= :t1 THEN "ci"."quantity" END), 0) > :p2
   )
 
 -- parameters:
 --   cart_start: now - cart retention (the oldest cart item still in the cart)
 --   now: now (the evaluation instant)
---   p1: 1 x 10^2 (in integer units)
+--   p1: floor of 1 x 10^2 (in integer units)
 --   t1: now - 1d
 --   p2: the number 1

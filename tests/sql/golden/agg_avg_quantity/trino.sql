@@ -14,7 +14,17 @@ WHERE
       GROUP BY
         "ci"."member_id"
       HAVING
-        SUM("ci"."quantity") * 10 > :p1 * COUNT("ci"."quantity")
+        2 * SIGN(
+          (
+            SUM("ci"."quantity") - (
+              SUM("ci"."quantity") % COUNT("ci"."quantity") + COUNT("ci"."quantity")
+            ) % COUNT("ci"."quantity")
+          ) / COUNT("ci"."quantity") - :p1
+        ) + SIGN(
+          (
+            SUM("ci"."quantity") % COUNT("ci"."quantity") + COUNT("ci"."quantity")
+          ) % COUNT("ci"."quantity") * 10 - :p2 * COUNT("ci"."quantity")
+        ) > 0
     ) AS "k"
     WHERE
       "k"."k" = "c"."member_id"
@@ -23,4 +33,5 @@ WHERE
 -- parameters:
 --   cart_start: now - cart retention (the oldest cart item still in the cart)
 --   now: now (the evaluation instant)
---   p1: 2.5 x 10^1 (in integer units)
+--   p1: floor of 2.5 x 10^0 (in integer units)
+--   p2: 2.5 x 10^0 less its floor, x 10^1 (in integer units)

@@ -13,10 +13,20 @@ WHERE
     GROUP BY
       "o"."member_id"
     HAVING
-      SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) = :p1 * COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+      2 * SIGN(
+        (
+          SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) - (
+            SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+        ) / COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) - :p1
+      ) + SIGN(
+        (
+          SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+        ) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+      ) = 0
   )
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
 --   now: now (the evaluation instant)
---   p1: 100 x 10^2 (in integer units)
+--   p1: floor of 100 x 10^2 (in integer units)

@@ -24,9 +24,14 @@ WHERE
     GROUP BY
       "ci"."member_id"
     HAVING
-      COALESCE(SUM((
-        "ci"."price" + "ci"."option_price"
-      ) * "ci"."quantity"), 0) > :p3
+      COALESCE(
+        SUM(
+          (
+            "ci"."price" + "ci"."option_price"
+          ) * CAST("ci"."quantity" AS DECIMAL(38, 0))
+        ),
+        0
+      ) > :p3
   )
 
 -- parameters:

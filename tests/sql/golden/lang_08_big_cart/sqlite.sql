@@ -13,9 +13,17 @@ WHERE
     HAVING
       COALESCE(
         SUM(
-          (
-            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-          ) * "ci"."quantity"
+          CASE
+            WHEN TYPEOF(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE (
+              CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+            ) * "ci"."quantity"
+          END
         ),
         0
       ) >= :p1

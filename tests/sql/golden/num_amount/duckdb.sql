@@ -12,7 +12,7 @@ WHERE
       AND "ci"."added_at" <= :now
       AND (
         "ci"."price" + "ci"."option_price"
-      ) * "ci"."quantity" >= :p1
+      ) * CAST("ci"."quantity" AS DECIMAL(38, 0)) >= :p1
   )
   OR EXISTS(
     SELECT
@@ -24,7 +24,7 @@ WHERE
       AND "ci"."added_at" <= :now
       AND (
         "ci"."price" + "ci"."option_price"
-      ) * "ci"."quantity" = :p2
+      ) * CAST("ci"."quantity" AS DECIMAL(38, 0)) = :p2
   )
 
 -- parameters:

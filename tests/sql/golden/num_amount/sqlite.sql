@@ -9,9 +9,17 @@ WHERE
     WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
-      AND (
-        CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-      ) * "ci"."quantity" >= :p1
+      AND CASE
+        WHEN TYPEOF(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
+        ) = 'real'
+        THEN ABS(-9223372036854775807 - 1)
+        ELSE (
+          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+        ) * "ci"."quantity"
+      END >= :p1
   )
   OR "c"."member_id" IN (
     SELECT
@@ -20,9 +28,17 @@ WHERE
     WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
-      AND (
-        CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-      ) * "ci"."quantity" = :p2
+      AND CASE
+        WHEN TYPEOF(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
+        ) = 'real'
+        THEN ABS(-9223372036854775807 - 1)
+        ELSE (
+          CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+        ) * "ci"."quantity"
+      END = :p2
   )
 
 -- parameters:

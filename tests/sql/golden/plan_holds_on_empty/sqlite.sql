@@ -15,7 +15,17 @@ WHERE
       AND COUNT(CASE WHEN "o"."status" = :p2 THEN 1 END) < :p3
       AND COALESCE(SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)), 0) <> :p4
       AND NOT COALESCE(
-        SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) > :p5 * COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)),
+        2 * SIGN(
+          (
+            SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) - (
+              SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+            ) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+          ) / COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) - :p5
+        ) + SIGN(
+          (
+            SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+        ) > 0,
         FALSE
       )
   )
@@ -27,4 +37,4 @@ WHERE
 --   p2: the string 'paid'
 --   p3: the number 3
 --   p4: 0 x 10^2 (in integer units)
---   p5: 1000 x 10^2 (in integer units)
+--   p5: floor of 1000 x 10^2 (in integer units)

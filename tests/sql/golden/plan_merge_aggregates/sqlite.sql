@@ -20,17 +20,67 @@ WHERE
         ),
         0
       ) >= :p2
-      AND SUM(
-        CASE
-          WHEN "o"."status" = :p3
-          THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-        END
-      ) < :p4 * COUNT(
-        CASE
-          WHEN "o"."status" = :p3
-          THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-        END
-      )
+      AND 2 * SIGN(
+        (
+          SUM(
+            CASE
+              WHEN "o"."status" = :p3
+              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+            END
+          ) - (
+            SUM(
+              CASE
+                WHEN "o"."status" = :p3
+                THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+              END
+            ) % COUNT(
+              CASE
+                WHEN "o"."status" = :p3
+                THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+              END
+            ) + COUNT(
+              CASE
+                WHEN "o"."status" = :p3
+                THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+              END
+            )
+          ) % COUNT(
+            CASE
+              WHEN "o"."status" = :p3
+              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+            END
+          )
+        ) / COUNT(
+          CASE
+            WHEN "o"."status" = :p3
+            THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+          END
+        ) - :p4
+      ) + SIGN(
+        (
+          SUM(
+            CASE
+              WHEN "o"."status" = :p3
+              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+            END
+          ) % COUNT(
+            CASE
+              WHEN "o"."status" = :p3
+              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+            END
+          ) + COUNT(
+            CASE
+              WHEN "o"."status" = :p3
+              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+            END
+          )
+        ) % COUNT(
+          CASE
+            WHEN "o"."status" = :p3
+            THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
+          END
+        )
+      ) < 0
       AND NOT COALESCE(
         MAX(CASE WHEN "o"."status" = :p5 THEN "o"."ordered_at" END) >= :t1
         AND MAX(CASE WHEN "o"."status" = :p5 THEN "o"."ordered_at" END) <= :now,
@@ -46,7 +96,7 @@ WHERE
 --   p1: the string 'paid'
 --   p2: 50000 x 10^2 (in integer units)
 --   p3: the string 'paid'
---   p4: 100000 x 10^2 (in integer units)
+--   p4: floor of 100000 x 10^2 (in integer units)
 --   p5: the string 'canceled'
 --   t1: now - 90d
 --   p6: 0.5 x 10^2 (in integer units)
