@@ -14,11 +14,13 @@ from contextlib import asynccontextmanager
 from importlib import import_module
 from typing import Any
 
-from fastapi import APIRouter, FastAPI
+from fastapi import APIRouter, Depends, FastAPI, Request
 from fastapi.dependencies.models import Dependant
+from fastapi.exceptions import RequestValidationError
 from fastapi.routing import APIRoute
 from pydantic import BaseModel
-from starlette.routing import BaseRoute
+from starlette.responses import Response
+from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from cafehub.service import errors
@@ -61,6 +63,36 @@ def health() -> Health:
     return Health(status="ok")
 
 
+def _query_names(dependant: Dependant) -> frozenset[str]:
+    """The query parameters a route reads (its own and its dependencies')."""
+    names = {field.alias for field in dependant.query_params}
+    for sub in dependant.dependencies:
+        names |= _query_names(sub)
+    return frozenset(names)
+
+
+_QUERY_NAMES: dict[int, frozenset[str]] = {}
+
+
+async def reject_unknown_query(request: Request) -> None:
+    """Refuse query parameters the route does not read (a misspelt ``?formt=jsonl`` must not be ignored).
+
+    The refusal names the parameter, as bodies' unknown keys are named.
+    """
+    if not request.query_params:
+        return
+    route = request.scope.get("route")
+    if not isinstance(route, APIRoute):
+        return
+    known = _QUERY_NAMES.get(id(route))
+    if known is None:
+        known = _QUERY_NAMES[id(route)] = _query_names(route.dependant)
+    for name in request.query_params:
+        if name not in known:
+            raise RequestValidationError([{"loc": ("query", name), "type": "extra_forbidden",
+                                           "msg": "unknown query parameter"}])
+
+
 def _dependency_calls(dependant: Dependant) -> Iterator[Callable[..., Any]]:
     for sub in dependant.dependencies:
         if sub.call is not None:
@@ -99,6 +131,21 @@ def check_routes(app: FastAPI) -> None:
         endpoint = getattr(route, "endpoint", None)
         if endpoint is None or not is_public(endpoint):
             raise RouteContractError(f"{path} is neither a FastAPI route with an authenticator nor public")
+
+
+def method_not_allowed_handler(app: FastAPI) -> Callable[[Request, Exception], Any]:
+    """A 405 handler whose ``Allow`` lists every method of the path (Starlette's lists one route's only)."""
+    routes = [(compile_path(path)[0], frozenset(route.methods or ()))
+              for path, route in iter_routes(app) if isinstance(route, APIRoute)]
+
+    async def handler(request: Request, exc: Exception) -> Response:
+        path = request.url.path
+        allowed = sorted({method for regex, methods in routes if regex.match(path) for method in methods})
+        return errors.error_response(405, errors.ErrorDetail(
+            code="method_not_allowed", message=f"{request.method} is not allowed here (allowed: {', '.join(allowed)})"),
+            {"Allow": ", ".join(allowed)})
+
+    return handler
 
 
 class BodyLimit:
@@ -146,13 +193,10 @@ async def _no_body() -> Message:
     return {"type": "http.request", "body": b"", "more_body": False}
 
 
-def create_app(config: ServiceConfig | None = None, *, tokens: TokenStore | None = None) -> FastAPI:
-    """The cafehub service for ``config`` (default: :func:`~cafehub.service.config.load_config`).
-
-    ``tokens`` overrides the token store opened from ``config.database`` (tests pass one).
-    """
+def create_app(config: ServiceConfig | None = None) -> FastAPI:
+    """The cafehub service for ``config`` (default: :func:`~cafehub.service.config.load_config`)."""
     config = config if config is not None else load_config()
-    state = ServiceState(config=config, tokens=tokens if tokens is not None else TokenStore.open(config.database))
+    state = ServiceState(config=config, tokens=TokenStore.open(config.database))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -169,6 +213,7 @@ def create_app(config: ServiceConfig | None = None, *, tokens: TokenStore | None
             "Errors have one shape, `{\"error\": {\"code\", \"message\", ...}}`, and never repeat a value sent."
         ),
         lifespan=lifespan,
+        dependencies=[Depends(reject_unknown_query)],
     )
     app.state.cafehub = state
     errors.install(app)
@@ -179,5 +224,6 @@ def create_app(config: ServiceConfig | None = None, *, tokens: TokenStore | None
         for exception, handler in getattr(module, "EXCEPTION_HANDLERS", {}).items():
             app.add_exception_handler(exception, handler)
     check_routes(app)
+    app.add_exception_handler(405, method_not_allowed_handler(app))
     app.add_middleware(BodyLimit)
     return app

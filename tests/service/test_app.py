@@ -187,3 +187,21 @@ def test_cafehub_serve_reports_a_bad_configuration_in_one_line(tmp_path: Path) -
     assert result.returncode == 1
     assert "shops.alpha.zone: not a known IANA time zone" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_unknown_query_parameters_are_refused_by_name(client: TestClient, service: Service) -> None:
+    response = client.get("/v1/shops/alpha/text/json-schema", params={"formt": "jsonl", "phone": PHONE},
+                          headers=service.headers("alpha"))
+    assert response.status_code == 422
+    problems = response.json()["error"]["problems"]
+    assert {"field": "query.formt", "kind": "extra_forbidden"} in problems
+    assert PHONE not in response.text
+    page = client.get("/login", params={"reason": "forbidden", "shop": "alpha"})
+    assert page.status_code == 200  # the parameters a route reads are fine
+
+
+def test_405_lists_the_allowed_methods(client: TestClient, service: Service) -> None:
+    response = client.request("PATCH", "/v1/shops/alpha/text/check", headers=service.headers("alpha"))
+    assert response.status_code == 405
+    assert response.headers["allow"] == "POST"
+    assert response.json()["error"]["code"] == "method_not_allowed"

@@ -166,8 +166,8 @@ def editor(caller: PageReader, segment: str | None = None) -> HTMLResponse:
 
 @router.get("/static/{name}")
 @public
-def static(name: str, request: Request) -> Response:
-    """The editor's script and style sheet (nothing else is served)."""
+def static(name: str, request: Request, v: str | None = None) -> Response:
+    """The editor's script and style sheet (nothing else is served; ``v`` only makes new versions' URLs new)."""
     if name not in STATIC:
         raise ApiError(404, "not_found", "no such file", field="path.name")
     data, etag = _static(name)
