@@ -42,21 +42,7 @@ SHOP = "bench"
 DIALECT = "postgres"
 
 
-def paired(library: Callable[[], object], through_api: Callable[[], object], runs: int) -> dict[str, float]:
-    """Median library time, median API time and the overhead, timed in alternating turns (µs)."""
-    for _ in range(max(50, runs // 10)):
-        library()
-        through_api()
-    lib: list[float] = []
-    via: list[float] = []
-    clock = time.perf_counter
-    for _ in range(runs):
-        start = clock()
-        library()
-        lib.append(clock() - start)
-        start = clock()
-        through_api()
-        via.append(clock() - start)
+def _medians(lib: list[float], via: list[float]) -> dict[str, float]:
     lib_median, api_median = statistics.median(lib) * 1e6, statistics.median(via) * 1e6
     return {
         "library_median_us": lib_median,
@@ -64,8 +50,30 @@ def paired(library: Callable[[], object], through_api: Callable[[], object], run
         "overhead_us": api_median - lib_median,
         "overhead_paired_median_us": statistics.median(b - a for a, b in zip(lib, via, strict=True)) * 1e6,
         "api_p95_us": sorted(via)[int(len(via) * 0.95) - 1] * 1e6,
-        "runs": runs,
     }
+
+
+def paired(library: Callable[[], object], through_api: Callable[[], object], runs: int) -> dict[str, Any]:
+    """Library and API timed in alternating turns (µs): wall clock, and CPU time of this thread.
+
+    On a shared machine the wall clock of a millisecond-long call includes
+    waiting for a core (a call twice as long is more than twice as likely to be
+    preempted); the thread's CPU time does not, so it is the fairer figure for
+    work done in this process (the in-process API). Both are reported.
+    """
+    for _ in range(max(50, runs // 10)):
+        library()
+        through_api()
+    wall: tuple[list[float], list[float]] = ([], [])
+    cpu: tuple[list[float], list[float]] = ([], [])
+    clock, cpu_clock = time.perf_counter, time.thread_time
+    for _ in range(runs):
+        for index, fn in enumerate((library, through_api)):
+            start, start_cpu = clock(), cpu_clock()
+            fn()
+            wall[index].append(clock() - start)
+            cpu[index].append(cpu_clock() - start_cpu)
+    return {"wall": _medians(*wall), "cpu": _medians(*cpu), "runs": runs}
 
 
 class InProcess:
@@ -181,28 +189,32 @@ def run(runs: int = 1000, **_: Any) -> dict[str, Any]:
     finally:
         loopback.close()
         app.state.cafehub.close()
-    worst = {op: max(r["in_process"]["overhead_us"] for r in rows if r["operation"] == op)
-             for op in ("check", "compile")}
+    worst = {clock: {op: max(r["in_process"][clock]["overhead_us"] for r in rows if r["operation"] == op)
+                     for op in ("check", "compile")} for clock in ("cpu", "wall")}
     return {
         "rows": rows,
         "load_average": os.getloadavg(),
         "target": {"overhead_us": TARGET_US, "worst_in_process_overhead_us": worst,
-                   "met": all(v <= TARGET_US for v in worst.values())},
+                   "met_cpu": all(v <= TARGET_US for v in worst["cpu"].values()),
+                   "met_wall": all(v <= TARGET_US for v in worst["wall"].values())},
     }
 
 
 def report(result: dict[str, Any]) -> str:
-    lines = [f"{'segment':<22} {'op':<8} {'library':>9} {'api':>9} {'overhead':>9} {'paired':>8}   "
-             f"{'http api':>9} {'overhead':>9}   (µs, medians)"]
+    lines = [f"{'':31} {'in process, CPU time':^29}  {'in process, wall clock':^29}  {'loopback HTTP, wall':^20}",
+             f"{'segment':<22} {'op':<8} " + f"{'library':>9} {'api':>9} {'overhead':>9}  " * 2
+             + f"{'api':>9} {'overhead':>9}   (µs, medians)"]
     for row in result["rows"]:
-        inner, outer = row["in_process"], row["loopback"]
-        lines.append(f"{row['segment']:<22} {row['operation']:<8} {inner['library_median_us']:>9.0f} "
-                     f"{inner['api_median_us']:>9.0f} {inner['overhead_us']:>9.0f} "
-                     f"{inner['overhead_paired_median_us']:>8.0f}   {outer['api_median_us']:>9.0f} "
+        cpu, wall, outer = row["in_process"]["cpu"], row["in_process"]["wall"], row["loopback"]["wall"]
+        figures = "  ".join(f"{t['library_median_us']:>9.0f} {t['api_median_us']:>9.0f} {t['overhead_us']:>9.0f}"
+                            for t in (cpu, wall))
+        lines.append(f"{row['segment']:<22} {row['operation']:<8} {figures}  {outer['api_median_us']:>9.0f} "
                      f"{outer['overhead_us']:>9.0f}")
     target = result["target"]
-    worst = ", ".join(f"{op} {us:.0f} µs" for op, us in target["worst_in_process_overhead_us"].items())
     load = ", ".join(f"{v:.2f}" for v in result["load_average"])
-    lines.append(f"target: in-process API overhead <= {target['overhead_us']:.0f} µs median; worst: {worst} "
-                 f"-> {'met' if target['met'] else 'NOT met'} (load average {load})")
+    for clock, met in (("cpu", target["met_cpu"]), ("wall", target["met_wall"])):
+        worst = ", ".join(f"{op} {us:.0f} µs" for op, us in target["worst_in_process_overhead_us"][clock].items())
+        lines.append(f"target ({clock}): in-process API overhead <= {target['overhead_us']:.0f} µs median; worst: "
+                     f"{worst} -> {'met' if met else 'NOT met'}")
+    lines.append(f"load average during the run: {load} (the wall clock counts waiting for a core)")
     return "\n".join(lines)
