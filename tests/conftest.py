@@ -159,3 +159,16 @@ def browser(chromium: Any) -> Iterator[Any]:
     page.set_default_timeout(15_000)
     yield page
     page.close()
+
+
+@pytest.fixture
+def sms_outbox() -> Iterator[tuple[Any, str]]:
+    """The sandbox SMS outbox served on a loopback port: (outbox, base URL)."""
+    from cafehub.sandbox.messaging import SmsOutbox
+    from cafehub.sandbox.server import _Server
+
+    outbox = SmsOutbox()
+    server = _Server(outbox.app(), "127.0.0.1", 0)
+    port = server.start()
+    yield outbox, f"http://127.0.0.1:{port}"
+    server.stop()

@@ -99,3 +99,7 @@ def test_runtime_rules_and_messages_do_no_io() -> None:
           "cafehub.runtime.ledger", "sqlalchemy", "httpx", "starlette")
     assert _violations("runtime/rules", io) == []
     assert _violations("runtime/messages", io) == []
+
+
+def test_the_chat_service_stays_off_the_sandbox_and_the_compiler() -> None:
+    assert _violations("service/chat", ("cafehub.sandbox", "cafehub.compiler", "cafehub.cli", "httpx")) == []

@@ -26,6 +26,7 @@ AREAS: dict[str, tuple[str, str]] = {
     "serve": ("cafehub.cli.serve", "Run the service: segment API, web editor, chat."),
     "token": ("cafehub.cli.token", "Create, list and revoke the service's API tokens."),
     "command": ("cafehub.cli.command", "Run chat commands (orders, ETA, cancel, return/exchange, address)."),
+    "chat": ("cafehub.cli.chat", "Talk to the chat bot in the terminal against the sandbox."),
 }
 
 

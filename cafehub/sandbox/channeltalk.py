@@ -85,7 +85,9 @@ class ChannelTalkStandIn:
         self._pending: list[threading.Thread] = []
 
     def close(self) -> None:
-        for thread in list(self._pending):
+        with self.changed:
+            pending = list(self._pending)
+        for thread in pending:
             thread.join(timeout=15)
         self._http.close()
 
@@ -164,8 +166,9 @@ class ChannelTalkStandIn:
             post()
             return
         thread = threading.Thread(target=post, name=f"ct-webhook-{message.id}", daemon=True)
-        self._pending = [t for t in self._pending if t.is_alive()] + [thread]
-        thread.start()
+        thread.start()  # started before it is listed: close() joins only started threads
+        with self.changed:
+            self._pending = [t for t in self._pending if t.is_alive()] + [thread]
 
     # -- reading what happened --------------------------------------------
 

@@ -23,7 +23,7 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, compile_path
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from cafehub.service import errors
+from cafehub.service import errors, logs
 from cafehub.service.auth import AUTHENTICATORS, is_public, public
 from cafehub.service.config import ServiceConfig, load_config
 from cafehub.service.state import ServiceState
@@ -34,6 +34,9 @@ from cafehub.service.tokens import TokenStore
 ROUTERS: tuple[str, ...] = (
     "cafehub.service.segments",
     "cafehub.service.pages",
+    "cafehub.service.chat.api",
+    "cafehub.service.chat.channeltalk",
+    "cafehub.service.chat.page",
 )
 
 #: Paths served by FastAPI itself or as static assets: public by nature, nothing shop-specific.
@@ -216,6 +219,7 @@ def create_app(config: ServiceConfig | None = None) -> FastAPI:
         dependencies=[Depends(reject_unknown_query)],
     )
     app.state.cafehub = state
+    logs.install()
     errors.install(app)
     app.include_router(health_router)
     for module_name in ROUTERS:

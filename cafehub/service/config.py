@@ -58,6 +58,50 @@ class ConfigError(Exception):
     """A configuration that cannot be used; the message names the key and the problem."""
 
 
+class ChannelTalkSettings(BaseModel):
+    """A shop's Channel Talk channel (values may be ``env:NAME``, read when used)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    access_key: str = Field(min_length=1, description="The channel's API access key (env:NAME).")
+    access_secret: str = Field(min_length=1, description="The channel's API access secret (env:NAME).")
+    webhook_token: str = Field(min_length=1, description="The token of the webhook URL (?token=; env:NAME).")
+    signing_key: str | None = Field(default=None, description="Hex key of the X-Signature HMAC (env:NAME).")
+    base_url: str = "https://api.channel.io"
+    bot_name: str = Field(default="Cafe24 Hub", max_length=50)
+    handoff_manager_id: str | None = Field(default=None, description="Manager who gets handed-over chats.")
+
+
+class ChatConfig(BaseModel):
+    """A shop's chat: the publishable key of its pages, its mall, its warehouse, how codes are sent.
+
+    Secret values may be ``env:NAME`` (read from the environment when used, never stored in the config).
+    """
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    key: str = Field(pattern=r"^pk_[A-Za-z0-9_-]{16,64}$",
+                     description="Publishable chat key: public, names the shop to the chat API from its pages.")
+    origins: tuple[str, ...] = Field(default=(), description="Page origins allowed to use the key (empty: any).")
+    mall_id: str = Field(min_length=1, max_length=50)
+    cafe24_url: str | None = Field(default=None, description="Cafe24 API base (a sandbox); none: the mall's own.")
+    cafe24_capacity: int = Field(default=40, ge=1, description="Cafe24's call bucket (40 calls)...")
+    cafe24_drain_per_second: float = Field(default=2.0, gt=0, description="...draining 2 a second.")
+    client_id: str = ""
+    client_secret: str = "env:CAFEHUB_CAFE24_CLIENT_SECRET"
+    sellmate_url: str | None = None
+    sellmate_key: str = "env:CAFEHUB_SELLMATE_API_KEY"
+    settings: str | None = Field(default=None, description="Shop settings file (TOML) of the command runtime.")
+    sms_url: str | None = Field(default=None, description="SMS provider base URL; none: codes on the console.")
+    sms_key: str = "env:CAFEHUB_SMS_KEY"
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=25, ge=1, le=65535)
+    smtp_sender: str = "noreply@localhost"
+    codes: str = Field(default="memory", description="Where one-time codes live: 'memory' or a redis:// URL.")
+    token_hours: int = Field(default=24, ge=1, le=720, description="Lifetime of a conversation token.")
+    channeltalk: ChannelTalkSettings | None = None
+
+
 class ShopConfig(BaseModel):
     """One shop: its store and the settings segments are evaluated with."""
 
@@ -68,6 +112,7 @@ class ShopConfig(BaseModel):
     zone: str = Field(default="Asia/Seoul", description="The shop's IANA time zone.")
     cart_retention_days: int = Field(default=7, ge=1, le=365)
     history_start: date = Field(default=date(2024, 1, 1), description="First day of order history.")
+    chat: ChatConfig | None = Field(default=None, description="The shop's chat (chat API, Channel Talk, page).")
 
     @field_validator("zone")
     @classmethod
@@ -108,6 +153,11 @@ def _problem(error: dict[str, Any]) -> str:
     return f"{where}: {message}"
 
 
+def secret_value(value: str, key: str) -> str:
+    """A configured secret: ``env:NAME`` reads the environment variable NAME (errors name the key only)."""
+    return _resolve_env(value, key)
+
+
 def _resolve_env(value: str, key: str) -> str:
     """``env:NAME`` reads the value from the environment variable NAME."""
     if not value.startswith("env:"):
@@ -143,6 +193,9 @@ def parse_config(data: dict[str, Any], base: Path) -> ServiceConfig:
         shop = {"id": shop_id, **settings}
         if isinstance(shop.get("store"), str):
             shop["store"] = _relative_to(_resolve_env(shop["store"], f"shops.{shop_id}.store"), base)
+        chat = shop.get("chat")
+        if isinstance(chat, dict) and isinstance(chat.get("settings"), str):
+            shop["chat"] = {**chat, "settings": str(base / chat["settings"])}
         shops[shop_id] = shop
     database = data.get("database", f"sqlite:///{base / SERVICE_DB_FILE}")
     if isinstance(database, str):

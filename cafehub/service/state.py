@@ -9,8 +9,10 @@ caller's own shop's store).
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -28,6 +30,10 @@ class ServiceState:
     config: ServiceConfig
     tokens: TokenStore
     _engines: dict[str, Engine] = field(default_factory=dict)
+    #: The chat runtime (:mod:`cafehub.service.chat.runtime`), made on first use.
+    chat: Any = None
+    #: Called by :meth:`close` first (areas that hold threads or clients register here).
+    closers: list[Callable[[], None]] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self, shop: ShopConfig) -> Engine:
@@ -44,6 +50,9 @@ class ServiceState:
         return engine
 
     def close(self) -> None:
+        for closer in self.closers:
+            closer()
+        self.closers.clear()
         with self._lock:
             for engine in self._engines.values():
                 engine.dispose()

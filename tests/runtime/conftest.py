@@ -1,4 +1,5 @@
-"""Fixtures for the chat runtime: Redis with a private key prefix, code senders that deliver for real."""
+"""Fixtures for the chat runtime: Redis with a private key prefix, an SMTP sink (the SMS outbox is in
+tests/conftest.py, shared with the service's chat tests)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from cafehub.sandbox.messaging import SmsOutbox, SmtpSink
+from cafehub.sandbox.messaging import SmtpSink
 
 REDIS_URL = os.environ.get("CAFEHUB_REDIS_URL", "redis://127.0.0.1:6379/0")
 REQUIRE_SERVICES = os.environ.get("CAFEHUB_REQUIRE_SERVICES") == "1"
@@ -35,18 +36,6 @@ def redis_client() -> Iterator[object]:
     if keys:
         client.delete(*keys)
     client.close()
-
-
-@pytest.fixture
-def sms_outbox() -> Iterator[tuple[SmsOutbox, str]]:
-    """The sandbox SMS outbox served on a loopback port: (outbox, base URL)."""
-    from cafehub.sandbox.server import _Server
-
-    outbox = SmsOutbox()
-    server = _Server(outbox.app(), "127.0.0.1", 0)
-    port = server.start()
-    yield outbox, f"http://127.0.0.1:{port}"
-    server.stop()
 
 
 @pytest.fixture

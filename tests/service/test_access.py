@@ -40,6 +40,19 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any] | None, str, int]] = {
 #: Pages of a shop (HTML): refused by sending the browser to sign in.
 PAGES = {("GET", "/shops/{shop}/editor")}
 
+#: The chat surfaces authenticate their own way (publishable chat key, conversation tokens, the Channel Talk
+#: webhook's token and signature) or need a shop with a chat: tests/service/test_chat_api.py,
+#: test_channeltalk_webhook.py and test_chat_page.py test who may call them.
+CHAT = {("POST", "/v1/shops/{shop}/chat/conversations"),
+        ("POST", "/v1/shops/{shop}/chat/conversations/{conversation}/messages"),
+        ("GET", "/v1/shops/{shop}/chat/conversations/{conversation}/messages"),
+        ("POST", "/v1/shops/{shop}/chat/conversations/{conversation}/photos"),
+        ("GET", "/v1/shops/{shop}/chat/handoffs"),
+        ("POST", "/v1/shops/{shop}/chat/conversations/{conversation}/give-back"),
+        ("OPTIONS", "/v1/shops/{shop}/chat/{path:path}"),
+        ("POST", "/v1/shops/{shop}/channeltalk/webhook"),
+        ("GET", "/shops/{shop}/chat")}
+
 
 def shop_routes(service: Service) -> set[tuple[str, str]]:
     return {(method, path) for path, route in iter_routes(service.app) if isinstance(route, APIRoute)
@@ -57,7 +70,7 @@ def call(client: TestClient, key: tuple[str, str], shop: str, headers: dict[str,
 
 
 def test_every_shop_route_has_access_tests(service: Service) -> None:
-    assert shop_routes(service) == set(REQUESTS) | PAGES
+    assert shop_routes(service) == set(REQUESTS) | PAGES | CHAT
 
 
 @pytest.mark.parametrize(("method", "template"), sorted(PAGES))

@@ -77,8 +77,23 @@ class ConversationEngine:
         return found
 
     def handle(self, shop: str, conversation_id: str, event: Event | str, *, message_id: str | None = None,
-               channel: str = "api", member_id: str | None = None) -> list[Message]:
-        """The bot's messages in answer to one inbound event (none while an operator has the chat)."""
+               channel: str = "api", member_id: str | None = None, language: str | None = None) -> list[Message]:
+        """The bot's messages in answer to one inbound event (none while an operator has the chat).
+
+        A message id seen before is answered with the messages recorded the first time.
+        """
+        answered = self.receive(shop, conversation_id, event, message_id=message_id, channel=channel,
+                                member_id=member_id, language=language)
+        if answered is None:
+            assert message_id is not None
+            return self.store.replies_to(conversation_id, message_id)
+        return answered
+
+    def receive(self, shop: str, conversation_id: str, event: Event | str, *, message_id: str | None = None,
+                channel: str = "api", member_id: str | None = None, language: str | None = None
+                ) -> list[Message] | None:
+        """Like :meth:`handle`, but ``None`` for a message id seen before (a channel that delivers twice
+        must not send the answer twice)."""
         if isinstance(event, str):
             event = Event(kind="text", text=event)
         external = message_id or uuid.uuid4().hex
@@ -87,9 +102,10 @@ class ConversationEngine:
             state = self.store.acquire(conversation_id, shop, channel)
             try:
                 if not self.store.record_inbound(conversation_id, external, inbound_text(state, event)):
-                    return self.store.replies_to(conversation_id, external)
+                    return None
                 if state is None:
-                    state = State(conversation_id=conversation_id, shop=shop, channel=channel)
+                    lang = language if language in ("ja", "ko", "en") else "en"
+                    state = State(conversation_id=conversation_id, shop=shop, channel=channel, lang=lang)
                 if member_id and (state.who is None or state.who.member_id != member_id):
                     state = state.model_copy(update={"who": Identity.member(member_id)})  # signed in: known at once
                 state, replies, effects = reducer.step(state, event)

@@ -175,10 +175,12 @@ class Reducer:
                 return state, [self.say(state, "chat.pick_number")], []
             chosen = task.identities[index]
             return self.run(self.with_task(state.model_copy(update={"who": chosen}), identities=()), task.answers)
+        task = state.task
+        if not pressed.command and task is not None and task.step == "answer":  # answers to the question asked
+            return self.run(state, merge(task.answers, pressed.answers))
         kind = pressed.command.lstrip("/")
         if kind not in TASKS:
             return state, [self.say(state, "chat.pick_number")], []
-        task = state.task
         if task is not None and task.kind == kind and task.step == "answer":
             return self.run(state, merge(task.answers, pressed.answers))
         return self.start(state, kind, pressed.answers)

@@ -129,6 +129,15 @@ class ChatStore:
                 raise Busy(conversation_id)
             time.sleep(0.005)
 
+    def create(self, conversation_id: str, shop: str, channel: str, *, language: str | None = None) -> None:
+        """A new, empty conversation (its first language when known)."""
+        state = State(conversation_id=conversation_id, shop=shop, channel=channel,
+                      lang=language if language in ("ja", "ko", "en") else "en")
+        with self.engine.begin() as conn:
+            conn.execute(insert(chat_conversations).values(id=conversation_id, shop=shop, channel=channel,
+                                                           status="bot", state=state.model_dump_json(),
+                                                           lease_owner=None, lease_until=None, updated_at=_now()))
+
     def save(self, state: State, *, release: bool = False) -> None:
         values: dict[str, Any] = {"state": state.model_dump_json(), "status": state.status, "updated_at": _now()}
         if release:
