@@ -118,6 +118,10 @@ def _coupon_no(index: int) -> str:
     return f"607{index:016d}"
 
 
+#: Issued-coupon numbers are 19 digits in Cafe24 (``6073442924700000532``); the demo's count up from here.
+ISSUE_NO_BASE = 6_073_442_924_700_000_000
+
+
 # fmt: off
 COUPONS: tuple[CouponDef, ...] = (
     CouponDef(_coupon_no(1), "신규가입 10% 할인 쿠폰", "signup", percent=10, max_discount=10_000, valid_days=30),

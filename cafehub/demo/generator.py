@@ -267,8 +267,8 @@ class _Shop:
             self.coupon_seq += 1
             rows.customer_coupons.append(
                 r.CustomerCoupon(
-                    self.coupon_seq, member_id, coupon.coupon.coupon_no, coupon.issued_at, coupon.expires_at,
-                    coupon.used_at,
+                    c.ISSUE_NO_BASE + self.coupon_seq, member_id, coupon.coupon.coupon_no, coupon.issued_at,
+                    coupon.expires_at, coupon.used_at,
                 )
             )  # fmt: skip
         if rng.random() < 0.12 * self.history_weight:

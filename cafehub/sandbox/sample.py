@@ -19,6 +19,8 @@ ISSUE_TYPES = ("targeted", "signup", "delivery_complete", "anniversary", "review
                "purchase_quantity", "first_purchase", "all_members", "dormant", "recurring")
 PAYMENTS = ("card", "card", "card", "cash", "tcash", "icash", "point", "credit", "coupon", "cell", "giftcard")
 STATUSES = ("paid",) * 12 + ("pending",) * 2 + ("canceled",) * 2 + ("returned", "refunded")
+#: Cafe24's issued-coupon numbers are 19 digits; the sample's count up from here.
+ISSUE_NO_BASE = 6_073_442_924_700_001_000
 NAMES = ("Kim Minji", "Lee Jun", "Park Seo-yeon", "Choi Yuna", "佐藤 花子", "鈴木 一郎", "Jeong Hoon", "O'Brien")
 
 
@@ -62,7 +64,7 @@ def sample_shop(
             expires = issued + timedelta(days=rng.choice((3, 7, 30, 120)))
             used = issued + timedelta(hours=rng.randrange(1, 48)) if rng.random() < 0.3 else None
             coupon_no = rng.choice(coupons).coupon_no if rng.random() > 0.05 else deleted_no
-            issues.append(r.CustomerCoupon(1000 + len(issues), member.member_id, coupon_no, issued, expires,
+            issues.append(r.CustomerCoupon(ISSUE_NO_BASE + len(issues), member.member_id, coupon_no, issued, expires,
                                            used if used and used < now_utc else None))
         for _ in range(rng.randrange(3)):
             carts.append(r.CartItem(5000 + len(carts), member.member_id, rng.randrange(1, 31), rng.randrange(1, 4),

@@ -10,7 +10,7 @@ canonical tables are only ever read.
 
 from __future__ import annotations
 
-from sqlalchemy import Column, Date, DateTime, Integer, MetaData, Numeric, String, Table, Text
+from sqlalchemy import BigInteger, Column, Date, DateTime, Integer, MetaData, Numeric, String, Table, Text
 
 sandbox_metadata = MetaData()
 Money = Numeric(14, 2, asdecimal=True)
@@ -44,7 +44,7 @@ sandbox_order_items = Table(
     Column("order_item_code", String(64), primary_key=True),
     Column("order_id", String(64), nullable=False, index=True),
     Column("item_no", Integer, nullable=False),
-    Column("product_no", Integer, nullable=False),
+    Column("product_no", BigInteger, nullable=False),
     Column("variant_code", String(32), nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("price", Money, nullable=False),
@@ -77,7 +77,7 @@ sandbox_receivers = Table(
 sandbox_products = Table(
     "sandbox_products",
     sandbox_metadata,
-    Column("product_no", Integer, primary_key=True),
+    Column("product_no", BigInteger, primary_key=True, autoincrement=False),
     Column("product_code", String(16), nullable=False),
     Column("name", String(255), nullable=False),
     Column("price", Money, nullable=False),
@@ -87,7 +87,7 @@ sandbox_variants = Table(
     "sandbox_variants",
     sandbox_metadata,
     Column("variant_code", String(32), primary_key=True),
-    Column("product_no", Integer, nullable=False, index=True),
+    Column("product_no", BigInteger, nullable=False, index=True),
     Column("option_value", String(64), nullable=False),
     Column("additional_amount", Money, nullable=False),
     Column("stock", Integer, nullable=False),

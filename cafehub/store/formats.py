@@ -10,7 +10,7 @@ record. What the rows mean together (keys, references, transactions) is
 Column rules come from the schema (:mod:`cafehub.store.schema`) and the
 language's enums (:data:`cafehub.compiler.catalog.ENUMS`), so a file is held
 to exactly what the tables can store on every engine: text no longer than
-its column and free of NUL, 32-bit integers, money within NUMERIC(14, 2) with
+its column and free of NUL, 32-bit integers (64-bit for Cafe24 numbers), money within NUMERIC(14, 2) with
 at most two decimal places, ISO 8601 timestamps (an offset is converted to
 UTC; no offset means UTC) between the years 1000 and 9999 (MySQL's range).
 
@@ -31,7 +31,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sqlalchemy import DateTime, Integer, Numeric, String, Table
+from sqlalchemy import BigInteger, DateTime, Integer, Numeric, String, Table
 
 from cafehub.compiler.catalog import ENUMS
 from cafehub.store import records as r
@@ -42,6 +42,7 @@ FORMATS: tuple[Format, ...] = ("jsonl", "csv")
 Kind = Literal["text", "int", "money", "timestamp"]
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 MONEY_LIMIT = Decimal(10) ** 12  # NUMERIC(14, 2): twelve digits before the point
 CENT = Decimal("0.01")
 MIN_YEAR, MAX_YEAR = 1000, 9999
@@ -100,6 +101,8 @@ class ColumnSpec:
     length: int | None = None
     enum: tuple[str, ...] | None = None
     enum_name: str | None = None
+    #: An integer column holding Cafe24 numbers (64-bit).
+    wide: bool = False
 
     def parse(self, raw: object, *, from_csv: bool) -> Any:
         """The checked value of ``raw`` (a JSON value, or CSV text / ``None`` for an unquoted empty cell)."""
@@ -147,8 +150,9 @@ class ColumnSpec:
             value = raw
         else:
             raise ValueProblem(f"expected a whole number, got {_json_type(raw)}")
-        if not INT32_MIN <= value <= INT32_MAX:
-            raise ValueProblem(f"{value} is out of range (a 32-bit integer)")
+        low, high, bits = (INT64_MIN, INT64_MAX, 64) if self.wide else (INT32_MIN, INT32_MAX, 32)
+        if not low <= value <= high:
+            raise ValueProblem(f"{value} is out of range (a {bits}-bit integer)")
         if self.name in POSITIVE_COLUMNS and value < 1:
             raise ValueProblem(f"must be at least 1, got {value}")
         return value
@@ -243,6 +247,7 @@ def _spec(table: Table) -> TableSpec:
                 length=_length(table, column.name),
                 enum=ENUMS[enum_name] if enum_name else None,
                 enum_name=enum_name,
+                wide=isinstance(column.type, BigInteger),
             )
         )
     key = tuple(c.name for c in table.primary_key.columns)

@@ -39,8 +39,11 @@ TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the seven tables (and their indexes) where missing."""
+    """Create the seven tables (and their indexes) where missing; widen an older store's id columns."""
+    from cafehub.store.migrate import upgrade
+
     metadata.create_all(engine)
+    upgrade(engine)
 
 
 def drop_schema(engine: Engine) -> None:

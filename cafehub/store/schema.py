@@ -1,6 +1,9 @@
 """SQLAlchemy Core definition of the canonical store.
 
-Seven tables, the same on every engine. Timestamps are naive UTC
+Seven tables, the same on every engine. Columns holding Cafe24's numbers
+(issued-coupon numbers of 19 digits, basket and product numbers) are 64-bit
+``BIGINT`` (:data:`CafeNumber`); :mod:`cafehub.store.migrate` widens stores
+made when they were 32-bit. Timestamps are naive UTC
 (``DateTime`` without zone: text ``YYYY-MM-DD HH:MM:SS.ffffff`` on SQLite);
 money is ``NUMERIC(14, 2)``. Text columns are sized so MySQL/MariaDB can index
 them, and on MySQL/MariaDB use a binary, no-pad collation so that string
@@ -11,6 +14,7 @@ language requires.
 from __future__ import annotations
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     DateTime,
     Index,
@@ -49,6 +53,8 @@ class Text(TypeDecorator[str]):
 
 
 Money = Numeric(14, 2, asdecimal=True)
+#: A number Cafe24 assigns (issue_no, basket_product_no, product_no): 64-bit on every engine.
+CafeNumber = BigInteger
 #: Microsecond precision everywhere (MySQL/MariaDB default to whole seconds).
 Timestamp = DateTime(timezone=False).with_variant(mysql.DATETIME(fsp=6), "mysql", "mariadb")
 
@@ -75,7 +81,7 @@ coupons = Table(
 customer_coupons = Table(
     "customer_coupons",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("id", CafeNumber, primary_key=True, autoincrement=False),
     Column("member_id", Text(64), nullable=False),
     Column("coupon_no", Text(64), nullable=False),
     Column("issued_at", Timestamp, nullable=False),
@@ -89,9 +95,9 @@ customer_coupons = Table(
 cart_items = Table(
     "cart_items",
     metadata,
-    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("id", CafeNumber, primary_key=True, autoincrement=False),
     Column("member_id", Text(64), nullable=False),
-    Column("product_no", Integer, nullable=False),
+    Column("product_no", CafeNumber, nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("price", Money, nullable=False),
     Column("option_price", Money, nullable=False),
@@ -119,7 +125,7 @@ order_items = Table(
     metadata,
     Column("order_item_code", Text(64), primary_key=True),
     Column("order_id", Text(64), nullable=False),
-    Column("product_no", Integer, nullable=False),
+    Column("product_no", CafeNumber, nullable=False),
     Column("quantity", Integer, nullable=False),
     Column("price", Money, nullable=False),
     Column("option_price", Money, nullable=False),

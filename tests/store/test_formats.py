@@ -59,7 +59,9 @@ def test_specs_follow_the_schema_and_the_catalog() -> None:
         ("orders", "paid_amount", "999999999999.99", Decimal("999999999999.99")),
         ("orders", "paid_amount", "1e3", Decimal("1000.00")),
         ("cart_items", "quantity", "3", 3),
-        ("cart_items", "product_no", "-2147483648", -(2**31)),
+        ("cart_items", "quantity", "2147483647", 2**31 - 1),
+        ("cart_items", "product_no", "-9223372036854775808", -(2**63)),
+        ("customer_coupons", "id", "6073442924700000532", 6073442924700000532),
         ("orders", "status", "refunded", "refunded"),
         ("coupons", "name", "", ""),
     ],
@@ -81,7 +83,8 @@ def test_csv_values_parse_to_exact_values(table: str, name: str, raw: str, expec
         ("orders", "paid_amount", "", "expected an amount such as 12500 or 12500.50, got ''"),
         ("cart_items", "quantity", "0", "at least 1"),
         ("cart_items", "quantity", "1.0", "expected a whole number"),
-        ("cart_items", "product_no", "2147483648", "out of range"),
+        ("cart_items", "quantity", "2147483648", "out of range (a 32-bit integer)"),
+        ("cart_items", "product_no", "9223372036854775808", "out of range (a 64-bit integer)"),
         ("cart_items", "product_no", " 17", "expected a whole number"),
         ("orders", "ordered_at", "yesterday", "not an ISO 8601 timestamp"),
         ("orders", "ordered_at", "0999-12-31T00:00:00", "year 999 is out of range"),
@@ -232,12 +235,12 @@ def test_any_cells_survive_a_csv_record(cells: list[str | None]) -> None:
 
 _moment = st.datetimes(min_value=datetime(1000, 1, 1), max_value=datetime(9999, 12, 31, 23, 59, 59, 999999))
 _money = st.decimals(min_value=Decimal("-999999999999.99"), max_value=Decimal("999999999999.99"), places=2)
-_int32 = st.integers(min_value=-(2**31), max_value=2**31 - 1)
+_int64 = st.integers(min_value=-(2**63), max_value=2**63 - 1)
 _cart_items = st.builds(
     r.CartItem,
-    _int32,
+    _int64,
     _text.filter(bool),
-    _int32,
+    _int64,
     st.integers(min_value=1, max_value=2**31 - 1),
     _money,
     _money,

@@ -47,9 +47,16 @@ def test_a_full_sync_equals_the_sandbox_shop_row_for_row(tmp_path: Path) -> None
         assert report.rows > 250
 
 
-@pytest.mark.parametrize("server", ["postgres", "mysql"])
-def test_a_full_sync_into_server_databases(tmp_path: Path, server: str, request: pytest.FixtureRequest) -> None:
-    url = request.getfixturevalue(f"{server}_url")
+@pytest.mark.parametrize("server", ["postgres", "mysql", "duckdb"])
+def test_a_full_sync_into_every_engine_keeps_cafe24_size_numbers(
+    tmp_path: Path, server: str, request: pytest.FixtureRequest
+) -> None:
+    if server == "duckdb":
+        pytest.importorskip("duckdb_engine")
+        url = f"duckdb:///{tmp_path / 'synced.duckdb'}"
+    else:
+        url = request.getfixturevalue(f"{server}_url")
+    assert max(i.id for i in shop().customer_coupons) > 10**18  # 19-digit issue numbers, as Cafe24's
     target = create_engine(url)
     try:
         from cafehub.store import io as store_io
@@ -97,7 +104,8 @@ def test_an_incremental_run_picks_up_every_kind_of_change(tmp_path: Path) -> Non
         fresh.receivers.append(Receiver("D-29991231-0000001-00", fresh.order_id, "N", None, None, "04524", "a", "b"))
         shop_.add_order(fresh)
         coupon_no = next(iter(shop_.coupons))
-        shop_.add_issue(r.CustomerCoupon(99999, "m9999", coupon_no, now - timedelta(minutes=1),
+        new_issue = max(i.id for rows in shop_.issues.values() for i in rows) + 7  # Cafe24 numbers count up
+        shop_.add_issue(r.CustomerCoupon(new_issue, "m9999", coupon_no, now - timedelta(minutes=1),
                                          now + timedelta(days=7)))
         unused = next(i for rows in shop_.issues.values() for i in rows if i.used_at is None and i.expires_at > now)
         shop_.add_issue(replace(unused, used_at=now - timedelta(seconds=30)))
@@ -112,7 +120,7 @@ def test_an_incremental_run_picks_up_every_kind_of_change(tmp_path: Path) -> Non
         assert fresh.order_id in orders
         assert tuple(x[0] for x in got["customers"] if x[0] == "m9999") == ("m9999",)
         issues = {row[0]: row for row in got["customer_coupons"]}
-        assert 99999 in issues
+        assert new_issue in issues
         assert issues[unused.id][5] is not None
         assert cart[0].id not in {row[0] for row in got["cart_items"]}
         assert report.phases["orders"].rows < 20
