@@ -11,6 +11,7 @@ server into a failure: CI never skips them silently.
 
 from __future__ import annotations
 
+import base64
 import os
 import time
 import uuid
@@ -29,6 +30,9 @@ settings.register_profile(
     "long", deadline=None, suppress_health_check=[HealthCheck.too_slow], max_examples=2_000
 )
 settings.load_profile("long" if os.environ.get("CAFEHUB_LONG") == "1" else "ci")
+
+# OAuth tokens in test stores are encrypted with a throwaway key, never the operator's key file.
+os.environ.setdefault("CAFEHUB_SECRET_KEY", base64.urlsafe_b64encode(os.urandom(32)).decode())
 
 PG_ADMIN_URL = os.environ.get("CAFEHUB_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 MYSQL_ADMIN_URL = os.environ.get("CAFEHUB_MYSQL_URL", "mysql+pymysql://root@127.0.0.1:3306/test")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import sys
 from datetime import date
 from typing import Annotated
 
@@ -14,6 +15,7 @@ from cafehub.cli.common import err, fail, out
 from cafehub.connectors.cafe24.client import Cafe24Client
 from cafehub.connectors.config import Cafe24Config
 from cafehub.connectors.errors import ConnectorError
+from cafehub.connectors.secrets import load_key
 from cafehub.connectors.tokens import SqlTokenStore
 from cafehub.store.engines import StoreError, open_engine
 from cafehub.sync.engine import PHASES, Syncer, SyncOptions, SyncReport, SyncStopped
@@ -23,6 +25,20 @@ app = typer.Typer(help="Pull a Cafe24 mall into the canonical store.", invoke_wi
 
 #: The sandbox's default app credentials (``cafehub sandbox serve``).
 SANDBOX_CLIENT = ("sandbox-client", "sandbox-secret")
+SECRET_ENV = "CAFEHUB_CAFE24_CLIENT_SECRET"
+
+
+def _client_secret() -> str:
+    """The app's client secret: the environment, else a hidden prompt on an interactive terminal."""
+    secret = os.environ.get(SECRET_ENV)
+    if secret:
+        return secret
+    if not sys.stdin.isatty():
+        fail(f"the app's client secret is needed: set {SECRET_ENV} (it is asked for only on a terminal)")
+    secret = typer.prompt("Cafe24 client secret", hide_input=True, err=True)
+    if not secret:
+        fail("no client secret was given")
+    return str(secret)
 
 
 class RichProgress:
@@ -59,8 +75,8 @@ def sync(
     db: Annotated[str | None, typer.Option("--db", help="Store URL (default: the embedded SQLite file).")] = None,
     sandbox_url: Annotated[str | None, typer.Option("--sandbox-url", help="Sync from a sandbox at this URL.")] = None,
     client_id: Annotated[str | None, typer.Option("--client-id", envvar="CAFEHUB_CAFE24_CLIENT_ID")] = None,
-    client_secret: Annotated[str | None, typer.Option("--client-secret", envvar="CAFEHUB_CAFE24_CLIENT_SECRET",
-                                                      show_default=False)] = None,
+    client_secret: Annotated[str | None, typer.Option("--client-secret", hidden=True, show_default=False,
+                                                      help="Refused: use CAFEHUB_CAFE24_CLIENT_SECRET.")] = None,
     code: Annotated[str | None, typer.Option("--code", help="Exchange this authorization code first.")] = None,
     authorize_url: Annotated[bool, typer.Option("--authorize-url", help="Print the URL to authorize the app.")] = False,
     redirect_uri: Annotated[str, typer.Option("--redirect-uri")] = "https://localhost/cafehub/oauth",
@@ -70,11 +86,21 @@ def sync(
     only: Annotated[list[str] | None, typer.Option("--only", help="Sync only these phases (repeatable).")] = None,
     no_progress: Annotated[bool, typer.Option("--no-progress", help="No progress bar.")] = False,
 ) -> None:
-    """Sync customers, coupons, issued coupons, carts and orders; only what changed since the last run."""
+    """Sync customers, coupons, issued coupons, carts and orders; only what changed since the last run.
+
+    The app's client secret is read from CAFEHUB_CAFE24_CLIENT_SECRET, or asked for when
+    the terminal is interactive; never from the command line, where `ps` would show it.
+    OAuth tokens are stored encrypted with the key in CAFEHUB_SECRET_KEY,
+    CAFEHUB_SECRET_KEY_FILE, or ~/.config/cafehub/secret.key (created on first use).
+    """
+    if client_secret is not None:
+        fail(f"--client-secret is refused: a secret on the command line is visible to every user of this "
+             f"machine (ps); set {SECRET_ENV} or let cafehub ask for it")
     if sandbox_url and not client_id:
         client_id, client_secret = SANDBOX_CLIENT
-    if not client_id or not client_secret:
-        fail("give --client-id and --client-secret (or CAFEHUB_CAFE24_CLIENT_ID / _SECRET)")
+    if not client_id:
+        fail("give --client-id (or CAFEHUB_CAFE24_CLIENT_ID)")
+    client_secret = client_secret or _client_secret()
     try:
         first_day = date.fromisoformat(since)
     except ValueError:
@@ -86,8 +112,12 @@ def sync(
     try:
         config = Cafe24Config(mall_id=mall, client_id=client_id, client_secret=client_secret, base_url=sandbox_url,
                               zone=zone, redirect_uri=redirect_uri)
+        key = load_key()
+        if key.created is not None:
+            err.print(f"created a new secret key in {key.created}: the store's OAuth tokens are encrypted with it; "
+                      "keep it (and back it up) with the store", markup=False, highlight=False)
         engine = open_engine(db)
-        client = Cafe24Client(config, SqlTokenStore(engine))
+        client = Cafe24Client(config, SqlTokenStore(engine, key.cipher))
     except (ConnectorError, StoreError) as error:
         fail(str(error))
     except Exception as error:  # an unreachable database server

@@ -7,6 +7,7 @@ same client code runs against the real service and a loopback server.
 
 from __future__ import annotations
 
+import ipaddress
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -38,6 +39,30 @@ DEFAULT_SCOPES = (
 
 def utc_now() -> datetime:
     return datetime.now(UTC)
+
+
+def is_loopback(host: str) -> bool:
+    """``localhost`` or a loopback address (127.0.0.0/8, ``::1``)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_base_url(url: str, what: str) -> None:
+    """Refuse a URL that is not https, except plain http to a loopback host (a local sandbox).
+
+    Tokens, client secrets and customers' data travel in these requests; on a
+    plain http connection anyone on the path could read them.
+    """
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc or not parts.hostname:
+        raise ConfigError(f"{what} {url!r} is not an http(s) URL")
+    if parts.scheme == "http" and not is_loopback(parts.hostname):
+        raise ConfigError(f"{what} {url!r} is plain http; use https:// (plain http is only for a sandbox on "
+                          "this machine: localhost, 127.0.0.1 or ::1)")
 
 
 @dataclass(frozen=True, slots=True, kw_only=True)
@@ -73,9 +98,7 @@ class Cafe24Config:
             raise ConfigError(f"mall id {self.mall_id!r} is not a Cafe24 mall id (letters and digits)")
         if not self.client_id:
             raise ConfigError("a client id is required")
-        parts = urlsplit(self.root_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"base URL {self.root_url!r} is not an http(s) URL")
+        check_base_url(self.root_url, "base URL")
 
     @property
     def root_url(self) -> str:

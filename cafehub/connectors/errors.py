@@ -30,6 +30,7 @@ customer's data) and, for bad responses, the field. The original
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
@@ -130,6 +131,22 @@ class ServerError(ApiError):
     """5xx: the API failed."""
 
 
+_URL = re.compile(r"\S+://\S+")
+_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_PHONE = re.compile(r"(?<![\w-])(?:\+\d{1,3}[- ]?\d{1,3}|0\d{1,3})[- ]?\d{3,4}[- ]?\d{4}(?![\w-])")
+
+
+def redact(text: str) -> str:
+    """``text`` with e-mail addresses and phone numbers replaced: API messages may echo what was sent."""
+    return _PHONE.sub("<phone>", _EMAIL.sub("<e-mail>", text))
+
+
+def transport_problem(exc: httpx.HTTPError) -> str:
+    """``ReadTimeout: timed out``: the exception's kind and text, any URL in it cut out (a query holds data)."""
+    text = _URL.sub("<url>", str(exc)) or "no response"
+    return f"{type(exc).__name__}: {text}"
+
+
 _BY_STATUS: dict[int, type[ApiError]] = {
     400: BadRequestError,
     401: UnauthorizedError,
@@ -153,10 +170,10 @@ def api_error(response: httpx.Response, endpoint: str) -> ApiError:
         err = body.get("error")
         if isinstance(err, dict):
             code = str(err.get("code", code))
-            message = str(err.get("message", message))
+            message = redact(str(err.get("message", message)))
         elif isinstance(err, str):  # OAuth style: {"error": "invalid_grant", "error_description": ...}
             code = err
-            message = str(body.get("error_description", message))
+            message = redact(str(body.get("error_description", message)))
     elif "html" in response.headers.get("content-type", ""):
         message = f"{message} (an HTML error page instead of a JSON error body)"
     cls = _BY_STATUS.get(response.status_code, ServerError if response.status_code >= 500 else ApiError)

@@ -17,6 +17,7 @@ Validation of the body against a model is the caller's job
 
 from __future__ import annotations
 
+import logging
 import threading
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -25,11 +26,23 @@ import httpx
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from cafehub.connectors.config import Cafe24Config
-from cafehub.connectors.errors import MalformedResponse, TransportError, api_error
+from cafehub.connectors.errors import MalformedResponse, TransportError, api_error, transport_problem
 from cafehub.connectors.oauth import TokenManager, _field_path
 from cafehub.connectors.ratelimit import LeakyBucket, bucket_for
 
 T = TypeVar("T")
+
+
+class _NoQueryInLogs(logging.Filter):
+    """httpx logs every request's URL at INFO; a query can hold member ids or a phone number: drop it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if isinstance(record.args, tuple) and len(record.args) > 1 and isinstance(record.args[1], httpx.URL):
+            record.args = (record.args[0], record.args[1].copy_with(query=None), *record.args[2:])
+        return True
+
+
+logging.getLogger("httpx").addFilter(_NoQueryInLogs())
 
 
 @dataclass(slots=True)
@@ -75,6 +88,9 @@ def validate(model: type[T] | Any, data: Any, *, endpoint: str, root: str, zone:
     """``data`` validated as ``model`` (a pydantic model or any type), errors naming the field.
 
     ``zone`` is the mall's time zone, for the times Cafe24 sends without an offset.
+    The error says which field and what kind of value was expected, never the
+    value itself (it may be a customer's phone number), and keeps no reference
+    to the offending data.
     """
     context = {"zone": zone} if zone else None
     try:
@@ -82,11 +98,10 @@ def validate(model: type[T] | Any, data: Any, *, endpoint: str, root: str, zone:
             return model.model_validate(data, context=context)  # type: ignore[return-value]
         return TypeAdapter(model).validate_python(data, context=context)  # type: ignore[no-any-return]
     except ValidationError as exc:
-        first = exc.errors()[0]
+        first = exc.errors(include_input=False, include_url=False, include_context=False)[0]
         path = _field_path((root, *first["loc"])) if root else _field_path(first["loc"])
-        got = first.get("input")
-        shown = "" if isinstance(got, dict | list) else f" (got {str(got)[:40]!r})"
-        raise MalformedResponse(f"{first['msg']}{shown}", endpoint=endpoint, field=path) from exc
+        problem = f"{first['msg']} [{first['type']}]"
+    raise MalformedResponse(problem, endpoint=endpoint, field=path)
 
 
 def member(body: dict[str, Any], key: str, endpoint: str) -> Any:
@@ -146,7 +161,7 @@ class ApiCaller:
                     self.stats.add(retries=1)
                     self.config.sleep(delay)
                     continue
-                raise TransportError(f"{type(exc).__name__}: {exc or 'no response'}", endpoint=endpoint) from exc
+                raise TransportError(transport_problem(exc), endpoint=endpoint) from None
             self.stats.add(calls=1, waited_seconds=waited)
             pause = self.bucket.observe(response.headers)
             status = response.status_code

@@ -28,6 +28,7 @@ from cafehub.connectors.errors import (
     MalformedResponse,
     TransportError,
     api_error,
+    transport_problem,
 )
 from cafehub.connectors.tokens import StoredToken, TokenSet, TokenStore
 
@@ -94,7 +95,7 @@ class OAuthClient:
         try:
             response = self._http.get(self.authorize_url(state), follow_redirects=False)
         except httpx.HTTPError as exc:
-            raise TransportError(f"{type(exc).__name__}: {exc}", endpoint=endpoint) from exc
+            raise TransportError(transport_problem(exc), endpoint=endpoint) from None
         location = response.headers.get("location", "")
         query = dict(parse_qsl(urlsplit(location).query))
         if response.status_code not in (301, 302, 303, 307) or "code" not in query:
@@ -126,7 +127,7 @@ class OAuthClient:
                 if retry:
                     self.config.sleep(delay)
                     continue
-                raise TransportError(f"{type(exc).__name__}: {exc}", endpoint=TOKEN_ENDPOINT) from exc
+                raise TransportError(transport_problem(exc), endpoint=TOKEN_ENDPOINT) from None
             if response.status_code == 429:
                 retry, delay = self.config.retry.on_response(attempt, response, write=False)
                 if retry:
@@ -154,7 +155,7 @@ class OAuthClient:
             first = exc.errors()[0]
             raise MalformedResponse(
                 first["msg"], endpoint=TOKEN_ENDPOINT, field=_field_path(first["loc"]), request=response.request
-            ) from exc
+            ) from None  # the validation error holds the answer, tokens included
         return parsed.token_set(ZoneInfo(self.config.zone))
 
 

@@ -21,7 +21,8 @@ from typing import Any
 
 import httpx
 
-from cafehub.connectors.errors import ConfigError, MalformedResponse, TransportError, api_error
+from cafehub.connectors.config import check_base_url
+from cafehub.connectors.errors import MalformedResponse, TransportError, api_error, transport_problem
 from cafehub.connectors.http import json_body
 from cafehub.connectors.retry import DEFAULT_RETRY, RetryPolicy
 
@@ -75,8 +76,7 @@ class SellmateConfig:
     batch: int = 100
 
     def __post_init__(self) -> None:
-        if not self.base_url.startswith(("http://", "https://")):
-            raise ConfigError(f"Sellmate base URL {self.base_url!r} is not an http(s) URL")
+        check_base_url(self.base_url, "Sellmate base URL")
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,7 +125,7 @@ class SellmateClient:
                 if go:
                     self.config.sleep(delay)
                     continue
-                raise TransportError(f"{type(exc).__name__}: {exc}", endpoint=endpoint) from exc
+                raise TransportError(transport_problem(exc), endpoint=endpoint) from None
             self.calls += 1
             if response.status_code >= 400:
                 go, delay = self.config.retry.on_response(attempt, response, write=False)
@@ -159,7 +159,7 @@ class SellmateClient:
         rows = self._per_item(self.config.paths.stock, item_codes, self.config.fields.stock)
         for code, (value, where) in rows.items():
             if isinstance(value, bool) or not isinstance(value, int | str) or not str(value).lstrip("-").isdigit():
-                raise MalformedResponse(f"expected a whole number, got {value!r}", endpoint=endpoint,
+                raise MalformedResponse(f"expected a whole number, got {type(value).__name__}", endpoint=endpoint,
                                         field=f"{where}.{self.config.fields.stock}")
             out[code] = int(value)
         return out
@@ -176,7 +176,7 @@ class SellmateClient:
             try:
                 out[code] = date.fromisoformat(str(value)[:10])
             except ValueError:
-                raise MalformedResponse(f"expected a date, got {value!r}", endpoint=endpoint,
+                raise MalformedResponse(f"expected a date, got {type(value).__name__}", endpoint=endpoint,
                                         field=f"{where}.{fields.restock_date}") from None
         return out
 

@@ -14,8 +14,10 @@ small protocol over the store:
 
 A lease has an expiry, so a worker killed while holding it does not block the
 others forever. :class:`SqlTokenStore` keeps the table ``sync_tokens`` in any
-SQLAlchemy database (the store's own by default); :class:`MemoryTokenStore`
-is for tests and one-off scripts.
+SQLAlchemy database (the store's own by default), with both tokens encrypted
+by the operator's key (:mod:`cafehub.connectors.secrets`); rows written in
+plain text by older versions are encrypted the first time they are read.
+:class:`MemoryTokenStore` is for tests and one-off scripts.
 """
 
 from __future__ import annotations
@@ -27,15 +29,17 @@ from typing import Protocol
 
 from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, String, Table, insert, select, update
 
+from cafehub.connectors.secrets import TokenCipher, is_sealed, load_key
+
 token_metadata = MetaData()
 
 sync_tokens = Table(
     "sync_tokens",
     token_metadata,
     Column("mall_id", String(64), primary_key=True),
-    Column("access_token", String(512), nullable=False),
+    Column("access_token", String(1024), nullable=False),
     Column("access_expires_at", DateTime(timezone=False), nullable=False),
-    Column("refresh_token", String(512), nullable=False),
+    Column("refresh_token", String(1024), nullable=False),
     Column("refresh_expires_at", DateTime(timezone=False), nullable=False),
     Column("version", Integer, nullable=False),
     Column("lease_owner", String(64), nullable=True),
@@ -138,14 +142,16 @@ class MemoryTokenStore:
 
 
 class SqlTokenStore:
-    """Tokens in the ``sync_tokens`` table of a SQLAlchemy database.
+    """Tokens in the ``sync_tokens`` table of a SQLAlchemy database, encrypted at rest.
 
     Each method is its own short transaction, committed before it returns, so
     a new refresh token is durable the moment :meth:`finish_refresh` returns.
+    ``cipher`` defaults to the operator's key (:func:`~cafehub.connectors.secrets.load_key`).
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, cipher: TokenCipher | None = None) -> None:
         self.engine = engine
+        self.cipher = cipher or load_key().cipher
         token_metadata.create_all(engine)
 
     def load(self, mall_id: str) -> StoredToken | None:
@@ -153,21 +159,32 @@ class SqlTokenStore:
             row = conn.execute(select(sync_tokens).where(sync_tokens.c.mall_id == mall_id)).mappings().first()
         if row is None:
             return None
-        tokens = TokenSet(
-            row["access_token"],
-            _aware(row["access_expires_at"]),
-            row["refresh_token"],
-            _aware(row["refresh_expires_at"]),
-        )
+        access, refresh = row["access_token"], row["refresh_token"]
+        if not (is_sealed(access) and is_sealed(refresh)):
+            self._seal_legacy(mall_id, row["version"], access, refresh)
+        else:
+            access = self.cipher.decrypt(access, context=f"{mall_id}/access_token")
+            refresh = self.cipher.decrypt(refresh, context=f"{mall_id}/refresh_token")
+        tokens = TokenSet(access, _aware(row["access_expires_at"]), refresh, _aware(row["refresh_expires_at"]))
         until = _aware(row["lease_until"]) if row["lease_until"] is not None else None
         return StoredToken(tokens, row["version"], row["lease_owner"], until)
 
-    @staticmethod
-    def _values(tokens: TokenSet) -> dict[str, object]:
+    def _seal_legacy(self, mall_id: str, version: int, access: str, refresh: str) -> None:
+        """Encrypt a row an older version stored in plain text (same version: the tokens are unchanged)."""
+        t = sync_tokens.c
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(sync_tokens)
+                .where(t.mall_id == mall_id, t.version == version, t.access_token == access)
+                .values(access_token=self.cipher.encrypt(access, context=f"{mall_id}/access_token"),
+                        refresh_token=self.cipher.encrypt(refresh, context=f"{mall_id}/refresh_token"))
+            )
+
+    def _values(self, mall_id: str, tokens: TokenSet) -> dict[str, object]:
         return {
-            "access_token": tokens.access_token,
+            "access_token": self.cipher.encrypt(tokens.access_token, context=f"{mall_id}/access_token"),
             "access_expires_at": _naive(tokens.access_expires_at),
-            "refresh_token": tokens.refresh_token,
+            "refresh_token": self.cipher.encrypt(tokens.refresh_token, context=f"{mall_id}/refresh_token"),
             "refresh_expires_at": _naive(tokens.refresh_expires_at),
         }
 
@@ -176,7 +193,7 @@ class SqlTokenStore:
             version = conn.execute(
                 select(sync_tokens.c.version).where(sync_tokens.c.mall_id == mall_id)
             ).scalar_one_or_none()
-            values = {**self._values(tokens), "lease_owner": None, "lease_until": None}
+            values = {**self._values(mall_id, tokens), "lease_owner": None, "lease_until": None}
             if version is None:
                 conn.execute(insert(sync_tokens).values(mall_id=mall_id, version=1, **values))
                 version = 1
@@ -204,7 +221,7 @@ class SqlTokenStore:
             result = conn.execute(
                 update(sync_tokens)
                 .where(t.mall_id == mall_id, t.lease_owner == owner)
-                .values(version=t.version + 1, lease_owner=None, lease_until=None, **self._values(tokens))
+                .values(version=t.version + 1, lease_owner=None, lease_until=None, **self._values(mall_id, tokens))
             )
             if result.rowcount != 1:
                 # The lease expired and someone else took it; still never drop the newest
@@ -213,7 +230,7 @@ class SqlTokenStore:
                 conn.execute(
                     update(sync_tokens)
                     .where(t.mall_id == mall_id)
-                    .values(version=t.version + 1, **self._values(tokens))
+                    .values(version=t.version + 1, **self._values(mall_id, tokens))
                 )
         return self.load(mall_id)
 

@@ -15,6 +15,7 @@ the driver's first message line.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -101,6 +102,19 @@ def file_path(url: URL) -> Path | None:
     return Path(database)
 
 
+def _create_private(path: Path) -> None:
+    """Create a new SQLite store file readable by its owner only (0600); its journals inherit the mode.
+
+    The store holds customers' names, phones and e-mails and the OAuth tokens.
+    """
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        raise StoreError(f"cannot create the store {path}: {exc.strerror}") from None
+
+
 def open_engine(url: str | None = None, *, must_exist: bool = False) -> Engine:
     """An engine for ``url`` (the embedded SQLite file when ``None``).
 
@@ -117,6 +131,8 @@ def open_engine(url: str | None = None, *, must_exist: bool = False) -> Engine:
             raise StoreError(f"there is no store at {path}; {init_hint(parsed)}")
         if not path.parent.exists():
             raise StoreError(f"cannot create the store {path}: the directory {path.parent} does not exist")
+        if backend == "sqlite":
+            _create_private(path)
     connect_args: dict[str, Any] = {}
     option = _TIMEOUT_BACKENDS.get(backend)
     if option and option not in parsed.query:

@@ -37,15 +37,18 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Connection, Engine, Table, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
 from cafehub.connectors.cafe24 import models as m
 from cafehub.connectors.cafe24.client import COUPON_ISSUES, CUSTOMERS, MAX_LIST_VALUES, ORDERS, Cafe24Client
-from cafehub.connectors.errors import PagingLimitError
+from cafehub.connectors.errors import ConnectorError, PagingLimitError
+from cafehub.connectors.tokens import token_metadata
 from cafehub.store import io as store_io
 from cafehub.store import schema as s
+from cafehub.store.write_errors import explain_write
 
 from . import mapping
-from .state import create_state, load_cursor, save_cursor
+from .state import create_state, load_cursor, save_cursor, sync_metadata
 from .upsert import Changes, delete_missing, delete_pairs_missing, upsert
 
 PHASES = ("coupons", "customers", "issues", "carts", "orders")
@@ -178,14 +181,14 @@ class Syncer:
                 self.where = "start"
                 try:
                     steps[name]()
-                except Exception as exc:
-                    if isinstance(exc, SyncStopped):
-                        raise
-                    from cafehub.connectors.errors import ConnectorError
-
-                    if isinstance(exc, ConnectorError | mapping.MappingError):
-                        raise SyncStopped(name, self.where, exc) from exc
+                except SyncStopped:
                     raise
+                except (ConnectorError, mapping.MappingError) as exc:
+                    raise SyncStopped(name, self.where, exc) from None
+                except SQLAlchemyError as exc:
+                    # the driver's text and SQLAlchemy's carry the rows being written: never shown
+                    cause = explain_write(exc, sync_metadata, token_metadata)
+                    raise SyncStopped(name, self.where, cause) from None
         finally:
             stats = self.client.stats
             self.report.calls = stats.calls - before[0]
@@ -313,7 +316,7 @@ class Syncer:
         todo = [x for x in members if after is None or x > after]
         for start in range(0, len(todo), MAX_LIST_VALUES):
             batch = todo[start : start + MAX_LIST_VALUES]
-            self.where = f"members {batch[0]}..{batch[-1]}"
+            self.where = f"members {start + 1}-{start + len(batch)} of {len(todo)}"
             items: list[m.CartItem] = []
             for page in self.client.iter_carts(batch):
                 items += page
@@ -403,7 +406,7 @@ class Syncer:
         unique = list(dict.fromkeys(ids))
         for start in range(0, len(unique), MAX_LIST_VALUES):
             chunk = unique[start : start + MAX_LIST_VALUES]
-            self.where = f"refunded orders {chunk[0]}.."
+            self.where = f"refunded orders {start + 1}-{start + len(chunk)} of {len(unique)}"
             orders = self.client.orders_by_id(chunk, embed=("items",))
             last_chunk = start + MAX_LIST_VALUES >= len(unique)
             next_run = {**run, "step": run["step"] + 1, "offset": 0} if last_chunk else run

@@ -131,8 +131,9 @@ def test_malformed_answers_name_the_endpoint_and_the_field(tmp_path: Path) -> No
             return body
 
         faults.mutate("/orders$", bad_quantity)
-        with pytest.raises(MalformedResponse, match=r"field orders\[0\]\.items\[0\]\.quantity.*'two'"):
+        with pytest.raises(MalformedResponse, match=r"field orders\[0\]\.items\[0\]\.quantity.*valid integer") as bad:
             client.list_orders(FIRST, LAST)
+        assert "two" not in str(bad.value)  # the kind of problem, never the value (it may be personal data)
         faults.mutate("/orders$", lambda body: {"order": []})
         with pytest.raises(MalformedResponse, match=r"field orders\): missing from the response"):
             client.list_orders(FIRST, LAST)
