@@ -1,25 +1,33 @@
-"""Measure a full and an incremental sync against the sandbox with Cafe24's real rate limit.
+"""Sync against the sandbox with Cafe24's limits: call rate, busiest second, 429s and blocks.
 
-    .venv/bin/python bench/sync_rate.py [--customers 300] [--orders 3000] [--drain 2.0]
+    .venv/bin/python bench/sync_rate.py [--customers 300] [--orders 3000] [--second-client 3]
 
 The sandbox runs in its own process (``cafehub sandbox serve``), as Cafe24
-would be a remote service, so its JSON rendering does not compete with the
-sync for this process's interpreter lock. Prints calls/s and rows/s of each
-run, the call rate after the first 40 calls (the burst the bucket allows),
-and how many 429s the client received.
+would be a remote service, with the documented limits: the request bucket
+(40 calls, draining 2/s), the usage limit (``X-Cafe24-*-Remain`` seconds
+while blocked) and the burst rule (10 calls in one second from one address
+refused as abnormal). For a full and an incremental sync it prints calls/s
+overall and after the bucket has filled (the steady state), the largest
+number of calls started in any one second, 429s and usage blocks; then the
+same full sync again (into a fresh store) while a second client on the same
+mall calls at ``--second-client`` calls/s, ignoring 429s.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import create_engine
 
 from cafehub.connectors.cafe24.client import Cafe24Client
@@ -37,25 +45,78 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def steady_rate(stamps: list[float], warmup: int = 40) -> float:
-    tail = stamps[warmup:]
-    return (len(tail) - 1) / (tail[-1] - tail[0]) if len(tail) > 1 else 0.0
+def steady_rate(stamps: list[float], full_at: float | None) -> float | None:
+    """Calls/s once the bucket is full (after the paced opening burst); None if it never filled."""
+    tail = [t for t in stamps if full_at is not None and t >= full_at]
+    return round((len(tail) - 1) / (tail[-1] - tail[0]), 2) if len(tail) > 10 else None
 
 
-def show(name: str, report: SyncReport, stamps: list[float]) -> None:
-    print(f"{name}: {report.calls} calls, {report.rows} API rows in {report.seconds:.1f}s -> "
-          f"{report.calls_per_second():.2f} calls/s, {report.rows_per_second():.1f} rows/s, "
-          f"{report.rate_limited} answered 429, {report.changed} store rows changed; "
-          f"after the first 40 calls: {steady_rate(stamps):.2f} calls/s")
+def busiest_second(stamps: list[float]) -> int:
+    ordered = sorted(stamps)
+    best, first = 0, 0
+    for last, t in enumerate(ordered):
+        while ordered[first] <= t - 1.0:
+            first += 1
+        best = max(best, last - first + 1)
+    return best
+
+
+def figures(name: str, report: SyncReport, stamps: Stamps) -> dict[str, Any]:
+    row = {"run": name, "calls": report.calls, "seconds": round(report.seconds, 1),
+           "calls_per_s": round(report.calls_per_second(), 2),
+           "steady_calls_per_s": steady_rate(stamps.sent, stamps.full_at),
+           "busiest_second": busiest_second(stamps.sent), "answered_429": report.rate_limited, "blocks": report.blocks,
+           "api_rows": report.rows, "store_rows_changed": report.changed}
+    print(f"{name}: {row['calls']} calls in {row['seconds']}s = {row['calls_per_s']} calls/s "
+          f"(steady {row['steady_calls_per_s']}), busiest second {row['busiest_second']} calls, "
+          f"{row['answered_429']} answered 429 ({row['blocks']} usage blocks), {row['api_rows']} API rows, "
+          f"{row['store_rows_changed']} store rows changed", flush=True)
+    return row
+
+
+class Stamps:
+    """When each call was sent, and when the bucket first reached its working level."""
+
+    def __init__(self) -> None:
+        self.sent: list[float] = []
+        self.full_at: float | None = None
+
+    def clear(self) -> None:
+        self.sent.clear()
+        self.full_at = None
+
+
+class SecondClient(threading.Thread):
+    """Another app on the same mall: a fixed rate of calls, ignoring 429s."""
+
+    def __init__(self, base: str, token: str, rate: float) -> None:
+        super().__init__(daemon=True)
+        self.url = f"{base}/api/v2/admin/carts/setting"
+        self.headers = {"Authorization": f"Bearer {token}"}
+        self.interval = 1.0 / rate
+        self.halt = threading.Event()
+        self.sent = self.refused = 0
+
+    def run(self) -> None:
+        with httpx.Client(headers=self.headers) as http:
+            next_at = time.monotonic()
+            while not self.halt.is_set():
+                status = http.get(self.url).status_code
+                self.sent += 1
+                self.refused += status == 429
+                next_at += self.interval
+                self.halt.wait(max(0.0, next_at - time.monotonic()))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=300)
     parser.add_argument("--orders", type=int, default=3000)
-    parser.add_argument("--drain", type=float, default=2.0)
+    parser.add_argument("--second-client", type=float, default=3.0, help="calls/s of another app on the mall")
+    parser.add_argument("--json", type=Path, help="also write the figures here")
     args = parser.parse_args()
     data = sample_shop(customers=args.customers, orders=args.orders)
+    rows: list[dict[str, Any]] = []
     with tempfile.TemporaryDirectory() as tmp:
         source_url = f"sqlite:///{Path(tmp) / 'source.db'}"
         store_io.write_shop(_created(source_url), data)
@@ -65,29 +126,61 @@ def main() -> None:
                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             _wait_for(port)
-            spec = BucketSpec(capacity=40, drain_per_second=args.drain)
-            config = Cafe24Config(mall_id="demo", client_id="sandbox-client", client_secret="sandbox-secret",
-                                  base_url=f"http://127.0.0.1:{port}", bucket=spec)
-            client = Cafe24Client(config, MemoryTokenStore(), bucket=LeakyBucket(spec))
-            stamps: list[float] = []
-            call = client.caller.call
-
-            def timed(*a: Any, **k: Any) -> Any:
-                stamps.append(time.monotonic())
-                return call(*a, **k)
-
-            client.caller.call = timed  # type: ignore[method-assign]
-            client.tokens.authorize_with_code(client.oauth.approve_without_browser())
-            target = create_engine(f"sqlite:///{Path(tmp) / 'target.db'}")
-            print(f"shop: {len(data.customers)} customers, {len(data.orders)} orders, {data.count()} store rows")
+            base = f"http://127.0.0.1:{port}"
+            print(f"shop: {len(data.customers)} customers, {len(data.orders)} orders, {data.count()} store rows; "
+                  f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
+            client, stamps = _client(base)
+            rows.append(figures("full sync", Syncer(client, _target(tmp, "a")).run(), stamps))
             stamps.clear()
-            show("full sync", Syncer(client, target).run(), stamps)
-            stamps.clear()
-            show("incremental sync, nothing changed", Syncer(client, target).run(), stamps)
+            rows.append(figures("incremental sync, nothing changed", Syncer(client, _target(tmp, "a")).run(), stamps))
             client.close()
+            time.sleep(25)  # let the bucket drain before the contended run
+            other_client, _ = _client(base)
+            other = SecondClient(base, other_client.tokens.access_token(), args.second_client)
+            client, stamps = _client(base)
+            other.start()
+            try:
+                report = Syncer(client, _target(tmp, "b")).run()
+            finally:
+                other.halt.set()
+                other.join(timeout=5)
+            row = figures(f"full sync, second client at {args.second_client:g} calls/s", report, stamps)
+            row |= {"second_client_sent": other.sent, "second_client_429": other.refused}
+            print(f"  the second client sent {other.sent} calls, {other.refused} answered 429", flush=True)
+            rows.append(row)
+            client.close()
+            other_client.close()
         finally:
             server.terminate()
             server.wait()
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=2))
+
+
+def _client(base: str) -> tuple[Cafe24Client, Stamps]:
+    spec = BucketSpec()
+    config = Cafe24Config(mall_id="demo", client_id="sandbox-client", client_secret="sandbox-secret",
+                          base_url=base, bucket=spec)
+    client = Cafe24Client(config, MemoryTokenStore(), bucket=LeakyBucket(spec))
+    stamps = Stamps()
+    bucket = client.caller.bucket
+    acquire = bucket.acquire
+
+    def timed() -> float:
+        waited = acquire()
+        now = time.monotonic()  # when the call is sent
+        stamps.sent.append(now)
+        if stamps.full_at is None and bucket.level >= spec.capacity - spec.headroom - 1:
+            stamps.full_at = now
+        return waited
+
+    client.caller.bucket.acquire = timed  # type: ignore[method-assign]
+    client.tokens.authorize_with_code(client.oauth.approve_without_browser())
+    return client, stamps
+
+
+def _target(tmp: str, name: str) -> Any:
+    return create_engine(f"sqlite:///{Path(tmp) / f'target-{name}.db'}")
 
 
 def _created(url: str) -> Any:

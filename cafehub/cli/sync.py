@@ -62,7 +62,8 @@ def _report(report: SyncReport) -> None:
                   f"{c.deleted:6} deleted", markup=False, highlight=False)
     out.print(
         f"{report.calls} calls in {report.seconds:.1f}s ({report.calls_per_second():.2f} calls/s, "
-        f"{report.rows_per_second():.1f} rows/s), {report.rate_limited} rate-limited, {report.retries} retried, "
+        f"{report.rows_per_second():.1f} rows/s), {report.rate_limited} rate-limited ({report.blocks} usage blocks "
+        f"waited out), {report.retries} retried, "
         f"{report.refreshes} token refreshes",
         markup=False,
         highlight=False,

@@ -2,9 +2,10 @@
 
 Every Cafe24 request goes through :meth:`ApiCaller.call`, which
 
-1. waits for room in the mall's leaky bucket;
+1. waits until the mall's limits allow a call (:mod:`.ratelimit`: bucket room,
+   at most a few calls per second, no usage block under way);
 2. sends the request with the bearer token and ``X-Cafe24-Api-Version``;
-3. feeds the rate-limit headers back into the bucket;
+3. feeds the rate-limit headers back (bucket level, usage, a block's seconds);
 4. on 401 refreshes the token once and tries again;
 5. on 429, 5xx or a transport failure asks the :class:`RetryPolicy`
    (writes are only retried where nothing can have happened on the server);
@@ -28,7 +29,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from cafehub.connectors.config import Cafe24Config
 from cafehub.connectors.errors import MalformedResponse, TransportError, api_error, transport_problem
 from cafehub.connectors.oauth import TokenManager, _field_path
-from cafehub.connectors.ratelimit import LeakyBucket, bucket_for
+from cafehub.connectors.ratelimit import LeakyBucket, bucket_for, is_usage_block
 
 T = TypeVar("T")
 
@@ -50,7 +51,9 @@ class CallStats:
     """Counters for reports and benchmarks (mutable, shared by one client)."""
 
     calls: int = 0
+    #: 429 answers, and how many of them were usage blocks (``X-Cafe24-*-Remain``).
     rate_limited: int = 0
+    blocks: int = 0
     retries: int = 0
     refreshes: int = 0
     waited_seconds: float = 0.0
@@ -172,7 +175,10 @@ class ApiCaller:
                 continue
             if status >= 400:
                 if status == 429:
-                    self.bucket.fill()
+                    if is_usage_block(response.headers):
+                        self.stats.add(blocks=1)  # observe() holds every call back for the Remain seconds
+                    else:
+                        self.bucket.fill()
                     self.stats.add(rate_limited=1)
                     rate_limited += 1
                 else:

@@ -10,7 +10,8 @@ failures; see docs/CONNECTORS.md):
 
 - 429 is retried for every method: the request was refused before any work
   was done. The delay honours ``Retry-After`` and is never shorter than what
-  the client-side bucket says (the caller passes that in).
+  the client-side limits say (the caller passes that in: bucket room, or the
+  seconds a usage block lasts, from ``X-Cafe24-Call-Remain``/``-Time-Remain``).
 - 5xx, timeouts and dropped connections are retried for *reads* only, with
   exponential backoff and jitter. A write that may have reached the server is
   never retried blindly: the caller settles it by reading back
@@ -69,8 +70,9 @@ class RetryPolicy:
     max_attempts: int = 6
     base_delay: float = 0.5
     max_delay: float = 30.0
-    #: 429s are retried more often than errors: a full bucket always drains.
-    max_rate_limited_attempts: int = 30
+    #: 429s are retried more often than errors: a full bucket always drains and a usage block ends
+    #: (the wait is what the server says, so many attempts cost little; this only stops a broken server).
+    max_rate_limited_attempts: int = 100
     jitter: Jitter = field(default=full_jitter)
 
     def backoff(self, attempt: int) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time as time_module
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -105,25 +106,39 @@ def error_response(error: SandboxError, headers: dict[str, str] | None = None) -
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 
+#: The message of a 429, by the limit that refused the call.
+REFUSALS = {
+    "bucket": "Too Many Requests",
+    "usage": "the API usage limit is exceeded; calls are accepted again after the seconds in "
+             "X-Cafe24-Call-Remain / X-Cafe24-Time-Remain (calling before makes the wait longer)",
+    "burst": "too many calls in one second from one address to this mall (treated as abnormal)",
+}
+
+
+def _records(payload: dict[str, Any]) -> int:
+    """How many records an answer holds (the processing time the usage limit charges grows with it)."""
+    first = next(iter(payload.values()), None) if payload else None
+    return len(first) if isinstance(first, list) else 1
+
+
 def admin_route(sb: Sandbox, path: str, method: str, handler: Handler) -> Route:
     """Wrap a handler with rate limiting, auth, faults and Cafe24's error bodies."""
 
     async def endpoint(request: Request) -> Response:
         url_path = request.url.path
+        arrived = time_module.monotonic()
         headers: dict[str, str] = {}
         if sb.config.rate_limit:
-            accepted, level = sb.bucket.take()
-            headers = sb.bucket.headers(level)
-            if not accepted:
-                sb.record(method, url_path, 429)
-                wait = sb.bucket.seconds_until_room()
-                headers["Retry-After"] = f"{max(1, round(wait + 0.49))}"
-                return error_response(SandboxError(429, "Too Many Requests"), headers)
+            verdict = sb.limits.admit(request.client.host if request.client else "")
+            headers = verdict.headers
+            if not verdict.accepted:
+                sb.record(method, url_path, 429, arrived)
+                return error_response(SandboxError(429, REFUSALS[verdict.reason]), headers)
         fault = sb.faults.take(method, url_path)
         if fault is not None and fault.delay and not fault.after:
             await asyncio.sleep(fault.delay)
         if fault is not None and fault.status is not None:
-            sb.record(method, url_path, fault.status)
+            sb.record(method, url_path, fault.status, arrived)
             extra = dict(headers)
             if fault.retry_after is not None:
                 extra["Retry-After"] = str(fault.retry_after)
@@ -147,13 +162,15 @@ def admin_route(sb: Sandbox, path: str, method: str, handler: Handler) -> Route:
             with sb.shop.lock:
                 status, payload = handler(sb, call)
         except SandboxError as error:
-            sb.record(method, url_path, error.status)
+            sb.record(method, url_path, error.status, arrived)
             return error_response(error, headers)
+        if sb.config.rate_limit:
+            sb.limits.charge(_records(payload))
         if fault is not None and fault.mutate is not None:
             payload = fault.mutate(payload)
         if fault is not None and fault.delay and fault.after:
             await asyncio.sleep(fault.delay)
-        sb.record(method, url_path, status)
+        sb.record(method, url_path, status, arrived)
         return JSONResponse(payload, status_code=status, headers=headers)
 
     return Route(path, endpoint, methods=[method])

@@ -1,4 +1,4 @@
-"""The sandbox's moving parts: settings, rate limit, OAuth grants, faults, request log.
+"""The sandbox's moving parts: settings, rate limits (:mod:`.limits`), OAuth grants, faults, request log.
 
 A :class:`Sandbox` is one simulated mall. The HTTP apps (:mod:`.cafe24_app`,
 :mod:`.sellmate_app`) only translate requests into calls on it, so tests can
@@ -8,7 +8,6 @@ storm, 500s, a slow or HTML answer, a response with a field removed).
 
 from __future__ import annotations
 
-import math
 import re
 import secrets
 import threading
@@ -19,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from .limits import Limits, UsageQuota
 from .mall_settings import MallSettingsState
 from .state import SandboxShop
 
@@ -37,8 +37,11 @@ class SandboxConfig:
     sellmate_key: str = field(default="sandbox-sellmate-key", repr=False)
     zone: str = "Asia/Seoul"
     rate_limit: bool = True
+    #: The request-count bucket: calls of capacity, and calls drained per second.
     capacity: int = 40
     drain_per_second: float = 2.0
+    #: The usage limit's quotas and the burst rule (:mod:`.limits`).
+    usage: UsageQuota = UsageQuota()
     access_ttl: timedelta = timedelta(hours=2)
     refresh_ttl: timedelta = timedelta(days=14)
     #: The mall's cart storage period in days (``None``: no period set).
@@ -54,49 +57,6 @@ class SandboxError(Exception):
         self.status = status
         self.code = code if code is not None else status
         self.message = message
-
-
-class Bucket:
-    """Cafe24's leaky bucket, continuous: ``capacity`` calls draining ``drain`` per second."""
-
-    def __init__(self, capacity: int, drain: float) -> None:
-        self.capacity = capacity
-        self.drain = drain
-        self.level = 0.0
-        self.stamp = time.monotonic()
-        self.lock = threading.Lock()
-
-    def _leak(self) -> None:
-        now = time.monotonic()
-        self.level = max(0.0, self.level - (now - self.stamp) * self.drain)
-        self.stamp = now
-
-    def take(self) -> tuple[bool, float]:
-        """Count a call if it fits; returns (accepted, level after)."""
-        with self.lock:
-            self._leak()
-            if self.level + 1 > self.capacity + 1e-9:
-                return False, self.level
-            self.level += 1
-            return True, self.level
-
-    def fill(self, level: float | None = None) -> None:
-        with self.lock:
-            self._leak()
-            self.level = float(self.capacity if level is None else level)
-
-    def headers(self, level: float) -> dict[str, str]:
-        used = min(self.capacity, math.ceil(level - 1e-9))
-        return {
-            "X-Api-Call-Limit": f"{used}/{self.capacity}",
-            "X-Cafe24-Call-Usage": f"{100 * level / self.capacity:.2f}",
-            "X-Cafe24-Call-Remain": str(max(0, self.capacity - used)),
-        }
-
-    def seconds_until_room(self) -> float:
-        with self.lock:
-            self._leak()
-            return max(0.0, (self.level + 1 - self.capacity) / self.drain)
 
 
 @dataclass(slots=True)
@@ -269,7 +229,8 @@ class Sandbox:
         self.shop = shop
         self.config = config
         self.zone = ZoneInfo(config.zone)
-        self.bucket = Bucket(config.capacity, config.drain_per_second)
+        self.limits = Limits(config.capacity, config.drain_per_second, config.usage)
+        self.bucket = self.limits.bucket
         self.oauth = OAuthState(config)
         self.faults = Faults()
         self.log: list[Logged] = []
@@ -278,9 +239,10 @@ class Sandbox:
         #: The mall's order, coupon and regional-surcharge settings (tests change them in place).
         self.mall = MallSettingsState()
 
-    def record(self, method: str, path: str, status: int) -> None:
+    def record(self, method: str, path: str, status: int, at: float | None = None) -> None:
+        """Log one answered request; ``at`` is when it arrived (default: now)."""
         with self.log_lock:
-            self.log.append(Logged(method, path, status, time.monotonic()))
+            self.log.append(Logged(method, path, status, time.monotonic() if at is None else at))
 
     def count(self, status: int | None = None, path: str = "") -> int:
         with self.log_lock:

@@ -30,6 +30,7 @@ from cafehub.store import io as store_io
 from cafehub.store import records as r
 
 from .control import Sandbox, SandboxConfig
+from .limits import UNLIMITED
 from .sample import sample_shop
 from .server import SandboxServers, open_sandbox
 from .state import Item, Order, Receiver
@@ -60,7 +61,9 @@ class SandboxHandle:
             client_secret=cfg.client_secret,
             base_url=self.cafe24_url,
             zone=cfg.zone,
-            bucket=BucketSpec(capacity=cfg.capacity, drain_per_second=cfg.drain_per_second),
+            # pace well below the sandbox's burst threshold, leaving room to other clients on loopback
+            bucket=BucketSpec(capacity=cfg.capacity, drain_per_second=cfg.drain_per_second,
+                              max_per_second=cfg.usage.burst_threshold * 0.4),
             retry=FAST_RETRY,
             timeout=10.0,
         )
@@ -95,8 +98,8 @@ def running_sandbox(engine: Engine, data: r.ShopData | None = None,
         servers.stop()
 
 
-#: A sandbox whose bucket drains fast enough never to slow a functional test.
-FAST = SandboxConfig(drain_per_second=1000.0)
+#: A sandbox whose limits never slow a functional test (the request bucket drains at once).
+FAST = SandboxConfig(drain_per_second=1000.0, usage=UNLIMITED)
 
 
 @lru_cache(maxsize=8)

@@ -98,7 +98,9 @@ class SyncReport:
 
     phases: dict[str, PhaseReport] = field(default_factory=dict)
     calls: int = 0
+    #: 429 answers, of which ``blocks`` were usage blocks waited out as the server said.
     rate_limited: int = 0
+    blocks: int = 0
     retries: int = 0
     refreshes: int = 0
     seconds: float = 0.0
@@ -166,8 +168,8 @@ class Syncer:
         store_io.create_schema(self.engine)
         create_state(self.engine)
         started = time.monotonic()
-        before = (self.client.stats.calls, self.client.stats.rate_limited, self.client.stats.retries,
-                  self.client.stats.refreshes)
+        stats = self.client.stats
+        before = (stats.calls, stats.rate_limited, stats.retries, stats.refreshes, stats.blocks)
         steps: dict[str, Callable[[], None]] = {
             "coupons": self.sync_coupons,
             "customers": self.sync_customers,
@@ -195,6 +197,7 @@ class Syncer:
             self.report.rate_limited = stats.rate_limited - before[1]
             self.report.retries = stats.retries - before[2]
             self.report.refreshes = stats.refreshes - before[3]
+            self.report.blocks = stats.blocks - before[4]
             self.report.seconds = time.monotonic() - started
         return self.report
 

@@ -9,6 +9,7 @@ import httpx
 
 from cafehub.connectors.cafe24 import codes
 from cafehub.sandbox.derive import derive_shop
+from cafehub.sandbox.limits import UsageQuota
 from cafehub.sandbox.state import SandboxShop
 from cafehub.sandbox.testing import serve, shop
 
@@ -22,16 +23,45 @@ def token(url: str, code: str) -> str:
     return str(body["access_token"])
 
 
-def test_a_full_bucket_answers_429_with_the_usage_headers(tmp_path: Path) -> None:
+def test_a_full_bucket_answers_429_and_every_answer_reports_the_level_and_usage(tmp_path: Path) -> None:
     with serve(tmp_path, capacity=5, drain_per_second=0.5) as sb:
         bearer = {"Authorization": f"Bearer {token(sb.cafe24_url, sb.sandbox.authorize())}"}
         url = f"{sb.cafe24_url}/api/v2/admin/coupons"
         answers = [httpx.get(url, headers=bearer) for _ in range(6)]
         assert [a.status_code for a in answers] == [200] * 5 + [429]
         assert [a.headers["X-Api-Call-Limit"] for a in answers[:5]] == [f"{n}/5" for n in range(1, 6)]
-        assert answers[4].headers["X-Cafe24-Call-Remain"] == "0"
+        assert all("X-Cafe24-Call-Usage" in a.headers and "X-Cafe24-Time-Usage" in a.headers for a in answers)
+        assert not any("X-Cafe24-Call-Remain" in a.headers for a in answers)  # only at 100 % usage
         assert answers[5].json()["error"]["code"] == 429
-        assert int(answers[5].headers["Retry-After"]) >= 1
+        assert sb.sandbox.limits.refused["bucket"] == 1
+
+
+def test_a_usage_block_says_how_long_in_seconds_and_calling_meanwhile_makes_it_longer(tmp_path: Path) -> None:
+    quota = UsageQuota(call_quota=20, call_drain=1.0, time_quota=1e9)
+    with serve(tmp_path, usage=quota) as sb:
+        bearer = {"Authorization": f"Bearer {token(sb.cafe24_url, sb.sandbox.authorize())}"}
+        url = f"{sb.cafe24_url}/api/v2/admin/coupons"
+        sb.sandbox.limits.block(3)  # a heavy user put the mall over its call quota for 3 s
+        first = httpx.get(url, headers=bearer)
+        assert first.status_code == 429
+        assert float(first.headers["X-Cafe24-Call-Usage"]) >= 100
+        remains = [int(first.headers["X-Cafe24-Call-Remain"])]
+        for _ in range(5):  # a client that keeps calling while blocked
+            remains.append(int(httpx.get(url, headers=bearer).headers["X-Cafe24-Call-Remain"]))
+        assert remains[0] in (3, 4)
+        assert remains[-1] > remains[0]  # each blocked call counted: the block grew
+        assert "X-Cafe24-Time-Remain" not in first.headers
+
+
+def test_ten_calls_in_one_second_from_one_address_are_refused_as_abnormal(tmp_path: Path) -> None:
+    with serve(tmp_path, usage=UsageQuota()) as sb:
+        bearer = {"Authorization": f"Bearer {token(sb.cafe24_url, sb.sandbox.authorize())}"}
+        url = f"{sb.cafe24_url}/api/v2/admin/carts/setting"
+        with httpx.Client(headers=bearer) as http:
+            statuses = [http.get(url).status_code for _ in range(12)]
+        assert statuses[:9] == [200] * 9
+        assert 429 in statuses[9:]
+        assert sb.sandbox.limits.abnormal >= 1
 
 
 def test_auth_and_error_bodies(tmp_path: Path) -> None:
