@@ -121,11 +121,13 @@ def main() -> None:
         source_url = f"sqlite:///{Path(tmp) / 'source.db'}"
         store_io.write_shop(_created(source_url), data)
         port = free_port()
+        log = open(Path(tmp) / "sandbox.log", "w")  # noqa: SIM115
         server = subprocess.Popen([sys.executable, "-m", "cafehub", "sandbox", "serve", "--db", source_url,
-                                   "--port", str(port), "--sellmate-port", str(free_port())],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                   "--port", str(port), "--sellmate-port", str(free_port()), "--sms-port", "0",
+                                   "--smtp-port", "0", "--channeltalk-port", "0"],
+                                  stdout=log, stderr=subprocess.STDOUT)
         try:
-            _wait_for(port)
+            _wait_for(port, server, Path(tmp) / "sandbox.log")
             base = f"http://127.0.0.1:{port}"
             print(f"shop: {len(data.customers)} customers, {len(data.orders)} orders, {data.count()} store rows; "
                   f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores", flush=True)
@@ -153,6 +155,7 @@ def main() -> None:
         finally:
             server.terminate()
             server.wait()
+            log.close()
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
 
@@ -189,15 +192,15 @@ def _created(url: str) -> Any:
     return engine
 
 
-def _wait_for(port: int, timeout: float = 120.0) -> None:
+def _wait_for(port: int, server: subprocess.Popen[bytes], log: Path, timeout: float = 120.0) -> None:
     deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and server.poll() is None:
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.2):
                 return
         except OSError:
             time.sleep(0.1)
-    raise SystemExit("the sandbox did not start")
+    raise SystemExit(f"the sandbox did not start:\n{log.read_text()}")
 
 
 if __name__ == "__main__":

@@ -345,6 +345,29 @@ def order_shipments(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     return 200, {"shipments": out}
 
 
+def order_coupons(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
+    """``GET /orders/coupons?order_id=a,b``: the coupons used on those orders."""
+    ids = call.ids("order_id")
+    if not ids:
+        raise SandboxError(422, "order_id is required")
+    limit, offset = call.page(10, 500, 8000)
+    wanted = set(ids)
+    used = sorted((oid, no) for no, oid in sb.shop.issue_orders.items() if oid in wanted)
+    by_no = {i.id: i for rows in sb.shop.issues.values() for i in rows}
+    out = []
+    for order_id, issue_no in used[offset : offset + limit]:
+        issue = by_no.get(issue_no)
+        order = sb.shop.orders.get(order_id)
+        if issue is None or order is None:
+            continue
+        coupon = sb.shop.coupons.get(issue.coupon_no)
+        out.append({"shop_no": 1, "order_id": order_id,
+                    "order_item_code": order.items[0].order_item_code if order.items else None,
+                    "coupon_name": coupon.name if coupon else None, "coupon_code": issue.coupon_no,
+                    "coupon_percent": None, "coupon_value": "1000.00", "coupon_value_final": "1000.00"})
+    return 200, {"coupons": out}
+
+
 def list_refunds(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     limit, offset = call.page(10, 500, 15000)
     first, last = call.day("start_date"), call.day("end_date")
@@ -446,7 +469,8 @@ def list_issues(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     member = call.text("member_id")
     if member:
         rows = [i for i in rows if i.member_id == member]
-    return 200, {"issues": [render.issue_json(i, sb.zone) for i in rows[offset : offset + limit]]}
+    return 200, {"issues": [render.issue_json(i, sb.zone, sb.shop.related_order(i.id))
+                            for i in rows[offset : offset + limit]]}
 
 
 def customer_coupons(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
@@ -523,6 +547,7 @@ def get_inventory(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
 READS: list[tuple[str, Handler]] = [
     ("/orders", list_orders),
     ("/orders/count", count_orders),
+    ("/orders/coupons", order_coupons),
     ("/orders/{order_id}", get_order),
     ("/orders/{order_id}/items", order_items),
     ("/orders/{order_id}/receivers", order_receivers),

@@ -4,7 +4,9 @@
   (``N00``-``N22``) become ``C40`` when paid and ``C49`` when not (status
   ``canceled``), or ``C34`` (status ``canceling``); the order's current
   amounts drop by the canceled items, and a paid cancellation is refunded at
-  once. Items already canceled or shipped answer 422.
+  once. With ``recover_coupon: "T"``, once the whole order is canceled the
+  coupons used on it are unused again (their ``used_date`` gone). Items
+  already canceled or shipped answer 422.
 - ``POST /cancellationrequests``: items before shipping become ``C00``.
 - ``POST /returnrequests`` and ``/exchangerequests``: delivered items
   (``N40``, ``N50``) become ``R00`` / ``E00``.
@@ -103,6 +105,8 @@ def cancellation(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
             order.cancel_date = now
             if paid:
                 order.refund_date = now
+            if request.get("recover_coupon") == "T" and all(i.status in codes.CANCELED for i in order.items):
+                sb.shop.restore_coupons(order.order_id, now)  # the coupons used on the order are unused again
         sb.shop.persist_order(order, claim)
         answers.append({"shop_no": 1, "order_id": order.order_id, "status": request["status"], "claim_code": code,
                         "items": [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items]})

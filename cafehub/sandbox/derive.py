@@ -190,6 +190,23 @@ def derive_packing(orders: dict[str, Order], zone: ZoneInfo) -> dict[str, str]:
     return {oid: f"PK-{min(ids)}" for ids in groups.values() if len(ids) > 1 for oid in ids}
 
 
+def derive_issue_orders(data: r.ShopData) -> dict[int, str]:
+    """The order each used coupon was used on: the member's order closest to the use, within 30 days."""
+    orders_of: dict[str, list[r.Order]] = defaultdict(list)
+    for order in data.orders:
+        if order.member_id is not None:
+            orders_of[order.member_id].append(order)
+    related: dict[int, str] = {}
+    for issue in data.customer_coupons:
+        if issue.used_at is None:
+            continue
+        used_at = issue.used_at
+        near = [o for o in orders_of.get(issue.member_id, []) if abs(o.ordered_at - used_at) <= timedelta(days=30)]
+        if near:
+            related[issue.id] = min(near, key=lambda o: (abs(o.ordered_at - used_at), o.order_id)).order_id
+    return related
+
+
 def derive_shop(shop: SandboxShop, data: r.ShopData, now: datetime, zone: str) -> None:
     """Fill ``shop``'s orders, products, variants and packing from canonical rows (``now`` naive UTC)."""
     products, variants = derive_products(data, now)
@@ -211,4 +228,5 @@ def derive_shop(shop: SandboxShop, data: r.ShopData, now: datetime, zone: str) -
     with shop.lock:
         shop.orders, shop.products, shop.variants = orders, products, variants
         shop.packing = derive_packing(orders, ZoneInfo(zone))
+        shop.issue_orders = derive_issue_orders(data)
         shop.derived_at = now

@@ -4,14 +4,17 @@ This is a simulation of a live mall, so its order records are mutable: a
 cancellation changes item statuses and amounts in place and is written back
 to the ``sandbox_*`` tables at once (one transaction per write), so a
 restarted sandbox serves what the last one left. Customers, coupons, issued
-coupons and carts come from the canonical tables and are read-only over
-HTTP; tests may add to them in memory through the ``add_*`` hooks.
+coupons and carts come from the canonical tables, which are never written:
+what the mall changes about them is kept beside them (a coupon a
+cancellation gave back, in ``sandbox_issue_orders``; a member who withdrew,
+in ``sandbox_withdrawn``) and laid over them on load. Tests may add to them
+in memory through the ``add_*`` hooks.
 """
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
@@ -127,6 +130,11 @@ class SandboxShop:
         self.products: dict[int, Product] = {}
         self.variants: dict[str, Variant] = {}
         self.packing: dict[str, str] = {}
+        #: issue number -> the order it was used on (kept when a cancellation gives it back)
+        self.issue_orders: dict[int, str] = {}
+        #: issues a cancellation gave back (unused again, no related order any more)
+        self.restored: set[int] = set()
+        self.withdrawn: set[str] = set()
         self.claim_seq = 0
         self.derived_at: datetime | None = None
 
@@ -165,6 +173,8 @@ class SandboxShop:
             products = {row["product_no"]: Product(**dict(row)) for row in mappings(t.sandbox_products)}
             variants = {row["variant_code"]: Variant(**dict(row)) for row in mappings(t.sandbox_variants)}
             packing = {row["order_id"]: row["pack_no"] for row in mappings(t.sandbox_packing)}
+            relations = list(mappings(t.sandbox_issue_orders))
+            withdrawn = {row["member_id"] for row in mappings(t.sandbox_withdrawn)}
             meta = {row["key"]: row["value"] for row in mappings(t.sandbox_meta)}
         for order in orders.values():
             order.payment_methods = [p for p in str(order.payment_methods).split(",") if p]
@@ -172,6 +182,13 @@ class SandboxShop:
             self.orders, self.products, self.variants, self.packing = orders, products, variants, packing
             self.claim_seq = int(meta.get("claim_seq", "0"))
             self.derived_at = datetime.fromisoformat(meta["derived_at"]) if "derived_at" in meta else None
+            self.issue_orders = {row["issue_no"]: row["order_id"] for row in relations if row["order_id"]}
+            for row in relations:
+                if row["restored_at"] is not None:
+                    self._mark_unused(row["issue_no"])
+                    self.restored.add(row["issue_no"])
+            for member_id in withdrawn:
+                self._forget(member_id)
         return True
 
     def save_all(self) -> None:
@@ -191,6 +208,8 @@ class SandboxShop:
                 (t.sandbox_products, [_row(p, t.sandbox_products) for p in self.products.values()]),
                 (t.sandbox_variants, [_row(v, t.sandbox_variants) for v in self.variants.values()]),
                 (t.sandbox_packing, [{"order_id": k, "pack_no": v} for k, v in self.packing.items()]),
+                (t.sandbox_issue_orders, [{"issue_no": k, "order_id": v, "restored_at": None}
+                                          for k, v in self.issue_orders.items()]),
             ):
                 for start in range(0, len(rows), 2000):
                     conn.execute(insert(table), rows[start : start + 2000])
@@ -221,6 +240,48 @@ class SandboxShop:
                 conn.execute(delete(t.sandbox_meta).where(t.sandbox_meta.c.key == "claim_seq"))
                 conn.execute(insert(t.sandbox_meta), [{"key": "claim_seq", "value": str(self.claim_seq)}])
 
+    # -- members and their coupons ------------------------------------------
+
+    def _mark_unused(self, issue_no: int) -> r.CustomerCoupon | None:
+        for rows in self.issues.values():
+            for index, issue in enumerate(rows):
+                if issue.id == issue_no:
+                    rows[index] = replace(issue, used_at=None)
+                    return rows[index]
+        return None
+
+    def restore_coupons(self, order_id: str, now: datetime) -> list[int]:
+        """Give back the coupons used on ``order_id`` (a cancellation with ``recover_coupon``); persisted."""
+        restored = [no for no, oid in self.issue_orders.items()
+                    if oid == order_id and no not in self.restored and self._mark_unused(no)]
+        self.restored.update(restored)
+        if restored and self.engine is not None:
+            with self.engine.begin() as conn:
+                conn.execute(delete(t.sandbox_issue_orders).where(t.sandbox_issue_orders.c.issue_no.in_(restored)))
+                conn.execute(insert(t.sandbox_issue_orders),
+                             [{"issue_no": no, "order_id": order_id, "restored_at": now} for no in restored])
+        return restored
+
+    def related_order(self, issue_no: int) -> str | None:
+        """Cafe24's ``related_order_id`` of an issue: none once a cancellation gave it back."""
+        return None if issue_no in self.restored else self.issue_orders.get(issue_no)
+
+    def _forget(self, member_id: str) -> None:
+        self.customers.pop(member_id, None)
+        self.carts.pop(member_id, None)
+        for rows in self.issues.values():
+            rows[:] = [i for i in rows if i.member_id != member_id]
+        self.withdrawn.add(member_id)
+
+    def withdraw(self, member_id: str, now: datetime) -> None:
+        """The member leaves the mall: their account, cart and coupons are gone (orders stay); persisted."""
+        with self.lock:
+            self._forget(member_id)
+            if self.engine is not None:
+                with self.engine.begin() as conn:
+                    conn.execute(delete(t.sandbox_withdrawn).where(t.sandbox_withdrawn.c.member_id == member_id))
+                    conn.execute(insert(t.sandbox_withdrawn), [{"member_id": member_id, "withdrawn_at": now}])
+
     def claims(self) -> list[dict[str, Any]]:
         """Every write the sandbox accepted (for tests: a write must never be applied twice)."""
         if self.engine is None:
@@ -234,8 +295,10 @@ class SandboxShop:
         with self.lock:
             self.customers[customer.member_id] = customer
 
-    def add_issue(self, issue: r.CustomerCoupon) -> None:
+    def add_issue(self, issue: r.CustomerCoupon, related_order_id: str | None = None) -> None:
         with self.lock:
+            if related_order_id is not None:
+                self.issue_orders[issue.id] = related_order_id
             bucket = self.issues.setdefault(issue.coupon_no, [])
             bucket[:] = [i for i in bucket if i.id != issue.id] + [issue]
             bucket.sort(key=lambda i: i.id)

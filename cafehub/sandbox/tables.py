@@ -111,6 +111,24 @@ sandbox_claims = Table(
     Column("detail", Text, nullable=False),
 )
 
+#: The order an issued coupon was used on, and when a cancellation gave it back
+#: (``restored_at``: the issue is then served unused, without ``related_order_id``).
+sandbox_issue_orders = Table(
+    "sandbox_issue_orders",
+    sandbox_metadata,
+    Column("issue_no", BigInteger, primary_key=True, autoincrement=False),
+    Column("order_id", String(64), nullable=True),
+    Column("restored_at", Stamp, nullable=True),
+)
+
+#: Members who left the mall: Cafe24 no longer returns them, their carts or their coupons.
+sandbox_withdrawn = Table(
+    "sandbox_withdrawn",
+    sandbox_metadata,
+    Column("member_id", String(64), primary_key=True),
+    Column("withdrawn_at", Stamp, nullable=False),
+)
+
 sandbox_meta = Table(
     "sandbox_meta",
     sandbox_metadata,

@@ -52,6 +52,8 @@ from .state import create_state, load_cursor, save_cursor, sync_metadata
 from .upsert import Changes, delete_missing, delete_pairs_missing, upsert
 
 PHASES = ("coupons", "customers", "issues", "carts", "orders")
+#: Order events after which a coupon used on the order may have been given back.
+CLAIM_EVENTS = ("cancel_date", "return_complete_date", "refund_date")
 #: Event date types whose change can change an order's store row (status or amounts).
 ORDER_EVENTS = ("order_date", "pay_date", "cancel_date", "return_complete_date")
 
@@ -129,6 +131,11 @@ class SyncStopped(Exception):
             f"sync stopped in {phase} ({where}): {cause}\n"
             "Everything read before this point is saved; run the sync again to continue from there."
         )
+
+
+def _with_claimed(run: dict[str, Any], order_ids: Sequence[str]) -> dict[str, Any]:
+    """``run`` with ``order_ids`` among the orders canceled or returned this run (kept in the cursor)."""
+    return {**run, "claimed": sorted({*run.get("claimed", []), *order_ids})}
 
 
 def utc(moment: datetime) -> datetime:
@@ -389,10 +396,13 @@ class Syncer:
                                            endpoint="GET /api/v2/admin/orders")
                 run = {**run, "step": run["step"] + (0 if more else 1),
                        "offset": run["offset"] + ORDERS.limit if more else 0}
+                if event in CLAIM_EVENTS:
+                    run = _with_claimed(run, [o.order_id for o in page])
                 if run["step"] < len(plan) and plan[run["step"]][0] != "refund_date":
                     ahead = (run["step"], run["offset"],
                              pool.submit(self._order_page, plan, run["step"], run["offset"]))
                 self._write_orders(page, {**cursor, "run": run})
+        self._restored_coupons(run.get("claimed", []))
         with self.engine.begin() as conn:
             save_cursor(conn, self.mall, "orders", {"last_run_day": run["until"]})
 
@@ -412,6 +422,7 @@ class Syncer:
             self.where = f"refunded orders {start + 1}-{start + len(chunk)} of {len(unique)}"
             orders = self.client.orders_by_id(chunk, embed=("items",))
             last_chunk = start + MAX_LIST_VALUES >= len(unique)
+            run.update(_with_claimed(run, chunk))
             next_run = {**run, "step": run["step"] + 1, "offset": 0} if last_chunk else run
             self._write_orders(orders, {**cursor, "run": next_run})
         run["step"] += 1
@@ -419,6 +430,33 @@ class Syncer:
         if not unique:
             with self.engine.begin() as conn:
                 save_cursor(conn, self.mall, "orders", {**cursor, "run": run})
+
+    def _restored_coupons(self, order_ids: Sequence[str]) -> None:
+        """Re-read the coupons used on orders canceled or returned in this run: Cafe24 may have given them back.
+
+        A coupon restored on cancellation is unused again, with nothing newer to
+        page to; only its issue record says so. ``GET /orders/coupons`` names
+        the coupons used on each order; the member's issues of each are read
+        again (and upserted: a restored one loses its ``used_at``).
+        """
+        if not order_ids:
+            return
+        self.where = f"coupons used on {len(order_ids)} canceled or returned orders"
+        used = self.client.order_coupons(order_ids)
+        wanted = sorted({u.order_id for u in used})
+        members: dict[str, str] = {}
+        with self.engine.connect() as conn:
+            for start in range(0, len(wanted), 500):
+                chunk = wanted[start : start + 500]
+                found = conn.execute(select(s.orders.c.order_id, s.orders.c.member_id)
+                                     .where(s.orders.c.order_id.in_(chunk), s.orders.c.member_id.is_not(None)))
+                members.update({str(order_id): str(member) for order_id, member in found})
+        pairs = sorted({(u.coupon_code, members[u.order_id]) for u in used if u.order_id in members})
+        for index, (coupon_no, member_id) in enumerate(pairs, 1):
+            self.where = f"coupon {coupon_no}, restored issues {index} of {len(pairs)}"
+            issues = [i for page in self.client.iter_coupon_issues(coupon_no, member_id=member_id) for i in page]
+            rows = [mapping.customer_coupon(i) for i in issues]
+            self._commit("orders", "orders", None, _upserting(s.customer_coupons, rows), 0)
 
     def _write_orders(self, orders: list[m.Order], cursor: dict[str, Any]) -> None:
         heads, items, payments = mapping.all_order_rows(orders)

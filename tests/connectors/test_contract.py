@@ -275,6 +275,18 @@ def test_one_order_its_items_receivers_count_and_shipments(sb: SandboxHandle) ->
     assert_same_shape("shipments", ours, models.Shipment)
 
 
+def test_coupons_used_on_orders(sb: SandboxHandle) -> None:
+    client = sb.client()
+    documented(sb, "/orders/coupons$", "order_coupons")
+    used = client.order_coupons(["20240305-0000112"])
+    assert [(u.order_id, u.coupon_code) for u in used] == [("20240305-0000112", "6073442924700000021"),
+                                                         ("20240305-0000112", "6073442924700000022")]
+    orders = sorted(set(sb.sandbox.shop.issue_orders.values()))[:100]
+    assert orders, "the sandbox relates used coupons to orders"
+    assert_same_shape("order_coupons", client.get("/orders/coupons", {"order_id": ",".join(orders)}),
+                      models.OrderCoupon)
+
+
 def test_refunds(sb: SandboxHandle) -> None:
     client = sb.client()
     documented(sb, "/refunds$", "refunds")

@@ -107,3 +107,13 @@ def test_derivation_is_deterministic_and_keeps_the_store_status() -> None:
         assert all(codes.is_status(i.status) for i in order.items)
         parsed = m.Order.model_validate(order_json(order, {"items"}, one, zone))
         assert order_status(parsed) == statuses[order.order_id]
+
+
+def test_the_documented_command_line_is_cafehub_sandbox_serve() -> None:
+    from typer.testing import CliRunner
+
+    from cafehub.cli import app
+
+    result = CliRunner().invoke(app, ["sandbox", "serve", "--help"])
+    assert result.exit_code == 0, result.output
+    assert "--port" in result.output

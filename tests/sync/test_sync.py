@@ -141,3 +141,38 @@ def test_segments_give_the_same_members_on_the_synced_store(tmp_path: Path) -> N
             assert run_sql(target, segment, ctx) == expected, segment
             sizes.append(len(expected))
         assert sum(1 for n in sizes if n > 0) >= len(SEGMENTS) - 2  # the segments are not vacuous
+
+
+def test_a_coupon_given_back_by_a_cancellation_is_unused_after_an_incremental_run(tmp_path: Path) -> None:
+    with serve(tmp_path) as sb:
+        shop_ = sb.sandbox.shop
+        order = next(o for o in shop_.orders.values()
+                     if o.member_id and o.items and all(i.status in {"N10", "N20"} for i in o.items))
+        coupon_no = next(iter(shop_.coupons))
+        issue_no = max(i.id for rows in shop_.issues.values() for i in rows) + 11
+        used = r.CustomerCoupon(issue_no, order.member_id or "", coupon_no, order.ordered_at - timedelta(days=1),
+                                order.ordered_at + timedelta(days=30), order.ordered_at)
+        shop_.add_issue(used, related_order_id=order.order_id)  # the coupon was spent on this order
+        target = sqlite(tmp_path, "synced.db")
+        sync(sb, target)
+        assert _used_at(target, issue_no) == order.ordered_at
+
+        client = sb.client()
+        cancel_order(client, order.order_id, recover_coupon=True)  # Cafe24 gives the coupon back
+        assert client.coupon_issues(coupon_no, since_issue_no=issue_no - 1)[0].used_coupon == "F"
+        client.close()
+
+        report = sync(sb, target)  # incremental
+        assert _used_at(target, issue_no) is None
+        assert report.phases["orders"].changes.updated >= 2  # the order and the issue
+        assert sync(sb, target).changed == 0
+
+
+def _used_at(engine: Engine, issue_no: int) -> datetime | None:
+    from sqlalchemy import select
+
+    from cafehub.store import schema as s
+
+    with engine.connect() as conn:
+        query = select(s.customer_coupons.c.used_at).where(s.customer_coupons.c.id == issue_no)
+        return conn.execute(query).scalar_one()  # type: ignore[no-any-return]

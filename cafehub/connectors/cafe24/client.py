@@ -46,6 +46,7 @@ CUSTOMER_COUPONS = Limits(100, 10_000)
 CARTS = Limits(100, 10_000)
 PRODUCTS = Limits(100, 5_000)
 REFUNDS = Limits(500, 15_000)
+ORDER_COUPONS = Limits(500, 8_000)
 #: Most ``a,b,c`` list parameters take at most 100 values.
 MAX_LIST_VALUES = 100
 #: Order date windows are at most this many months long.
@@ -191,6 +192,25 @@ class Cafe24Client:
             f"/orders/{order_id}/shipments", "shipments", m.Shipment, {}, template="/orders/{order_id}/shipments"
         )
 
+    def order_coupons(self, order_ids: Sequence[str]) -> list[m.OrderCoupon]:
+        """The coupons used on these orders (``GET /orders/coupons``, 100 orders per call)."""
+        out: list[m.OrderCoupon] = []
+        for chunk in _chunks(list(dict.fromkeys(order_ids)), MAX_LIST_VALUES):
+
+            def fetch(limit: int, offset: int, ids: str = ",".join(chunk)) -> list[m.OrderCoupon]:
+                return self._list(  # type: ignore[no-any-return]
+                    "/orders/coupons", "coupons", m.OrderCoupon, {"order_id": ids, "limit": limit,
+                                                                  "offset": offset or None})
+
+            for page in offset_pages(
+                fetch,
+                limit=ORDER_COUPONS.limit,
+                max_offset=ORDER_COUPONS.max_offset,
+                endpoint="GET /api/v2/admin/orders/coupons",
+            ):
+                out += page.items
+        return out
+
     def refunds(
         self, start: date, end: date, *, date_type: str = "refund_date", limit: int = REFUNDS.limit, offset: int = 0
     ) -> list[m.Refund]:
@@ -300,11 +320,13 @@ class Cafe24Client:
         used: bool | None = None,
         issued_start: date | None = None,
         issued_end: date | None = None,
+        member_id: str | None = None,
         limit: int = COUPON_ISSUES.limit,
     ) -> list[m.CouponIssue]:
         """One keyset page of a coupon's issues with ``issue_no`` greater than ``since_issue_no``."""
         params = {
             "since_issue_no": since_issue_no,
+            "member_id": member_id,
             "used_coupon": None if used is None else ("T" if used else "F"),
             "issued_start_date": _day(issued_start) if issued_start else None,
             "issued_end_date": _day(issued_end) if issued_end else None,
@@ -322,11 +344,13 @@ class Cafe24Client:
         used: bool | None = None,
         issued_start: date | None = None,
         issued_end: date | None = None,
+        member_id: str | None = None,
     ) -> Iterator[list[m.CouponIssue]]:
         cursor = since_issue_no
         while True:
             page = self.coupon_issues(
-                coupon_no, since_issue_no=cursor, used=used, issued_start=issued_start, issued_end=issued_end
+                coupon_no, since_issue_no=cursor, used=used, issued_start=issued_start, issued_end=issued_end,
+                member_id=member_id,
             )
             if page:
                 yield page
