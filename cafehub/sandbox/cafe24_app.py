@@ -68,17 +68,17 @@ class Call:
         except ValueError:
             raise SandboxError(422, f"{name} must be a date (YYYY-MM-DD)") from None
 
-    def moment(self, name: str, sb: Sandbox) -> datetime | None:
+    def strict_day(self, name: str) -> date | None:
+        """A parameter Cafe24 documents as a date: exactly ``YYYY-MM-DD`` (a time is refused)."""
         raw = self.text(name)
         if raw is None:
             return None
         try:
-            value = datetime.fromisoformat(raw.replace(" ", "T"))
+            if len(raw) != 10:
+                raise ValueError(raw)
+            return date.fromisoformat(raw)
         except ValueError:
-            raise SandboxError(422, f"{name} must be a date or an ISO 8601 date-time") from None
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=sb.zone)
-        return naive_utc(value)
+            raise SandboxError(422, f"{name} must be a date (YYYY-MM-DD)") from None
 
     def ids(self, name: str) -> list[str]:
         raw = self.text(name)
@@ -393,6 +393,20 @@ def list_refunds(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
 def list_customers_privacy(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     ids = call.ids("member_id")
     customers = sb.shop.customers
+
+    def by_join() -> list[Any]:
+        return sorted(customers.values(), key=lambda c: (c.joined_at or datetime.min, c.member_id))
+
+    if call.text("search_type") == "created_date":
+        # members who joined on or after a *date*; no other condition, no offset (keep moving the date)
+        extra = set(call.query) - {"search_type", "created_start_date", "limit", "shop_no"}
+        if extra:
+            raise SandboxError(422, f"{sorted(extra)[0]} cannot be used with search_type=created_date")
+        limit = call.integer("limit", 30, 1, 1000)
+        first = call.strict_day("created_start_date")
+        since = day_range(sb, first, first)[0] if first else datetime.min
+        rows = [c for c in by_join() if (c.joined_at or datetime.min) >= since][:limit]
+        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
     if ids:
         rows = [customers[i] for i in ids if i in customers]
         return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
@@ -403,15 +417,14 @@ def list_customers_privacy(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]
                 or (email is not None and (c.email or "").lower() == email.lower())]
         return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in sorted(rows, key=lambda c:
                                                                                              c.member_id)]}
-    if call.text("search_type") == "created_date":
-        if call.text("offset") is not None:
-            raise SandboxError(422, "offset cannot be used with search_type=created_date")
-        limit = call.integer("limit", 30, 1, 1000)
-        since = call.moment("created_start_date", sb) or datetime.min
-        rows = sorted((c for c in customers.values() if (c.joined_at or datetime.min) >= since),
-                      key=lambda c: (c.joined_at or datetime.min, c.member_id))[:limit]
-        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
     limit, offset = call.page(30, 1000, 8000)
+    if call.text("date_type") == "join":  # joined between two dates (both required, both days included)
+        first, last = call.strict_day("start_date"), call.strict_day("end_date")
+        if first is None or last is None:
+            raise SandboxError(422, "start_date and end_date are used together")
+        start, end = day_range(sb, first, last)
+        rows = [c for c in by_join() if c.joined_at is not None and start <= c.joined_at < end]
+        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows[offset : offset + limit]]}
     rows = sorted(customers.values(), key=lambda c: c.member_id)[offset : offset + limit]
     return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
 

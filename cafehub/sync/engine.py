@@ -40,7 +40,7 @@ from sqlalchemy import Connection, Engine, Table, func, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from cafehub.connectors.cafe24 import models as m
-from cafehub.connectors.cafe24.client import COUPON_ISSUES, CUSTOMERS, MAX_LIST_VALUES, ORDERS, Cafe24Client
+from cafehub.connectors.cafe24.client import COUPON_ISSUES, MAX_LIST_VALUES, ORDERS, Cafe24Client, JoinCursor
 from cafehub.connectors.errors import ConnectorError, PagingLimitError
 from cafehub.connectors.tokens import token_metadata
 from cafehub.store import io as store_io
@@ -250,29 +250,22 @@ class Syncer:
 
     def sync_customers(self) -> None:
         self.progress.phase("customers", None)
-        cursor = {} if self.options.full else self._cursor("customers")
-        since = datetime.fromisoformat(cursor["since"]) if cursor.get("since") else None
-        seen = set(cursor.get("seen", []))
-        while True:
-            self.where = f"joined since {since.isoformat() if since else 'the beginning'}"
-            page = self.client.customers_joined_since(since)
-            fresh = [c for c in page if not (c.created_date == since and c.member_id in seen)]
-            last = page[-1].created_date if page else since
-            if page and last is not None:
-                if last != since:
-                    seen = set()
-                seen |= {c.member_id for c in page if c.created_date == last}
-            new_cursor = {"since": last.isoformat() if last else None, "seen": sorted(seen)}
-            rows = [mapping.customer(c) for c in fresh]
-            self._commit("customers", "customers", new_cursor, _upserting(s.customers, rows), len(rows))
-            if len(page) < CUSTOMERS.limit:
-                return
-            if last is None or (last == since and not fresh):
-                raise PagingLimitError(
-                    f"more than {CUSTOMERS.limit} members share the join time {last}; cannot page past them",
-                    endpoint="GET /api/v2/admin/customersprivacy",
-                )
-            since = last
+        cursor = JoinCursor() if self.options.full else self._join_cursor()
+        self.where = f"joined since {cursor.day or 'the beginning'}"
+        for page, after in self.client.iter_customers(cursor):
+            rows = [mapping.customer(c) for c in page]
+            state = {"day": after.day.isoformat() if after.day else None, "seen": sorted(after.seen)}
+            self._commit("customers", "customers", state, _upserting(s.customers, rows), len(rows))
+            self.where = f"joined since {after.day or 'the beginning'}"
+
+    def _join_cursor(self) -> JoinCursor:
+        saved = self._cursor("customers")
+        if saved.get("day"):
+            return JoinCursor(date.fromisoformat(saved["day"]), frozenset(saved.get("seen", [])))
+        if saved.get("since"):  # an older cursor: the last join *time* seen
+            day = datetime.fromisoformat(saved["since"]).astimezone(self.zone).date()
+            return JoinCursor(day, frozenset(saved.get("seen", [])))
+        return JoinCursor()
 
     # -- issued coupons ----------------------------------------------------
 

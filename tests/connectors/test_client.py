@@ -146,7 +146,7 @@ def test_customers_coupons_issues_carts_and_products(tmp_path: Path) -> None:
     data = shop()
     with serve(tmp_path) as sb:
         client = sb.client()
-        members = [c for page in client.iter_customers() for c in page]
+        members = [c for page, _ in client.iter_customers() for c in page]
         assert sorted(c.member_id for c in members) == sorted(c.member_id for c in data.customers)
         live = [c for page in client.iter_coupons() for c in page.items]
         assert {c.coupon_no for c in live} == {c.coupon_no for c in data.coupons}

@@ -117,3 +117,19 @@ def test_the_documented_command_line_is_cafehub_sandbox_serve() -> None:
     result = CliRunner().invoke(app, ["sandbox", "serve", "--help"])
     assert result.exit_code == 0, result.output
     assert "--port" in result.output
+
+
+def test_member_searches_take_dates_as_documented(tmp_path: Path) -> None:
+    with serve(tmp_path) as sb:
+        bearer = {"Authorization": f"Bearer {token(sb.cafe24_url, sb.sandbox.authorize())}"}
+        url = f"{sb.cafe24_url}/api/v2/admin/customersprivacy"
+
+        def get(**params: str) -> httpx.Response:
+            return httpx.get(url, headers=bearer, params={"search_type": "created_date", **params})
+
+        assert get(created_start_date="2024-01-01").status_code == 200
+        instant = get(created_start_date="2024-01-01T10:00:00+09:00")
+        assert instant.status_code == 422
+        assert "created_start_date must be a date" in instant.json()["error"]["message"]
+        assert get(created_start_date="2024-01-01", offset="1000").status_code == 422
+        assert get(created_start_date="2024-01-01", member_id="m0001").status_code == 422

@@ -176,3 +176,24 @@ def _used_at(engine: Engine, issue_no: int) -> datetime | None:
     with engine.connect() as conn:
         query = select(s.customer_coupons.c.used_at).where(s.customer_coupons.c.id == issue_no)
         return conn.execute(query).scalar_one()  # type: ignore[no-any-return]
+
+
+def test_members_are_paged_by_join_date_even_past_a_day_with_more_than_a_thousand_sign_ups(tmp_path: Path) -> None:
+    base = shop()
+    busy_day = datetime(2024, 5, 1, 1, 0)  # 10:00 in Seoul
+    crowd = tuple(r.Customer(f"crowd{n:04d}", None, None, None, busy_day + timedelta(seconds=7 * n))
+                  for n in range(1500))  # all on 2024-05-01, shop time
+    data = replace(base, customers=base.customers + crowd)
+    with serve(tmp_path, data) as sb:
+        target = sqlite(tmp_path, "synced.db")
+        first = sync(sb, target)
+        got = store_tables(target)
+        assert got["customers"] == tables(data)["customers"]
+        assert first.phases["customers"].rows == len(data.customers)
+        again = sync(sb, target)
+        assert again.phases["customers"].rows == 0
+        assert again.changed == 0
+        # one more member joins on the last day seen: the next run finds exactly that one
+        last_join = max(c.joined_at for c in data.customers if c.joined_at)
+        sb.sandbox.shop.add_customer(r.Customer("latecomer", None, None, None, last_join + timedelta(seconds=1)))
+        assert sync(sb, target).phases["customers"].rows == 1

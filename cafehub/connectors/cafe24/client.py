@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -56,6 +56,14 @@ DEFAULT_EMBED = ("items", "receivers", "buyer")
 
 def _day(value: date) -> str:
     return value.isoformat()
+
+
+@dataclass(frozen=True, slots=True)
+class JoinCursor:
+    """Where member paging stands: the join day to read from, and the members of that day already read."""
+
+    day: date | None = None
+    seen: frozenset[str] = frozenset()
 
 
 def _chunks(values: Sequence[str], size: int) -> Iterator[list[str]]:
@@ -233,40 +241,73 @@ class Cafe24Client:
 
     # -- customers --------------------------------------------------------
 
-    def customers_joined_since(self, since: datetime | None, *, limit: int = CUSTOMERS.limit) -> list[m.Customer]:
-        """One keyset page of members by join time (``search_type=created_date``), oldest first."""
+    def customers_joined_since(self, day: date | None, *, limit: int = CUSTOMERS.limit) -> list[m.Customer]:
+        """Members who joined on or after ``day`` (``search_type=created_date``; a *date*, as documented)."""
         params = {
             "search_type": "created_date",
-            "created_start_date": since.astimezone(self.zone).isoformat() if since else None,
+            "created_start_date": _day(day) if day else None,
             "limit": min(limit, CUSTOMERS.limit),
         }
         return self._list("/customersprivacy", "customersprivacy", m.Customer, params)  # type: ignore[no-any-return]
 
-    def iter_customers(self, since: datetime | None = None) -> Iterator[list[m.Customer]]:
-        """Every member who joined at or after ``since``, in join order, page by page.
+    def customers_joined_on(self, day: date, *, limit: int = CUSTOMERS.limit, offset: int = 0) -> list[m.Customer]:
+        """One page of the members who joined on ``day`` (``date_type=join``, offset paging)."""
+        params = {"date_type": "join", "start_date": _day(day), "end_date": _day(day),
+                  "limit": min(limit, CUSTOMERS.limit), "offset": offset or None}
+        return self._list("/customersprivacy", "customersprivacy", m.Customer, params)  # type: ignore[no-any-return]
 
-        Paging moves ``created_start_date`` to the last join time seen; members
-        sharing that exact instant are skipped on the next page by id.
+    def join_day(self, customer: m.Customer) -> date | None:
+        return customer.created_date.astimezone(self.zone).date() if customer.created_date else None
+
+    def iter_customers(self, cursor: JoinCursor = JoinCursor()) -> Iterator[tuple[list[m.Customer], JoinCursor]]:
+        """Every member who joined on or after ``cursor.day`` and is not in ``cursor.seen``, page by page.
+
+        Cafe24 pages members by join *date*: ``created_start_date`` is a day and
+        offsets are not allowed, so each next page starts at the join day of the
+        last member seen, skipping those already read that day. A page of 1,000
+        members who all joined on one day cannot move past that day: the day is
+        then read whole with ``date_type=join`` and offsets (up to 9,000 members,
+        the offset cap), and paging goes on from the next day. Each page comes with
+        the cursor to resume after it.
         """
-        seen_at_boundary: set[str] = set()
-        boundary = since
+        day, seen = cursor.day, set(cursor.seen)
         while True:
-            page = self.customers_joined_since(boundary)
-            fresh = [c for c in page if not (c.created_date == boundary and c.member_id in seen_at_boundary)]
-            if fresh:
-                yield fresh
+            page = self.customers_joined_since(day)
+            if not page:
+                return
+            first = self.join_day(page[0])
+            if len(page) == CUSTOMERS.limit and first is not None and self.join_day(page[-1]) == first:
+                members = self._whole_day(first)
+                known = seen if first == day else set()
+                yield ([c for c in members if c.member_id not in known],
+                       JoinCursor(first, frozenset(c.member_id for c in members)))
+                day, seen = first + timedelta(days=1), set()
+                continue
+            fresh = [c for c in page if not (self.join_day(c) == day and c.member_id in seen)]
+            last = self.join_day(page[-1])
+            if last != day:
+                seen = set()
+            seen |= {c.member_id for c in page if self.join_day(c) == last}
+            day = last
+            yield fresh, JoinCursor(day, frozenset(seen))
             if len(page) < CUSTOMERS.limit:
                 return
-            last = page[-1].created_date
-            if last is None or (last == boundary and not fresh):
+            if last is None:
                 raise PagingLimitError(
-                    f"more than {CUSTOMERS.limit} members share the join time {last}; cannot page past them",
+                    f"more than {CUSTOMERS.limit} members have no join date; they cannot be paged",
                     endpoint="GET /api/v2/admin/customersprivacy",
                 )
-            if last != boundary:
-                seen_at_boundary = set()
-            seen_at_boundary |= {c.member_id for c in page if c.created_date == last}
-            boundary = last
+
+    def _whole_day(self, day: date) -> list[m.Customer]:
+        out: list[m.Customer] = []
+        for page in offset_pages(
+            lambda limit, offset: self.customers_joined_on(day, limit=limit, offset=offset),
+            limit=CUSTOMERS.limit,
+            max_offset=CUSTOMERS.max_offset,
+            endpoint="GET /api/v2/admin/customersprivacy",
+        ):
+            out += page.items
+        return out
 
     def customers_by_id(self, member_ids: Sequence[str]) -> list[m.Customer]:
         out: list[m.Customer] = []
