@@ -27,6 +27,7 @@ from cafehub.connectors.paging import add_months
 
 from . import render
 from .control import Sandbox, SandboxError
+from .oauth import OAuthRefusal
 from .state import Order
 
 Handler = Callable[[Sandbox, "Call"], tuple[int, dict[str, Any]]]
@@ -148,7 +149,9 @@ def admin_route(sb: Sandbox, path: str, method: str, handler: Handler) -> Route:
                             headers=extra)
         try:
             auth = request.headers.get("authorization", "")
-            sb.oauth.check(auth[7:] if auth.lower().startswith("bearer ") else None)
+            refused = sb.oauth.check(auth[7:] if auth.lower().startswith("bearer ") else None)
+            if refused is not None:
+                raise SandboxError(401, refused)
             version = request.headers.get("x-cafe24-api-version")
             if version:
                 sb.api_versions.add(version)
@@ -211,10 +214,10 @@ def oauth_routes(sb: Sandbox) -> list[Route]:
             elif grant == "refresh_token":
                 answer = sb.oauth.refresh(str(form.get("refresh_token", "")))
             else:
-                raise SandboxError(400, f"unsupported grant_type {grant!r}", "unsupported_grant_type")
-        except SandboxError as error:
-            sb.record("POST", request.url.path, error.status)
-            return JSONResponse({"error": error.code, "error_description": error.message}, error.status)
+                raise OAuthRefusal(400, f"unsupported grant_type {grant!r}", "unsupported_grant_type")
+        except OAuthRefusal as refusal:
+            sb.record("POST", request.url.path, refusal.status)
+            return JSONResponse({"error": refusal.code, "error_description": refusal.description}, refusal.status)
         sb.record("POST", request.url.path, 200)
         return JSONResponse(answer)
 

@@ -9,7 +9,6 @@ storm, 500s, a slow or HTML answer, a response with a field removed).
 from __future__ import annotations
 
 import re
-import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -20,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from .limits import Limits, UsageQuota
 from .mall_settings import MallSettingsState
+from .oauth import OAuthState
 from .state import SandboxShop
 
 
@@ -57,101 +57,6 @@ class SandboxError(Exception):
         self.status = status
         self.code = code if code is not None else status
         self.message = message
-
-
-@dataclass(slots=True)
-class Grant:
-    """One authorization: its live refresh token and the access tokens issued from it."""
-
-    refresh_token: str
-    refresh_expires: datetime
-    retired: set[str] = field(default_factory=set)
-
-
-class OAuthState:
-    """Codes, grants and access tokens; refresh tokens rotate and old ones are refused."""
-
-    def __init__(self, config: SandboxConfig) -> None:
-        self.config = config
-        self.codes: set[str] = set()
-        self.grants: list[Grant] = []
-        self.access: dict[str, datetime] = {}
-        self.lock = threading.Lock()
-        self.refreshes = 0
-        self.rejected_refreshes = 0
-
-    def issue_code(self) -> str:
-        code = secrets.token_urlsafe(16)
-        with self.lock:
-            self.codes.add(code)
-        return code
-
-    def _issue(self, grant: Grant | None) -> dict[str, Any]:
-        now = self.config.clock()
-        access, refresh = secrets.token_urlsafe(24), secrets.token_urlsafe(24)
-        self.access[access] = now + self.config.access_ttl
-        if grant is None:
-            grant = Grant(refresh, now + self.config.refresh_ttl)
-            self.grants.append(grant)
-        else:
-            grant.retired.add(grant.refresh_token)
-            grant.refresh_token, grant.refresh_expires = refresh, now + self.config.refresh_ttl
-        zone = ZoneInfo(self.config.zone)
-
-        def local(moment: datetime) -> str:  # Cafe24 answers local times without an offset
-            return moment.astimezone(zone).replace(tzinfo=None).isoformat(timespec="milliseconds")
-
-        return {
-            "access_token": access,
-            "expires_at": local(self.access[access]),
-            "refresh_token": refresh,
-            "refresh_token_expires_at": local(grant.refresh_expires),
-            "client_id": self.config.client_id,
-            "mall_id": self.config.mall_id,
-            "user_id": "sandbox",
-            "scopes": ["mall.read_order", "mall.write_order", "mall.read_customer", "mall.read_privacy",
-                       "mall.read_promotion", "mall.read_personal", "mall.read_product"],
-            "issued_at": local(now),
-            "shop_no": "1",
-            "token_type": "Bearer",
-        }
-
-    def exchange(self, code: str) -> dict[str, Any]:
-        with self.lock:
-            if code not in self.codes:
-                raise SandboxError(400, "the authorization code is invalid or was used", "invalid_grant")
-            self.codes.discard(code)
-            return self._issue(None)
-
-    def refresh(self, token: str) -> dict[str, Any]:
-        now = self.config.clock()
-        with self.lock:
-            for grant in self.grants:
-                if grant.refresh_token == token:
-                    if grant.refresh_expires <= now:
-                        raise SandboxError(400, "the refresh token expired", "invalid_grant")
-                    self.refreshes += 1
-                    return self._issue(grant)
-                if token in grant.retired:
-                    self.rejected_refreshes += 1
-                    raise SandboxError(400, "the refresh token was already used (rotated)", "invalid_grant")
-            raise SandboxError(400, "unknown refresh token", "invalid_grant")
-
-    def check(self, token: str | None) -> None:
-        if not token:
-            raise SandboxError(401, "no access token was given")
-        with self.lock:
-            expires = self.access.get(token)
-        if expires is None:
-            raise SandboxError(401, "invalid access token")
-        if expires <= self.config.clock():
-            raise SandboxError(401, "the access token expired")
-
-    def expire_access_tokens(self) -> None:
-        """Make every issued access token expired now (a token expiring mid-sync)."""
-        with self.lock:
-            past = self.config.clock() - timedelta(seconds=1)
-            self.access = dict.fromkeys(self.access, past)
 
 
 @dataclass(slots=True)
@@ -231,7 +136,9 @@ class Sandbox:
         self.zone = ZoneInfo(config.zone)
         self.limits = Limits(config.capacity, config.drain_per_second, config.usage)
         self.bucket = self.limits.bucket
-        self.oauth = OAuthState(config)
+        self.oauth = OAuthState(client_id=config.client_id, mall_id=config.mall_id, zone=config.zone,
+                                access_ttl=config.access_ttl, refresh_ttl=config.refresh_ttl, clock=config.clock,
+                                engine=shop.engine)
         self.faults = Faults()
         self.log: list[Logged] = []
         self.api_versions: set[str] = set()

@@ -129,6 +129,31 @@ sandbox_withdrawn = Table(
     Column("withdrawn_at", Stamp, nullable=False),
 )
 
+#: OAuth grants, the refresh tokens they rotated away and the access tokens issued, as SHA-256
+#: hashes (:mod:`.oauth`): a restarted sandbox honours what it handed out.
+sandbox_oauth_grants = Table(
+    "sandbox_oauth_grants",
+    sandbox_metadata,
+    Column("grant_id", Integer, primary_key=True, autoincrement=False),
+    Column("refresh_hash", String(64), nullable=False, unique=True),
+    Column("refresh_expires", Stamp, nullable=False),
+)
+
+sandbox_oauth_retired = Table(
+    "sandbox_oauth_retired",
+    sandbox_metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("grant_id", Integer, nullable=False),
+)
+
+sandbox_oauth_access = Table(
+    "sandbox_oauth_access",
+    sandbox_metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("grant_id", Integer, nullable=False),
+    Column("expires", Stamp, nullable=False),
+)
+
 sandbox_meta = Table(
     "sandbox_meta",
     sandbox_metadata,

@@ -41,7 +41,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from cafehub.connectors.cafe24 import models as m
 from cafehub.connectors.cafe24.client import COUPON_ISSUES, MAX_LIST_VALUES, ORDERS, Cafe24Client, JoinCursor
-from cafehub.connectors.errors import ConnectorError, PagingLimitError
+from cafehub.connectors.errors import AuthorizationError, ConnectorError, PagingLimitError
 from cafehub.connectors.tokens import token_metadata
 from cafehub.store import io as store_io
 from cafehub.store import schema as s
@@ -122,15 +122,24 @@ class SyncReport:
         return self.rows / self.seconds if self.seconds else 0.0
 
 
-class SyncStopped(Exception):
-    """A sync that stopped with an error; ``phase`` and ``where`` say how far it got."""
+REAUTHORIZE = (
+    "Everything read before this point is saved, but running the sync again will not help: the mall must "
+    "authorize the app again. Run `cafehub sync --mall {mall} --authorize-url` and send the shop owner to the "
+    "address it prints; once they approve, Cafe24 redirects to the app's redirect URI with ?code=...; then run "
+    "`cafehub sync --mall {mall} --code CODE` (the code works once, within minutes)."
+)
 
-    def __init__(self, phase: str, where: str, cause: Exception) -> None:
+
+class SyncStopped(Exception):
+    """A sync that stopped with an error; ``phase`` and ``where`` say how far it got, the message what to do."""
+
+    def __init__(self, phase: str, where: str, cause: Exception, mall: str = "MALL") -> None:
         self.phase, self.where, self.cause = phase, where, cause
-        super().__init__(
-            f"sync stopped in {phase} ({where}): {cause}\n"
-            "Everything read before this point is saved; run the sync again to continue from there."
-        )
+        if isinstance(cause, AuthorizationError):
+            hint = REAUTHORIZE.format(mall=mall)
+        else:
+            hint = "Everything read before this point is saved; run the sync again to continue from there."
+        super().__init__(f"sync stopped in {phase} ({where}): {cause}\n{hint}")
 
 
 def _with_claimed(run: dict[str, Any], order_ids: Sequence[str]) -> dict[str, Any]:
@@ -193,11 +202,11 @@ class Syncer:
                 except SyncStopped:
                     raise
                 except (ConnectorError, mapping.MappingError) as exc:
-                    raise SyncStopped(name, self.where, exc) from None
+                    raise SyncStopped(name, self.where, exc, self.mall) from None
                 except SQLAlchemyError as exc:
                     # the driver's text and SQLAlchemy's carry the rows being written: never shown
                     cause = explain_write(exc, sync_metadata, token_metadata)
-                    raise SyncStopped(name, self.where, cause) from None
+                    raise SyncStopped(name, self.where, cause, self.mall) from None
         finally:
             stats = self.client.stats
             self.report.calls = stats.calls - before[0]

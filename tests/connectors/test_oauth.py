@@ -11,6 +11,7 @@ from sqlalchemy import create_engine
 from cafehub.connectors.errors import AuthorizationError
 from cafehub.connectors.oauth import OAuthClient, TokenManager
 from cafehub.connectors.tokens import MemoryTokenStore, SqlTokenStore
+from cafehub.sandbox.oauth import token_hash
 from cafehub.sandbox.testing import serve
 
 
@@ -92,7 +93,8 @@ def test_two_workers_refreshing_at_once_share_one_rotation(tmp_path: Path) -> No
         assert not errors
         assert sb.sandbox.oauth.refreshes == 1
         assert sb.sandbox.oauth.rejected_refreshes == 0
-        newest = sb.sandbox.oauth.grants[0].refresh_token
+        newest = sb.sandbox.oauth.issued[-1]  # the refresh token of the one rotation
+        assert sb.sandbox.oauth.grants[0].refresh_hash == token_hash(newest)
         assert results == [newest, newest]
         stored = SqlTokenStore(create_engine(url)).load("demo")
         assert stored is not None

@@ -41,7 +41,7 @@ def test_tokens_are_encrypted_at_rest_and_only_this_key_opens_them(tmp_path: Pat
         client = sb.client(store)
         assert client.count_orders(*_days()) >= 0  # the stored token works
         access, refresh = _tokens_of(store)
-        assert access in sb.sandbox.oauth.access
+        assert sb.sandbox.oauth.holds(access)
         with engine.connect() as conn:
             raw = conn.execute(select(sync_tokens.c.access_token, sync_tokens.c.refresh_token)).one()
         assert all(value.startswith("v1:") for value in raw)

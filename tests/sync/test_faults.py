@@ -10,7 +10,9 @@ import threading
 import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
+import httpx
 import pytest
 from sqlalchemy import create_engine, func, select
 from typer.testing import CliRunner
@@ -157,9 +159,35 @@ def test_the_cli_reports_and_stops_with_a_clear_message(tmp_path: Path) -> None:
         assert "calls in" in first.output
         assert "0 rate-limited" in first.output
         # the mall withdraws the app: tokens are refused and cannot be refreshed
-        sb.sandbox.oauth.grants.clear()
-        sb.sandbox.oauth.expire_access_tokens()
+        sb.sandbox.oauth.revoke_all()
         second = runner.invoke(cli, args)
         assert second.exit_code == 1
-        assert "authorize the app again" in second.output
         assert "Traceback" not in second.output
+        assert "run the sync again to continue" not in second.output  # it would not help
+        assert "the mall must authorize the app again" in second.output
+        assert "cafehub sync --mall demo --authorize-url" in second.output
+        # following the message: the authorize address, the owner approves, the code
+        shown = runner.invoke(cli, [*args, "--authorize-url"])
+        assert shown.exit_code == 0, shown.output
+        approved = httpx.get(shown.output.strip(), follow_redirects=False)
+        code = parse_qs(urlsplit(approved.headers["location"]).query)["code"][0]
+        third = runner.invoke(cli, [*args, "--code", code])
+        assert third.exit_code == 0, third.output
+
+
+def test_a_restarted_sandbox_still_honours_the_tokens_it_issued(tmp_path: Path) -> None:
+    from cafehub.sandbox.server import SandboxServers, open_sandbox
+
+    with serve(tmp_path) as sb:
+        store = SqlTokenStore(create_engine(f"sqlite:///{tmp_path / 'tokens.db'}"))
+        target = sqlite(tmp_path, "synced.db")
+        sync(sb, target, store)
+        engine, config = sb.engine, sb.sandbox.config
+    restarted = open_sandbox(engine, config)  # the same store: a new process, nothing in memory
+    with SandboxServers(restarted) as servers:
+        moved = SandboxHandle(restarted, servers, engine)
+        report = sync(moved, target, store)  # the stored access token is still good
+        assert report.changed == 0
+        restarted.oauth.expire_access_tokens()
+        assert sync(moved, target, store).refreshes == 1  # and so is the refresh token
+        assert restarted.oauth.refreshes == 1

@@ -46,9 +46,7 @@ def secrets_of(sb: SandboxHandle, data: r.ShopData) -> list[str]:
         assert c.cellphone
         assert c.email
         values += [c.name, c.cellphone, c.cellphone.replace("-", ""), c.email, c.member_id]
-    values += list(sb.sandbox.oauth.access)
-    for grant in sb.sandbox.oauth.grants:
-        values += [grant.refresh_token, *grant.retired]
+    values += sb.sandbox.oauth.issued  # every access and refresh token handed out
     values.append(sb.sandbox.config.client_secret)
     return values
 
