@@ -14,8 +14,10 @@ Phases run in a fixed order, each with its own cursor in ``sync_state``
     then, for coupons with issues we hold as unused and unexpired, the used
     ones issued since the oldest of those (a coupon can be used later).
 ``carts``
-    every member's cart, 100 members per query; carts have no change filter
-    in Cafe24, so each run re-reads them and deletes what has left a cart.
+    for every 100 members held, which of them Cafe24 still has (members who
+    withdrew are forgotten: their row, cart and coupons; their orders stay),
+    then the carts of those who remain; carts have no change filter in
+    Cafe24, so each run re-reads them and deletes what has left a cart.
 ``orders``
     a full run reads order windows from ``since`` (3 months at most each,
     narrower where the 15,000 offset cap would be hit); an incremental run
@@ -49,7 +51,7 @@ from cafehub.store.write_errors import explain_write
 
 from . import mapping
 from .state import create_state, load_cursor, save_cursor, sync_metadata
-from .upsert import Changes, delete_missing, delete_pairs_missing, upsert
+from .upsert import Changes, delete_missing, delete_pairs_missing, forget_members, upsert
 
 PHASES = ("coupons", "customers", "issues", "carts", "orders")
 #: Order events after which a coupon used on the order may have been given back.
@@ -329,14 +331,20 @@ class Syncer:
         for start in range(0, len(todo), MAX_LIST_VALUES):
             batch = todo[start : start + MAX_LIST_VALUES]
             self.where = f"members {start + 1}-{start + len(batch)} of {len(todo)}"
+            present = {c.member_id for c in self.client.customers_by_id(batch)}
+            gone = [x for x in batch if x not in present]
+            staying = [x for x in batch if x in present]
             items: list[m.CartItem] = []
-            for page in self.client.iter_carts(batch):
-                items += page
+            if staying:
+                for page in self.client.iter_carts(staying):
+                    items += page
             rows = [mapping.cart_item(x) for x in items]
 
-            def write(conn: Any, batch: Sequence[str] = batch, rows: list[Any] = rows) -> Changes:
+            def write(conn: Any, staying: Sequence[str] = staying, gone: Sequence[str] = gone,
+                      rows: list[Any] = rows) -> Changes:
                 changes = upsert(conn, s.cart_items, rows)
-                changes.deleted += delete_missing(conn, s.cart_items, "member_id", batch, [x.id for x in rows], "id")
+                changes.deleted += delete_missing(conn, s.cart_items, "member_id", staying, [x.id for x in rows], "id")
+                changes.deleted += forget_members(conn, gone)
                 return changes
 
             done = start + MAX_LIST_VALUES >= len(todo)

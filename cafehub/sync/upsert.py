@@ -116,3 +116,25 @@ def delete_pairs_missing(conn: Connection, table: Table, owner_column: str, owne
     for a, b in stale:
         conn.execute(delete(table).where(owner == a, other == b))
     return len(stale)
+
+
+def forget_members(conn: Connection, member_ids: Sequence[str]) -> int:
+    """Remove members who left the mall: their row, cart and issued coupons (their orders stay).
+
+    The retention choice (docs/CONNECTORS.md, "Members who leave"): what
+    describes the person goes; the sales history, which Cafe24 keeps too,
+    stays. On SQLite the freed pages are overwritten (``secure_delete``), so
+    the names, phones and e-mails do not linger in the file.
+    """
+    from cafehub.store import schema as s
+
+    if not member_ids:
+        return 0
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("PRAGMA secure_delete = ON")
+    removed = 0
+    for table in (s.cart_items, s.customer_coupons, s.customers):
+        for start in range(0, len(member_ids), CHUNK):
+            chunk = list(member_ids[start : start + CHUNK])
+            removed += conn.execute(delete(table).where(table.c.member_id.in_(chunk))).rowcount
+    return removed

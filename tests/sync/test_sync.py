@@ -197,3 +197,42 @@ def test_members_are_paged_by_join_date_even_past_a_day_with_more_than_a_thousan
         last_join = max(c.joined_at for c in data.customers if c.joined_at)
         sb.sandbox.shop.add_customer(r.Customer("latecomer", None, None, None, last_join + timedelta(seconds=1)))
         assert sync(sb, target).phases["customers"].rows == 1
+
+
+def test_a_member_who_withdraws_is_forgotten_but_their_orders_stay(tmp_path: Path) -> None:
+    with serve(tmp_path) as sb:
+        shop_ = sb.sandbox.shop
+        now = datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+        leaver = r.Customer("leaver01", "Ottoline Quaresma", "010-5551-0042", "ottoline.q@example.org",
+                            now - timedelta(days=3))
+        shop_.add_customer(leaver)
+        shop_.carts["leaver01"] = [r.CartItem(990001, "leaver01", 7, 1, Decimal(9900), Decimal(0),
+                                              now - timedelta(days=1))]
+        coupon_no = next(iter(shop_.coupons))
+        issue_no = max(i.id for rows in shop_.issues.values() for i in rows) + 5
+        shop_.add_issue(r.CustomerCoupon(issue_no, "leaver01", coupon_no, now - timedelta(days=2),
+                                         now + timedelta(days=28)))
+        order = Order("29991230-0000009", "leaver01", now - timedelta(days=2), ["card"], Decimal(9900),
+                      Decimal(9900), Decimal(0), Decimal(9900), Decimal(9900), Decimal(0),
+                      pay_date=now - timedelta(days=2))
+        order.items.append(Item("29991230-0000009-01", order.order_id, 1, 7, "X", 1, Decimal(9900), Decimal(0), "N40"))
+        shop_.add_order(order)
+        target = sqlite(tmp_path, "synced.db")
+        sync(sb, target)
+        held = store_tables(target)
+        assert "leaver01" in {row[0] for row in held["customers"]}
+        assert 990001 in {row[0] for row in held["cart_items"]}
+
+        shop_.withdraw("leaver01", now)
+        report = sync(sb, target)
+        got = store_tables(target)
+        assert "leaver01" not in {row[0] for row in got["customers"]}
+        assert all(row[1] != "leaver01" for row in got["cart_items"])
+        assert all(row[1] != "leaver01" for row in got["customer_coupons"])
+        assert [row[1] for row in got["orders"] if row[0] == order.order_id] == ["leaver01"]  # history stays
+        assert report.phases["carts"].changes.deleted == 3  # the member, the cart item, the coupon
+        target.dispose()
+        on_disk = (tmp_path / "synced.db").read_bytes()
+        for value in ("Ottoline Quaresma", "010-5551-0042", "ottoline.q@example.org"):
+            assert value.encode() not in on_disk  # not even in freed pages
+        assert sync(sb, target).changed == 0
