@@ -182,6 +182,8 @@ def cancel_one_order(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
             order.cancel_date = now
             if paid and gateway:
                 order.refund_date = now
+            if request.get("recover_coupon") == "T" and all(i.status in codes.CANCELED for i in order.items):
+                sb.shop.restore_coupons(order.order_id, now)  # the coupons used on the order are unused again
         sb.shop.persist_order(order, claim)
     answer = {"shop_no": 1, "order_id": order.order_id, "status": status, "claim_code": code,
               "items": [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items]}
