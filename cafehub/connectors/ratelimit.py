@@ -162,10 +162,15 @@ class LeakyBucket:
             self._blocked_until = max(self._blocked_until, self._clock() + seconds)
 
     def fill(self) -> None:
-        """Mark the bucket full (after a 429 from the request bucket: the server has no room)."""
+        """Mark the bucket full (after a 429 from the request bucket: the server has no room).
+
+        The next call then waits one drain interval, when a slot frees: waiting
+        longer would hand every freed slot to another client calling the mall
+        steadily, and the sync would crawl far below its share.
+        """
         with self._lock:
             self._drain(self._clock())
-            self._level = float(self.spec.capacity)
+            self._level = float(self.spec.capacity - self.spec.headroom)
 
 
 _BUCKETS: dict[tuple[str, BucketSpec], LeakyBucket] = {}

@@ -10,19 +10,27 @@ from __future__ import annotations
 
 import threading
 import time
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import httpx
 import pytest
 
 from cafehub.sandbox.limits import UsageQuota
-from cafehub.sandbox.testing import SandboxHandle, serve, shop, sqlite, store_tables, tables
+from cafehub.sandbox.sample import sample_shop
+from cafehub.sandbox.testing import SandboxHandle, serve, sqlite, store_tables, tables
+from cafehub.store import records as r
 from cafehub.sync.engine import Syncer, SyncOptions
 
 #: Cafe24's documented limits, with the sandbox's quotas for the usage limit.
 REAL = {"capacity": 40, "drain_per_second": 2.0, "usage": UsageQuota()}
 DAYS = (date(2024, 1, 1), date(2024, 1, 31))
+
+
+def recent_shop() -> tuple[r.ShopData, date]:
+    """A small shop with 50 days of orders (fewer order windows, so fewer calls, than the default since 2024)."""
+    start = datetime.now(UTC).replace(tzinfo=None, microsecond=0) - timedelta(days=50)
+    return sample_shop(customers=12, orders=40, seed=3, start=start), start.date()
 
 
 def busiest_second(stamps: list[float]) -> int:
@@ -58,10 +66,10 @@ def test_a_usage_block_is_waited_out_as_told_with_a_single_refused_call(tmp_path
 
 
 def test_a_sync_never_bursts_past_the_abnormal_rate(tmp_path: Path) -> None:
-    data = shop(customers=12, orders=40, seed=3)
+    data, since = recent_shop()
     with serve(tmp_path, data, **REAL) as sb:
         client = sb.client()
-        report = Syncer(client, sqlite(tmp_path, "synced.db"), SyncOptions()).run()
+        report = Syncer(client, sqlite(tmp_path, "synced.db"), SyncOptions(since=since)).run()
         stamps = [x.at for x in sb.sandbox.log if "/admin/" in x.path]
         assert sb.sandbox.limits.abnormal == 0
         assert busiest_second(stamps) <= 5  # 4 started per second by the client; 1 for loopback jitter
@@ -70,14 +78,15 @@ def test_a_sync_never_bursts_past_the_abnormal_rate(tmp_path: Path) -> None:
 
 
 def test_a_second_client_at_three_calls_per_second_slows_the_sync_but_never_stops_it(tmp_path: Path) -> None:
-    data = shop(customers=12, orders=40, seed=3)
+    data, since = recent_shop()
     with serve(tmp_path, data, **REAL) as sb:
+        sb.sandbox.bucket.fill(38)  # the other app has been calling for a while: the shared bucket is nearly full
         other = SecondClient(sb, rate=3.0)
         other.start()
         try:
             client = sb.client()
             target = sqlite(tmp_path, "synced.db")
-            report = Syncer(client, target, SyncOptions()).run()
+            report = Syncer(client, target, SyncOptions(since=since)).run()
             client.close()
         finally:
             other.stop()
