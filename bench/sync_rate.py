@@ -64,11 +64,13 @@ def busiest_second(stamps: list[float]) -> int:
 def figures(name: str, report: SyncReport, stamps: Stamps) -> dict[str, Any]:
     row = {"run": name, "calls": report.calls, "seconds": round(report.seconds, 1),
            "calls_per_s": round(report.calls_per_second(), 2),
+           "answered_per_s": round((report.calls - report.rate_limited) / max(report.seconds, 1e-9), 2),
            "steady_calls_per_s": steady_rate(stamps.sent, stamps.full_at),
            "busiest_second": busiest_second(stamps.sent), "answered_429": report.rate_limited, "blocks": report.blocks,
            "api_rows": report.rows, "store_rows_changed": report.changed}
     print(f"{name}: {row['calls']} calls in {row['seconds']}s = {row['calls_per_s']} calls/s "
-          f"(steady {row['steady_calls_per_s']}), busiest second {row['busiest_second']} calls, "
+          f"(steady {row['steady_calls_per_s']}; {row['answered_per_s']}/s answered without 429), "
+          f"busiest second {row['busiest_second']} calls, "
           f"{row['answered_429']} answered 429 ({row['blocks']} usage blocks), {row['api_rows']} API rows, "
           f"{row['store_rows_changed']} store rows changed", flush=True)
     return row
