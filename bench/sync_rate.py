@@ -22,12 +22,10 @@ import socket
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import httpx
 from sqlalchemy import create_engine
 
 from cafehub.connectors.cafe24.client import Cafe24Client
@@ -35,6 +33,7 @@ from cafehub.connectors.config import Cafe24Config
 from cafehub.connectors.ratelimit import BucketSpec, LeakyBucket
 from cafehub.connectors.tokens import MemoryTokenStore
 from cafehub.sandbox.sample import sample_shop
+from cafehub.sandbox.testing import SteadyCaller
 from cafehub.store import io as store_io
 from cafehub.sync.engine import Syncer, SyncReport
 
@@ -88,28 +87,6 @@ class Stamps:
         self.full_at = None
 
 
-class SecondClient(threading.Thread):
-    """Another app on the same mall: a fixed rate of calls, ignoring 429s."""
-
-    def __init__(self, base: str, token: str, rate: float) -> None:
-        super().__init__(daemon=True)
-        self.url = f"{base}/api/v2/admin/carts/setting"
-        self.headers = {"Authorization": f"Bearer {token}"}
-        self.interval = 1.0 / rate
-        self.halt = threading.Event()
-        self.sent = self.refused = 0
-
-    def run(self) -> None:
-        with httpx.Client(headers=self.headers) as http:
-            next_at = time.monotonic()
-            while not self.halt.is_set():
-                status = http.get(self.url).status_code
-                self.sent += 1
-                self.refused += status == 429
-                next_at += self.interval
-                self.halt.wait(max(0.0, next_at - time.monotonic()))
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--customers", type=int, default=300)
@@ -140,14 +117,13 @@ def main() -> None:
             client.close()
             time.sleep(25)  # let the bucket drain before the contended run
             other_client, _ = _client(base)
-            other = SecondClient(base, other_client.tokens.access_token(), args.second_client)
+            other = SteadyCaller(base, other_client.tokens.access_token(), args.second_client)
             client, stamps = _client(base)
             other.start()
             try:
                 report = Syncer(client, _target(tmp, "b")).run()
             finally:
-                other.halt.set()
-                other.join(timeout=5)
+                other.stop()
             row = figures(f"full sync, second client at {args.second_client:g} calls/s", report, stamps)
             row |= {"second_client_sent": other.sent, "second_client_429": other.refused}
             print(f"  the second client sent {other.sent} calls, {other.refused} answered 429", flush=True)

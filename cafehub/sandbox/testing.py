@@ -9,6 +9,8 @@ authorized). Other engineers' tests (chat commands) can use it as well.
 from __future__ import annotations
 
 import itertools
+import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import astuple, dataclass, replace
@@ -18,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import httpx
 from sqlalchemy import Engine, create_engine
 
 from cafehub.connectors.cafe24.client import Cafe24Client
@@ -121,6 +124,32 @@ def serve(tmp_path: Path, data: r.ShopData | None = None, **config: Any) -> Iter
             yield handle
     finally:
         engine.dispose()
+
+
+class SteadyCaller(threading.Thread):
+    """Another app on the same mall and address: a fixed rate of calls (the cart setting), ignoring 429s."""
+
+    def __init__(self, base_url: str, access_token: str, rate: float) -> None:
+        super().__init__(daemon=True)
+        self.url = f"{base_url}/api/v2/admin/carts/setting"
+        self.headers = {"Authorization": f"Bearer {access_token}"}
+        self.interval = 1.0 / rate
+        self.halt = threading.Event()
+        self.sent = self.refused = 0
+
+    def run(self) -> None:
+        with httpx.Client(headers=self.headers) as http:
+            next_at = time.monotonic()
+            while not self.halt.is_set():
+                status = http.get(self.url).status_code
+                self.sent += 1
+                self.refused += status == 429
+                next_at += self.interval
+                self.halt.wait(max(0.0, next_at - time.monotonic()))
+
+    def stop(self) -> None:
+        self.halt.set()
+        self.join(timeout=5)
 
 
 def normalized(record: Any) -> tuple[Any, ...]:

@@ -8,7 +8,6 @@ calls in one second from one address are refused as abnormal).
 
 from __future__ import annotations
 
-import threading
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -18,7 +17,7 @@ import pytest
 
 from cafehub.sandbox.limits import UsageQuota
 from cafehub.sandbox.sample import sample_shop
-from cafehub.sandbox.testing import SandboxHandle, serve, sqlite, store_tables, tables
+from cafehub.sandbox.testing import SandboxHandle, SteadyCaller, serve, sqlite, store_tables, tables
 from cafehub.store import records as r
 from cafehub.sync.engine import Syncer, SyncOptions
 
@@ -81,7 +80,7 @@ def test_a_second_client_at_three_calls_per_second_slows_the_sync_but_never_stop
     data, since = recent_shop()
     with serve(tmp_path, data, **REAL) as sb:
         sb.sandbox.bucket.fill(38)  # the other app has been calling for a while: the shared bucket is nearly full
-        other = SecondClient(sb, rate=3.0)
+        other = second_client(sb, rate=3.0)
         other.start()
         try:
             client = sb.client()
@@ -97,31 +96,9 @@ def test_a_second_client_at_three_calls_per_second_slows_the_sync_but_never_stop
         assert sb.sandbox.limits.abnormal == 0
 
 
-class SecondClient(threading.Thread):
-    """Another app on the same mall and address: a fixed rate, ignoring 429s."""
-
-    def __init__(self, sb: SandboxHandle, rate: float) -> None:
-        super().__init__(daemon=True)
-        code = sb.sandbox.authorize()
-        cfg = sb.sandbox.config
-        answer = httpx.post(f"{sb.cafe24_url}/api/v2/oauth/token", auth=(cfg.client_id, cfg.client_secret),
-                            data={"grant_type": "authorization_code", "code": code})
-        self.url = f"{sb.cafe24_url}/api/v2/admin/carts/setting"
-        self.headers = {"Authorization": f"Bearer {answer.json()['access_token']}"}
-        self.interval = 1.0 / rate
-        self.halt = threading.Event()
-        self.sent = self.refused = 0
-
-    def run(self) -> None:
-        with httpx.Client(headers=self.headers) as http:
-            next_at = time.monotonic()
-            while not self.halt.is_set():
-                status = http.get(self.url).status_code
-                self.sent += 1
-                self.refused += status == 429
-                next_at += self.interval
-                self.halt.wait(max(0.0, next_at - time.monotonic()))
-
-    def stop(self) -> None:
-        self.halt.set()
-        self.join(timeout=5)
+def second_client(sb: SandboxHandle, rate: float) -> SteadyCaller:
+    """Another app authorized on the same mall, calling at ``rate`` calls/s regardless of 429s."""
+    cfg = sb.sandbox.config
+    answer = httpx.post(f"{sb.cafe24_url}/api/v2/oauth/token", auth=(cfg.client_id, cfg.client_secret),
+                        data={"grant_type": "authorization_code", "code": sb.sandbox.authorize()})
+    return SteadyCaller(sb.cafe24_url, answer.json()["access_token"], rate)
