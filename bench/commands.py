@@ -14,7 +14,6 @@ Target: p95 <= 150 ms per step; order history <= 2 Cafe24 calls.
 from __future__ import annotations
 
 import os
-import socket
 import statistics
 import subprocess
 import sys
@@ -26,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import create_engine
+
+from bench.sync_rate import _wait_for, free_port
 
 TARGET_P95_MS = 150.0
 
@@ -42,23 +43,6 @@ class StepFigures:
     ratio_to_round_trip: float
     #: Median time spent waiting for Cafe24 and Sellmate answers within the step.
     in_calls_ms: float
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(port: int, timeout: float = 180.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit("the sandbox did not start")
 
 
 def _p95(samples: list[float]) -> float:
@@ -89,7 +73,7 @@ def run(runs: int = 60, **_: Any) -> dict[str, Any]:
         store_io.create_schema(source)
         store_io.write_shop(source, data)
         shop = open_shop(source, derive_now=now.replace(tzinfo=None), zone="Asia/Seoul")  # derive once, here
-        port, sellmate_port = _free_port(), _free_port()
+        port, sellmate_port = free_port(), free_port()
         server = subprocess.Popen([sys.executable, "-m", "cafehub", "sandbox", "serve", "--db", str(source.url),
                                    "--port", str(port), "--sellmate-port", str(sellmate_port), "--no-rate-limit",
                                    "--sms-port", "0", "--smtp-port", "0"],

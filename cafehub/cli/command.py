@@ -258,6 +258,11 @@ def run(
         raise typer.Exit(1)
 
 
+SettingsOption = Annotated[Path | None, typer.Option("--settings", help="A shop settings file (TOML).")]
+DbOption = Annotated[str | None, typer.Option("--db", help="Store URL (default: the embedded SQLite file).")]
+SandboxOption = Annotated[str | None, typer.Option("--sandbox-url", help="A running sandbox.")]
+MallOption = Annotated[str, typer.Option("--mall")]
+
 pending_app = typer.Typer(help="Returns and exchanges held for staff (defect_mode = pending).",
                           no_args_is_help=True)
 app.add_typer(pending_app, name="pending")
@@ -265,10 +270,10 @@ app.add_typer(pending_app, name="pending")
 
 @pending_app.command("list")
 def pending_list(
-    settings: Annotated[Path | None, typer.Option("--settings")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    sandbox_url: Annotated[str | None, typer.Option("--sandbox-url")] = None,
-    mall: Annotated[str, typer.Option("--mall")] = "demo",
+    settings: SettingsOption = None,
+    db: DbOption = None,
+    sandbox_url: SandboxOption = None,
+    mall: MallOption = "demo",
 ) -> None:
     """Claims waiting for staff."""
     with open_engine(settings, db, sandbox_url, None, mall, False) as engine:
@@ -284,10 +289,10 @@ def pending_list(
 def pending_photos(
     claim_id: str,
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the photos to.")] = Path("."),
-    settings: Annotated[Path | None, typer.Option("--settings")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    sandbox_url: Annotated[str | None, typer.Option("--sandbox-url")] = None,
-    mall: Annotated[str, typer.Option("--mall")] = "demo",
+    settings: SettingsOption = None,
+    db: DbOption = None,
+    sandbox_url: SandboxOption = None,
+    mall: MallOption = "demo",
 ) -> None:
     """Write a held claim's photos to a folder, for staff to look at before deciding."""
     from cafehub.runtime.pending import PendingError
@@ -309,10 +314,10 @@ def pending_photos(
 @pending_app.command("approve")
 def pending_approve(
     claim_id: str,
-    settings: Annotated[Path | None, typer.Option("--settings")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    sandbox_url: Annotated[str | None, typer.Option("--sandbox-url")] = None,
-    mall: Annotated[str, typer.Option("--mall")] = "demo",
+    settings: SettingsOption = None,
+    db: DbOption = None,
+    sandbox_url: SandboxOption = None,
+    mall: MallOption = "demo",
 ) -> None:
     """File a held claim in Cafe24; prints the message for the customer."""
     from cafehub.runtime.pending import PendingError
@@ -331,10 +336,10 @@ def pending_approve(
 def pending_reject(
     claim_id: str,
     reason: Annotated[str, typer.Option("--reason", help="Sent to the customer.")],
-    settings: Annotated[Path | None, typer.Option("--settings")] = None,
-    db: Annotated[str | None, typer.Option("--db")] = None,
-    sandbox_url: Annotated[str | None, typer.Option("--sandbox-url")] = None,
-    mall: Annotated[str, typer.Option("--mall")] = "demo",
+    settings: SettingsOption = None,
+    db: DbOption = None,
+    sandbox_url: SandboxOption = None,
+    mall: MallOption = "demo",
 ) -> None:
     """Refuse a held claim; prints the message for the customer."""
     from cafehub.runtime.pending import PendingError

@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -43,9 +43,14 @@ from sqlalchemy import (
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from cafehub.runtime.result import Outcome
+
+T = TypeVar("T")
+#: Attempts of a transaction that finds SQLite's database locked by another writer (waits 0.05 s, doubling).
+LOCK_RETRIES = 6
 
 runtime_metadata = MetaData()
 Stamp = DateTime(timezone=False)
@@ -168,6 +173,18 @@ class Ledger:
     def _now(self) -> datetime:
         return _naive(self.clock())
 
+    def _transaction(self, body: Callable[[Connection], T]) -> T:
+        """Run ``body`` in one transaction; SQLite's "database is locked" (a busy writer) is waited out."""
+        for attempt in range(LOCK_RETRIES):
+            try:
+                with self.engine.begin() as conn:
+                    return body(conn)
+            except OperationalError as error:
+                if "locked" not in str(error.orig).lower() or attempt == LOCK_RETRIES - 1:
+                    raise
+                self.sleep(0.05 * 2**attempt)
+        raise AssertionError("unreachable")
+
     def _lock_name(self, order_id: str) -> str:
         return f"{self.mall_id}:{order_id}"
 
@@ -180,18 +197,19 @@ class Ledger:
         row = {"key": key, "mall_id": self.mall_id, "action": action, "order_id": order_id, "state": "started",
                "outcome": None, "attempt": 1, "created_at": now, "updated_at": now}
         name, holder = self._lock_name(order_id), secrets.token_hex(8)
-        try:
-            with self.engine.begin() as conn:
-                # Write first: on SQLite a transaction that reads before it writes can fail to upgrade its lock.
-                conn.execute(insert(runtime_actions), [row])
-                lock = conn.execute(select(runtime_locks.c.expires_at).where(runtime_locks.c.name == name)).first()
-                taken = lock is None or lock[0] < now
-                if taken:
-                    conn.execute(delete(runtime_locks).where(runtime_locks.c.name == name))
-                    conn.execute(insert(runtime_locks), [{"name": name, "holder": holder,
-                                                          "expires_at": now + self.lease}])
-                fresh = taken and read_at is not None and not self._written_since(conn, order_id, key, read_at)
+        def start(conn: Connection) -> Begun:
+            # Write first: on SQLite a transaction that reads before it writes can fail to upgrade its lock.
+            conn.execute(insert(runtime_actions), [row])
+            lock = conn.execute(select(runtime_locks.c.expires_at).where(runtime_locks.c.name == name)).first()
+            taken = lock is None or lock[0] < now
+            if taken:
+                conn.execute(delete(runtime_locks).where(runtime_locks.c.name == name))
+                conn.execute(insert(runtime_locks), [{"name": name, "holder": holder, "expires_at": now + self.lease}])
+            fresh = taken and read_at is not None and not self._written_since(conn, order_id, key, read_at)
             return Begun("new", holder=holder if taken else None, fresh=fresh)
+
+        try:
+            return self._transaction(start)
         except IntegrityError:
             pass
         with self.engine.begin() as conn:
@@ -210,8 +228,7 @@ class Ledger:
 
     def _begin_without_lock(self, key: str, row: dict[str, Any]) -> Begun:
         try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(runtime_actions), [row])
+            self._transaction(lambda conn: conn.execute(insert(runtime_actions), [row]))
             return Begun("new")
         except IntegrityError:
             return self.begin(key, row["action"], row["order_id"])
@@ -228,31 +245,36 @@ class Ledger:
         values: dict[str, Any] = {"state": "started", "attempt": attempt + 1, "updated_at": now}
         if restart:
             values |= {"created_at": now, "outcome": None}
-        with self.engine.begin() as conn:
-            won = conn.execute(update(runtime_actions)
-                               .where(and_(runtime_actions.c.key == key, runtime_actions.c.attempt == attempt))
-                               .values(**values)).rowcount
+        won = self._transaction(lambda conn: conn.execute(
+            update(runtime_actions).where(and_(runtime_actions.c.key == key, runtime_actions.c.attempt == attempt))
+            .values(**values)).rowcount)
         return Begun(kind) if won == 1 else Begun("running")
 
     def finish(self, key: str, outcome: Outcome, *, holder: str | None = None) -> None:
         """Record the write done, and release the order lock ``holder`` in the same transaction."""
-        with self.engine.begin() as conn:
+        def done(conn: Connection) -> None:
             conn.execute(update(runtime_actions).where(runtime_actions.c.key == key).values(
                 state="done", outcome=outcome.model_dump_json(), updated_at=self._now()))
             self._release(conn, outcome.order_id, holder)
 
+        self._transaction(done)
+
     def fail(self, key: str, order_id: str, *, unknown: bool = False, holder: str | None = None) -> None:
         """The write failed (``unknown``: it may have happened; the next attempt reads back first)."""
-        with self.engine.begin() as conn:
+        def failed(conn: Connection) -> None:
             conn.execute(update(runtime_actions).where(runtime_actions.c.key == key).values(
                 state="unknown" if unknown else "failed", updated_at=self._now()))
             self._release(conn, order_id, holder)
 
+        self._transaction(failed)
+
     def forget(self, key: str, order_id: str, *, holder: str | None = None) -> None:
         """Drop the record of a write that was not made (refused before sending)."""
-        with self.engine.begin() as conn:
+        def dropped(conn: Connection) -> None:
             conn.execute(delete(runtime_actions).where(runtime_actions.c.key == key))
             self._release(conn, order_id, holder)
+
+        self._transaction(dropped)
 
     def wait_done(self, key: str, timeout: float, poll: float = 0.05) -> Outcome | None:
         """Wait up to ``timeout`` seconds for another caller's write ``key`` to finish."""
@@ -331,16 +353,14 @@ class Ledger:
     def _take(self, name: str, holder: str) -> bool:
         now = self._now()
         try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(runtime_locks), [{"name": name, "holder": holder,
-                                                      "expires_at": now + self.lease}])
+            self._transaction(lambda conn: conn.execute(insert(runtime_locks), [
+                {"name": name, "holder": holder, "expires_at": now + self.lease}]))
             return True
         except IntegrityError:
             pass
-        with self.engine.begin() as conn:
-            taken = conn.execute(update(runtime_locks)
-                                 .where(and_(runtime_locks.c.name == name, runtime_locks.c.expires_at < now))
-                                 .values(holder=holder, expires_at=now + self.lease)).rowcount
+        taken = self._transaction(lambda conn: conn.execute(
+            update(runtime_locks).where(and_(runtime_locks.c.name == name, runtime_locks.c.expires_at < now))
+            .values(holder=holder, expires_at=now + self.lease)).rowcount)
         return taken == 1
 
     # -- photos ---------------------------------------------------------------

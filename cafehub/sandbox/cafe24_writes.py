@@ -23,15 +23,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import datetime
-from decimal import Decimal
 from typing import Any
-
-from cafehub.connectors.cafe24 import codes
 
 from . import render
 from .cafe24_app import Call, Handler, naive_utc
 from .control import Sandbox, SandboxError
-from .mall_settings import chosen_items
+from .mall_settings import chosen_items, complete_cancellation
 from .state import Item, Order
 
 BEFORE_SHIPPING = frozenset({"N00", "N02", "N10", "N20", "N21", "N22"})
@@ -58,9 +55,6 @@ def _order_and_items(
     order = sb.shop.orders.get(str(request.get("order_id", "")))
     if order is None:
         raise SandboxError(404, f"order {request.get('order_id')!r} was not found")
-    wanted = request.get("items")
-    if not isinstance(wanted, list) or not wanted:
-        raise SandboxError(422, "items is required")
     # Part of an item's quantity is split off into a new item, as Cafe24 does.
     return order, chosen_items(sb, order, request, allowed, what)
 
@@ -95,18 +89,8 @@ def cancellation(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
             if complete and paid:
                 item.refund_date = now
         if complete:
-            removed = sum((i.amount for i in items), start=Decimal(0))
-            order.order_price_amount = max(Decimal(0), order.order_price_amount - removed)
-            if all(i.status in codes.CANCELED for i in order.items):
-                order.shipping_fee = Decimal(0)
-                order.payment_amount = Decimal(0)
-            else:
-                order.payment_amount = max(Decimal(0), order.payment_amount - removed)
-            order.cancel_date = now
-            if paid:
-                order.refund_date = now
-            if request.get("recover_coupon") == "T" and all(i.status in codes.CANCELED for i in order.items):
-                sb.shop.restore_coupons(order.order_id, now)  # the coupons used on the order are unused again
+            complete_cancellation(sb, order, items, now, refunded=paid,
+                                  recover_coupon=request.get("recover_coupon") == "T")
         sb.shop.persist_order(order, claim)
         answers.append({"shop_no": 1, "order_id": order.order_id, "status": request["status"], "claim_code": code,
                         "items": [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items]})

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -172,22 +172,30 @@ def cancel_one_order(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
             if item.status == "C40":
                 item.refund_date = now
         if status == "canceled":
-            removed = sum((i.amount for i in items), start=Decimal(0))
-            order.order_price_amount = max(Decimal(0), order.order_price_amount - removed)
-            if all(i.status in codes.CANCELED for i in order.items):
-                order.shipping_fee = Decimal(0)
-                order.payment_amount = Decimal(0)
-            else:
-                order.payment_amount = max(Decimal(0), order.payment_amount - removed)
-            order.cancel_date = now
-            if paid and gateway:
-                order.refund_date = now
-            if request.get("recover_coupon") == "T" and all(i.status in codes.CANCELED for i in order.items):
-                sb.shop.restore_coupons(order.order_id, now)  # the coupons used on the order are unused again
+            complete_cancellation(sb, order, items, now, refunded=paid and gateway,
+                                  recover_coupon=request.get("recover_coupon") == "T")
         sb.shop.persist_order(order, claim)
     answer = {"shop_no": 1, "order_id": order.order_id, "status": status, "claim_code": code,
               "items": [{"order_item_code": i.order_item_code, "quantity": i.quantity} for i in items]}
     return 201, {"cancellation": answer}
+
+
+def complete_cancellation(sb: Sandbox, order: Order, items: list[Item], now: datetime, *, refunded: bool,
+                          recover_coupon: bool) -> None:
+    """A completed cancellation lowers the order's current amounts (all of them when nothing is left) and,
+    with ``recover_coupon`` once the whole order is cancelled, makes its coupons unused again."""
+    removed = sum((i.amount for i in items), start=Decimal(0))
+    order.order_price_amount = max(Decimal(0), order.order_price_amount - removed)
+    if all(i.status in codes.CANCELED for i in order.items):
+        order.shipping_fee = Decimal(0)
+        order.payment_amount = Decimal(0)
+    else:
+        order.payment_amount = max(Decimal(0), order.payment_amount - removed)
+    order.cancel_date = now
+    if refunded:
+        order.refund_date = now
+    if recover_coupon and all(i.status in codes.CANCELED for i in order.items):
+        sb.shop.restore_coupons(order.order_id, now)
 
 
 #: (path, method, handler); registered before the generic ``/orders/{order_id}`` routes.

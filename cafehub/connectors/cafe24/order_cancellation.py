@@ -18,10 +18,9 @@ from typing import Any, Literal
 from cafehub.connectors.errors import BadRequestError
 from cafehub.connectors.http import member, validate
 
-from . import codes
 from . import models as m
 from .client import Cafe24Client
-from .writes import ItemQuantity, RefundAccount, _claimed, _settled, envelope
+from .writes import ItemQuantity, RefundAccount, _settled, cancellation_applied, envelope
 
 
 def create_order_cancellation(
@@ -70,14 +69,4 @@ def create_order_cancellation(
             raise BadRequestError(200, "empty", "no cancelled item was returned", endpoint=endpoint)
         return answer
 
-    def applied() -> m.Cancellation | None:
-        done = _claimed(client, order_id, items, lambda s: s in codes.CANCELED or s in codes.CANCELING)
-        if done is None:
-            return None
-        state = "canceled" if all(i.order_status in codes.CANCELED for i in done) else "canceling"
-        return m.Cancellation(
-            order_id=order_id, claim_code=done[0].claim_code, status=state,
-            items=[m.ClaimItem(order_item_code=i.order_item_code, quantity=i.quantity) for i in done],
-        )
-
-    return _settled(send, applied, endpoint=endpoint)
+    return _settled(send, lambda: cancellation_applied(client, order_id, items), endpoint=endpoint)

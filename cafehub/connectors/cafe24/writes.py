@@ -173,19 +173,22 @@ def cancel_order(
             raise BadRequestError(200, "empty", "no cancellation was returned", endpoint=endpoint)
         return results[0]
 
-    def applied() -> m.Cancellation | None:
-        done = _claimed(client, order_id, chosen, lambda s: s in codes.CANCELED or s in codes.CANCELING)
-        if done is None:
-            return None
-        status = "canceled" if all(i.order_status in codes.CANCELED for i in done) else "canceling"
-        return m.Cancellation(
-            order_id=order_id,
-            claim_code=done[0].claim_code,
-            status=status,
-            items=[m.ClaimItem(order_item_code=i.order_item_code, quantity=i.quantity) for i in done],
-        )
+    return _settled(send, lambda: cancellation_applied(client, order_id, chosen), endpoint=endpoint)
 
-    return _settled(send, applied, endpoint=endpoint)
+
+def cancellation_applied(client: Cafe24Client, order_id: str, items: Sequence[ItemQuantity]
+                         ) -> m.Cancellation | None:
+    """The cancellation of ``items`` as the order's items show it, or ``None`` when it did not happen."""
+    done = _claimed(client, order_id, items, lambda s: s in codes.CANCELED or s in codes.CANCELING)
+    if done is None:
+        return None
+    status = "canceled" if all(i.order_status in codes.CANCELED for i in done) else "canceling"
+    return m.Cancellation(
+        order_id=order_id,
+        claim_code=done[0].claim_code,
+        status=status,
+        items=[m.ClaimItem(order_item_code=i.order_item_code, quantity=i.quantity) for i in done],
+    )
 
 
 def _claim_request(
