@@ -74,18 +74,20 @@ def run(runs: int = 60, **_: Any) -> dict[str, Any]:
         store_io.write_shop(source, data)
         shop = open_shop(source, derive_now=now.replace(tzinfo=None), zone="Asia/Seoul")  # derive once, here
         port, sellmate_port = free_port(), free_port()
-        server = subprocess.Popen([sys.executable, "-m", "cafehub", "sandbox", "serve", "--db", str(source.url),
-                                   "--port", str(port), "--sellmate-port", str(sellmate_port), "--no-rate-limit",
-                                   "--sms-port", "0", "--smtp-port", "0"],
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        log = Path(tmp) / "sandbox.log"
+        with log.open("wb") as sink:
+            server = subprocess.Popen([sys.executable, "-m", "cafehub", "sandbox", "serve", "--db", str(source.url),
+                                       "--port", str(port), "--sellmate-port", str(sellmate_port), "--no-rate-limit",
+                                       "--sms-port", "0", "--smtp-port", "0"], stdout=sink, stderr=subprocess.STDOUT)
         try:
-            _wait_for(port)
-            _wait_for(sellmate_port)
-            # The rate limit is off on both sides: the sandbox never answers 429 and the client's own
-            # leaky bucket drains fast enough never to make a call wait.
+            _wait_for(port, server, log)
+            _wait_for(sellmate_port, server, log)
+            # The rate limit is off on both sides: the sandbox never answers 429, and the client's own
+            # bucket drains, and its pacing (4 calls/s evenly spaced by default) allows, fast enough never
+            # to make a call wait.
             config = Cafe24Config(mall_id="demo", client_id="sandbox-client", client_secret="sandbox-secret",
                                   base_url=f"http://127.0.0.1:{port}",
-                                  bucket=BucketSpec(capacity=40, drain_per_second=10_000.0))
+                                  bucket=BucketSpec(capacity=40, drain_per_second=10_000.0, max_per_second=10_000.0))
             client = Cafe24Client(config, MemoryTokenStore())
             client.tokens.authorize_with_code(client.oauth.approve_without_browser())
             sellmate = SellmateClient(SellmateConfig(base_url=f"http://127.0.0.1:{sellmate_port}",
