@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from cafehub.compiler.check import DEFAULT_OPTIONS, CheckedSegment, CheckOptions, check_tree
+from cafehub.compiler.references import SegmentResolver
 from cafehub.grammar import json_ast
 from cafehub.grammar import syntax as s
 from cafehub.grammar.format import DEFAULT_WIDTH, format_segment, leading_comments
@@ -35,14 +36,19 @@ def _source_and_tree(segment: SegmentInput, limits: Limits) -> tuple[str, s.Segm
     return source, _parse(source, limits=limits)
 
 
-def check(segment: SegmentInput, *, options: CheckOptions = DEFAULT_OPTIONS) -> CheckedSegment:
+def check(
+    segment: SegmentInput, *, options: CheckOptions = DEFAULT_OPTIONS, resolver: SegmentResolver | None = None
+) -> CheckedSegment:
     """Parse (if given text) and check a segment; return its IR and warnings.
 
+    ``resolver`` finds the saved segments the text uses by name
+    (``segment("vip")``): a :class:`~cafehub.registry.SegmentRegistry`'s
+    ``resolver()``, or a :class:`~cafehub.compiler.references.MappingResolver`.
     Raises :class:`SegmentError` listing every error found. Warnings do not
     raise; they are in ``CheckedSegment.warnings``.
     """
     source, tree = _source_and_tree(segment, options.limits)
-    return check_tree(tree, source, options)
+    return check_tree(tree, source, options, resolver=resolver)
 
 
 def format(segment: SegmentInput, *, width: int = DEFAULT_WIDTH, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -66,9 +72,14 @@ def from_json(document: str | bytes | dict[str, Any], *, limits: Limits = DEFAUL
     return json_ast.from_json(document, limits=limits)
 
 
-def check_json(document: str | bytes | dict[str, Any], *, options: CheckOptions = DEFAULT_OPTIONS) -> CheckedSegment:
+def check_json(
+    document: str | bytes | dict[str, Any],
+    *,
+    options: CheckOptions = DEFAULT_OPTIONS,
+    resolver: SegmentResolver | None = None,
+) -> CheckedSegment:
     """Read and check a JSON AST document; diagnostics point into its canonical text."""
-    return check(json_ast.from_json(document, limits=options.limits), options=options)
+    return check(json_ast.from_json(document, limits=options.limits), options=options, resolver=resolver)
 
 
 def json_schema() -> dict[str, Any]:

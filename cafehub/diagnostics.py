@@ -16,6 +16,7 @@ Codes are grouped by stage:
 - ``E05xx`` lists and ranges (empty ``in`` list, reversed ``between``)
 - ``W06xx`` warnings (windows that can never match any stored row)
 - ``E07xx`` JSON AST input
+- ``E08xx`` saved segments used by name (``segment("vip")``)
 
 Internal errors (bugs in cafehub itself) are *not* diagnostics: they are
 ordinary exceptions, so that a user is never told that their segment is wrong

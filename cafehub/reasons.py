@@ -59,6 +59,11 @@ def not_utf8(position: int, span: Span | None = None) -> Diagnostic:
                       ("save the segment as UTF-8 text",))
 
 
+def bad_segment_option(span: Span) -> Diagnostic:
+    return Diagnostic("E0007", E, "a segment reference takes only 'version = N'", span,
+                      ('write segment("name") for the latest version, or segment("name", version = 3)',))
+
+
 # ---------------------------------------------------------------- E01xx: limits
 
 
@@ -277,3 +282,56 @@ def unsupported_version(version: object, supported: int) -> Diagnostic:
         (),
         "$.version",
     )
+
+
+# ---------------------------------------------------------------- E08xx: saved segments
+
+
+def unknown_segment(name: str, known: Iterable[str], deleted: bool, span: Span) -> Diagnostic:
+    if deleted:
+        return Diagnostic("E0801", E, f"the saved segment '{name}' was deleted", span,
+                          ("save it again to use it, or remove the reference",))
+    known = list(known)
+    hint = _suggest(name, known)
+    if hint is None:
+        hint = ("saved segments: " + ", ".join(sorted(known)[:20])) if known else "this shop has no saved segments yet"
+    return Diagnostic("E0801", E, f"unknown saved segment '{name}'", span, (hint,))
+
+
+def unknown_segment_version(name: str, version: int, latest: int | None, span: Span) -> Diagnostic:
+    if latest is None:
+        return Diagnostic("E0802", E, f"segment '{name}' has no version {version}", span,
+                          ("versions are numbered from 1",))
+    return Diagnostic("E0802", E, f"segment '{name}' has no version {version}", span,
+                      (f"its versions are 1 to {latest}" if latest > 1 else "it has only version 1",))
+
+
+def segment_cycle(path: list[str], span: Span) -> Diagnostic:
+    shown = " → ".join(path)
+    return Diagnostic("E0803", E, f"segment '{path[0]}' would include itself: {shown}", span,
+                      ("a segment cannot use itself, directly or through other segments",))
+
+
+SAVED_SEGMENT_INVALID = "E0804"
+
+
+def saved_segment_invalid(name: str, version: int, problem: str, span: Span) -> Diagnostic:
+    return Diagnostic(
+        SAVED_SEGMENT_INVALID, E, f"the saved segment '{name}' (version {version}) no longer checks: {problem}",
+        span, (f"see it with `cafehub segment show {name} --version {version}`, and save a corrected version",))
+
+
+def no_saved_segments(name: str, span: Span) -> Diagnostic:
+    return Diagnostic("E0805", E, f"segment(\"{name}\") uses a saved segment, but no saved segments are "
+                      "available here", span,
+                      ("give the store that keeps them (--db and --shop), or pass a resolver to check()",))
+
+
+def too_many_atoms_expanded(count: int, limit: int, span: Span | None) -> Diagnostic:
+    return Diagnostic("E0103", E, f"with its saved segments written out, the segment has {count:,} conditions; "
+                      f"the limit is {limit:,}", span, ("use fewer or smaller saved segments",))
+
+
+def too_deep_expanded(limit: int, span: Span | None) -> Diagnostic:
+    return Diagnostic("E0102", E, f"with its saved segments written out, the segment is nested more than {limit} "
+                      "levels deep", span, ("use saved segments that are less deeply nested",))

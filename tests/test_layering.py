@@ -40,7 +40,14 @@ def test_grammar_depends_on_nothing_above_it() -> None:
 
 def test_compiler_does_not_touch_storage_network_or_runtime() -> None:
     assert _violations("compiler", ("cafehub.store", "cafehub.connectors", "cafehub.runtime",
-                                    "cafehub.execution", "cafehub.cli", "httpx")) == []
+                                    "cafehub.execution", "cafehub.registry", "cafehub.cli", "httpx")) == []
+
+
+def test_the_registry_sits_below_the_cli_service_and_runtime() -> None:
+    assert _violations("registry", ("cafehub.cli", "cafehub.service", "cafehub.runtime", "cafehub.connectors",
+                                    "cafehub.sandbox", "cafehub.sync")) == []
+    assert _violations("store", ("cafehub.registry",)) == []
+    assert _violations("execution", ("cafehub.registry",)) == []
 
 
 def test_only_the_sql_backend_imports_sqlglot_in_the_compiler() -> None:

@@ -18,7 +18,7 @@ import typer
 from rich.text import Text
 from rich.tree import Tree
 
-from cafehub import api
+from cafehub.cli import registry as registry_cli
 from cafehub.cli.common import UserError, err, fail, out, read_segment_input, user_errors
 from cafehub.compiler.evaluation import DEFAULT_HISTORY_START, DEFAULT_ZONE, ContextError, EvalContext, load_zone
 from cafehub.execution.explain import Clause, Evidence, Explanation, Node, explain
@@ -100,6 +100,8 @@ def _add_evidence(tree: Tree, evidence: Evidence) -> None:
 
 def _add_node(tree: Tree | None, node: Node) -> Tree:
     label = Text.assemble(_mark(node.value), Text(node.text))
+    if node.version is not None:
+        label.append(f"  version {node.version}", style="dim")
     branch = Tree(label) if tree is None else tree.add(label)
     if node.evidence is not None:
         _add_evidence(branch, node.evidence)
@@ -149,6 +151,7 @@ def register(app: typer.Typer) -> None:
             "--history-start", metavar="DATE", help="First day of order history. Default: 2024-01-01.",
             show_default=False)] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the explanation as JSON.")] = False,
+        shop: registry_cli.ShopOpt = registry_cli.DEFAULT_SHOP,
     ) -> None:
         """Explain, clause by clause, why a member matches a segment or not."""
         with user_errors():
@@ -156,8 +159,7 @@ def register(app: typer.Typer) -> None:
             if not member:
                 raise UserError("give the member to explain with --member ID")
             ctx = build_context(now, tz, retention_days, history_start)
-        with user_errors(source, origin):
-            checked = api.check(source)
+        checked = registry_cli.check_with_store(source, origin, db, shop)
         try:
             engine = open_store(db)
             try:

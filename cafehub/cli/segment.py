@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from cafehub import api
+from cafehub.cli import registry as registry_cli
 from cafehub.cli.common import UserError, err, out, print_diagnostics, read_segment_input, user_errors
 from cafehub.diagnostics import SegmentError, render_all
 
@@ -24,12 +25,16 @@ def _emit_json(data: Any) -> None:
 
 
 @app.command()
-def check(text: TextArg = None, file: FileOpt = None, as_json: JsonOpt = False) -> None:
-    """Check a segment: exit 0 when valid (warnings shown), 1 with diagnostics when not."""
+def check(text: TextArg = None, file: FileOpt = None, as_json: JsonOpt = False,
+          db: registry_cli.DbOpt = None, shop: registry_cli.ShopOpt = registry_cli.DEFAULT_SHOP) -> None:
+    """Check a segment: exit 0 when valid (warnings shown), 1 with diagnostics when not.
+
+    Saved segments it uses (segment("vip")) are read from the store's registry (--db, --shop).
+    """
     with user_errors():
         source, origin = read_segment_input(text, file)
     try:
-        checked = api.check(source)
+        checked = registry_cli.check_with_store(source, origin, db, shop, report=False)
     except SegmentError as error:
         if as_json:
             _emit_json({"valid": False, "diagnostics": [d.to_dict() for d in error.diagnostics]})
@@ -176,6 +181,8 @@ def sql(
     tz: TzOpt = "Asia/Seoul",
     retention_days: RetentionOpt = 7,
     history_start: HistoryOpt = None,
+    db: registry_cli.DbOpt = None,
+    shop: registry_cli.ShopOpt = registry_cli.DEFAULT_SHOP,
 ) -> None:
     """Print the SQL of a segment for a dialect, and its parameters (with values when --now is given)."""
     from cafehub.compiler.backends.sql import UnknownDialectError, compile_sql
@@ -184,8 +191,8 @@ def sql(
         source, origin = read_segment_input(text, file)
         schema_mapping = _mapping(mapping)
         ctx = _context(now, tz, retention_days, history_start) if now is not None else None
+    checked = registry_cli.check_with_store(source, origin, db, shop)
     with user_errors(source, origin):
-        checked = api.check(source)
         try:
             compiled = compile_sql(checked, dialect=dialect, mapping=schema_mapping)
         except UnknownDialectError as exc:
@@ -224,6 +231,7 @@ def run(
     mapping: MappingOpt = None,
     engine: Annotated[str, typer.Option("--engine", help="sql (the database evaluates the segment) or python "
                                         "(customers are read in batches and evaluated in memory).")] = "sql",
+    shop: registry_cli.ShopOpt = registry_cli.DEFAULT_SHOP,
 ) -> None:
     """Print the member ids matching a segment, one per line, sorted (or their number with --count)."""
     from cafehub.execution.python import run_predicate
@@ -238,8 +246,7 @@ def run(
         source, origin = read_segment_input(text, file)
         ctx = _context(now, tz, retention_days, history_start)
         schema_mapping = _mapping(mapping)
-    with user_errors(source, origin):
-        checked = api.check(source)  # a bad segment never reaches the database
+    checked = registry_cli.check_with_store(source, origin, db, shop)  # a bad segment never reaches the database
     with user_errors():
         try:
             store = open_engine(db, must_exist=True)
@@ -266,3 +273,4 @@ def _register_explain() -> None:
 
 
 _register_explain()
+registry_cli.register(app)

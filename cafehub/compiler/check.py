@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, timezone
 from decimal import Decimal
+from functools import partial
 from typing import Literal
 
 from cafehub import reasons
@@ -33,10 +34,21 @@ from cafehub.compiler.catalog import (
     aggregate_result,
     owners_of,
 )
+from cafehub.compiler.composition import (
+    CycleFound,
+    Expansion,
+    Reference,
+    expanded_size,
+    first_reference,
+    inline,
+    key_of,
+)
 from cafehub.compiler.evaluation import DEFAULT_CART_RETENTION_DAYS, DEFAULT_HISTORY_START
+from cafehub.compiler.references import SavedSegment, SegmentResolver
 from cafehub.diagnostics import Diagnostic, DiagnosticSink, SegmentError, Span
 from cafehub.grammar import syntax as s
 from cafehub.grammar.limits import DEFAULT_LIMITS, Limits
+from cafehub.grammar.parser import parse
 
 INT64_MAX = 2**63 - 1
 #: Dates far outside any shop's history only risk overflow when shifted by a zone.
@@ -61,14 +73,52 @@ class CheckOptions:
 DEFAULT_OPTIONS = CheckOptions()
 
 
+#: The IR's node type, under a name the field ``CheckedSegment.ir`` does not shadow.
+IRNode = ir.Node
+
+
 @dataclass(frozen=True, slots=True)
 class CheckedSegment:
-    """A segment that passed every check: its IR, where it came from, and its warnings."""
+    """A segment that passed every check: its IR, where it came from, and its warnings.
+
+    ``ir`` is what backends compile: every saved segment the text uses
+    (``segment("vip")``) is inlined in it. ``references`` are those saved
+    segments (the ones the text names; each holds its own), and
+    ``composed_ir`` is the IR in the shape of the text, a reference standing
+    for the saved segment's own ``composed_ir`` (``None`` when the text uses
+    no saved segment: then it is ``ir``).
+    """
 
     ir: ir.Node
     syntax: s.Segment
     source: str
     warnings: tuple[Diagnostic, ...] = field(default=())
+    composed_ir: IRNode | None = None
+    references: tuple[Reference, ...] = ()
+
+    @property
+    def shaped_ir(self) -> IRNode:
+        """The IR in the shape of the syntax tree (what explain walks beside it)."""
+        return self.composed_ir if self.composed_ir is not None else self.ir
+
+    def saved_segments(self) -> dict[tuple[str, int], bool]:
+        """Every saved segment used, directly or through others: (name, version) -> written without a version.
+
+        A segment used both ways counts as unpinned (``True``): it follows its
+        latest version, so results depend on which version is latest.
+        """
+        found: dict[tuple[str, int], bool] = {}
+        stack = list(self.references)
+        while stack:
+            ref = stack.pop()
+            key = (ref.name, ref.version)
+            unpinned = ref.requested is None
+            if key in found:
+                found[key] = found[key] or unpinned
+                continue
+            found[key] = unpinned
+            stack.extend(ref.checked.references)
+        return found
 
 
 # A timestamp value seen as a range: an instant is (point, None); a calendar day
@@ -93,12 +143,19 @@ def _position(point: ir.TimePoint) -> Position:
 
 
 class Checker:
-    """One checking pass over one segment; collects diagnostics in ``sink``."""
+    """One checking pass over one segment; collects diagnostics in ``sink``.
 
-    def __init__(self, source: str, options: CheckOptions) -> None:
+    ``expansion`` resolves ``segment("name")`` (shared with the checks of the
+    saved segments this one uses); ``nested`` is true while checking one of those.
+    """
+
+    def __init__(self, source: str, options: CheckOptions, expansion: Expansion, *, nested: bool = False) -> None:
         self.source = source
         self.options = options
         self.sink = DiagnosticSink()
+        self.expansion = expansion
+        self.nested = nested
+        self.references: dict[tuple[str, int | None], Reference] = {}
 
     def error(self, diagnostic: Diagnostic) -> None:
         self.sink.add(diagnostic)
@@ -125,6 +182,8 @@ class Checker:
                 return None
             exists = ir.Exists(collection=collection, where=where)
             return ir.Not(operand=exists) if node.negated else exists
+        if isinstance(node, s.SegmentRef):
+            return self.reference(node)
         subject = node.subject
         if isinstance(subject, s.FieldRef):
             # The grammar has no bare field test at segment level; only a hand-built tree could.
@@ -134,6 +193,24 @@ class Checker:
             self.values_only(node)
             return None
         return self.test(node, aggregate, self.text(subject.span), aggregate.type)
+
+    def reference(self, node: s.SegmentRef) -> ir.Node | None:
+        """A saved segment's IR in the shape of its text; a cycle is reported by the outermost checker."""
+        key = key_of(node)
+        ref = self.references.get(key)
+        if ref is None:
+            try:
+                ref = self.expansion.resolve(node, self.error)
+            except CycleFound as cycle:
+                if self.nested:
+                    raise
+                self.error(reasons.segment_cycle([name for name, _ in cycle.path], node.span))
+                return None
+            if ref is None:
+                return None
+            self.references[key] = ref
+        shaped: ir.Node = ref.checked.shaped_ir
+        return shaped
 
     def collection(self, ident: s.Ident) -> Collection | None:
         try:
@@ -197,9 +274,9 @@ class Checker:
         if isinstance(node, s.Not):
             operand = self.condition(node.operand, collection)
             return ir.Not(operand=operand) if operand is not None else None
-        if isinstance(node, s.Exists) or isinstance(node.subject, s.Measure):
-            # The grammar allows neither inside a condition; only a hand-built tree could.
-            raise TypeError("collection or aggregate inside a condition: not a parser-produced tree")
+        if isinstance(node, (s.Exists, s.SegmentRef)) or isinstance(node.subject, s.Measure):
+            # The grammar allows none of these inside a condition; only a hand-built tree could.
+            raise TypeError("collection, segment or aggregate inside a condition: not a parser-produced tree")
         subject = node.subject
         if collection is None:
             self.values_only(node)
@@ -582,13 +659,57 @@ def _value_kind(value: s.Value) -> str:
     }[type(value)]
 
 
-def check_tree(tree: s.Segment, source: str, options: CheckOptions = DEFAULT_OPTIONS) -> CheckedSegment:
-    """Check a parsed segment whose spans point into ``source``."""
-    checker = Checker(source, options)
+def check_tree(
+    tree: s.Segment,
+    source: str,
+    options: CheckOptions = DEFAULT_OPTIONS,
+    *,
+    resolver: SegmentResolver | None = None,
+    saved_as: tuple[str, int] | None = None,
+) -> CheckedSegment:
+    """Check a parsed segment whose spans point into ``source``.
+
+    ``resolver`` finds the saved segments the text uses (``segment("vip")``);
+    without one, such a reference is an error (E0805). ``saved_as`` names
+    the text when it is about to be saved as that (name, version), so a
+    reference back to it is refused as a cycle.
+    """
+    expansion = Expansion(resolver, partial(_check_saved, options), saved_as)
+    return _check(tree, source, options, expansion, nested=False)
+
+
+def _check_saved(options: CheckOptions, saved: SavedSegment, expansion: Expansion) -> CheckedSegment | SegmentError:
+    """Check one saved segment's text inside ``expansion`` (its diagnostics, if any, are returned)."""
+    try:
+        return _check(parse(saved.text, limits=options.limits), saved.text, options, expansion, nested=True)
+    except SegmentError as error:
+        return error
+
+
+def _check(tree: s.Segment, source: str, options: CheckOptions, expansion: Expansion,
+           *, nested: bool) -> CheckedSegment:
+    checker = Checker(source, options, expansion, nested=nested)
     result = checker.segment(tree)
+    if checker.references and not checker.sink.has_errors:
+        _check_expanded_size(checker, tree, expansion)
     checker.sink.raise_if_errors(source)
     assert result is not None, "checker returned no IR without reporting an error"
-    return CheckedSegment(result, tree, source, tuple(checker.sink.items))
+    if not checker.references:
+        return CheckedSegment(result, tree, source, tuple(checker.sink.items))
+    flat = inline(tree, result, checker.references)
+    return CheckedSegment(flat, tree, source, tuple(checker.sink.items), result, tuple(checker.references.values()))
 
 
-__all__ = ["CheckOptions", "CheckedSegment", "Checker", "SegmentError", "check_tree"]
+def _check_expanded_size(checker: Checker, tree: s.Segment, expansion: Expansion) -> None:
+    """Refuse a segment that, with its saved segments written out, passes the limits."""
+    limits = checker.options.limits
+    atoms, depth = expanded_size(tree, checker.references, expansion.sizes)
+    span = first_reference(tree)
+    where = span.span if span is not None else None
+    if atoms > limits.max_atoms:
+        checker.error(reasons.too_many_atoms_expanded(atoms, limits.max_atoms, where))
+    elif depth > limits.max_depth:
+        checker.error(reasons.too_deep_expanded(limits.max_depth, where))
+
+
+__all__ = ["CheckOptions", "CheckedSegment", "Checker", "Reference", "SegmentError", "check_tree"]

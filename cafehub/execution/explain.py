@@ -33,6 +33,7 @@ from cafehub.compiler.backends.python.compiler import AtomProbe, BoundProbes, se
 from cafehub.compiler.backends.python.data import Row, row_key
 from cafehub.compiler.catalog import Collection
 from cafehub.compiler.check import CheckedSegment
+from cafehub.compiler.composition import Reference, key_of
 from cafehub.compiler.evaluation import EvalContext, resolve
 from cafehub.grammar import syntax as s
 from cafehub.grammar.format import format_segment
@@ -133,6 +134,8 @@ class Node:
     children: tuple[Node, ...] = ()
     evidence: Evidence | None = None
     windows: tuple[Window, ...] = field(default=())
+    version: int | None = None
+    """For a saved segment (``kind`` ``segment``): the version used; its one child is its text, explained."""
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -142,6 +145,7 @@ class Node:
             "children": [c.to_dict() for c in self.children],
             "evidence": self.evidence.to_dict() if self.evidence is not None else None,
             "windows": [w.to_dict() for w in self.windows],
+            "version": self.version,
         }
 
 
@@ -242,18 +246,24 @@ class _Explainer:
 
     # ------------------------------------------------------------ segment level
 
-    def segment(self, syntax: s.Node, node: ir.Node) -> Node:
+    def segment(self, syntax: s.Node, node: ir.Node, refs: dict[tuple[str, int | None], Reference]) -> Node:
+        """Explain ``syntax`` with ``node``, its IR in the same shape; ``refs`` are the text's saved segments."""
         text = format_segment(syntax, _ONE_LINE)
         if isinstance(syntax, (s.And, s.Or)):
             assert isinstance(node, (ir.And, ir.Or))
-            children = tuple(self.segment(a, b) for a, b in zip(syntax.items, node.items, strict=True))
+            children = tuple(self.segment(a, b, refs) for a, b in zip(syntax.items, node.items, strict=True))
             values = [c.value for c in children]
             value = all(values) if isinstance(syntax, s.And) else any(values)
             return Node(text, "and" if isinstance(syntax, s.And) else "or", value, children)
         if isinstance(syntax, s.Not):
             assert isinstance(node, ir.Not)
-            child = self.segment(syntax.operand, node.operand)
+            child = self.segment(syntax.operand, node.operand, refs)
             return Node(text, "not", not child.value, (child,))
+        if isinstance(syntax, s.SegmentRef):
+            ref = refs[key_of(syntax)]
+            saved = ref.checked
+            child = self.segment(saved.syntax, node, {(r.name, r.requested): r for r in saved.references})
+            return Node(text, "segment", child.value, (child,), version=ref.version)
         if isinstance(syntax, s.Exists):
             exists = node.operand if syntax.negated and isinstance(node, ir.Not) else node
             assert isinstance(exists, ir.Exists)
@@ -320,7 +330,7 @@ class _Explainer:
             assert isinstance(node, ir.Not)
             children = (self.clause(syntax.operand, node.operand, collection, rows),)
         windows: tuple[Window, ...] = ()
-        if not isinstance(syntax, (s.And, s.Or, s.Not, s.Exists)):
+        if not isinstance(syntax, (s.And, s.Or, s.Not, s.Exists, s.SegmentRef)):
             subject = syntax.subject
             name = subject.name if isinstance(subject, s.FieldRef) else "?"
             windows = self.windows(node, f"{collection.value}.{name}")
@@ -349,7 +359,8 @@ def explain(segment: CheckedSegment, customer: CustomerData, ctx: EvalContext) -
     (True, 'no', ())
     """
     probes = compile_probes(segment).bind(ctx)
-    root = _Explainer(probes, customer, ctx).segment(segment.syntax, segment.ir)
+    refs = {(r.name, r.requested): r for r in segment.references}
+    root = _Explainer(probes, customer, ctx).segment(segment.syntax, segment.shaped_ir, refs)
     return Explanation(
         segment=format_segment(segment.syntax),
         member_id=customer.member_id,

@@ -202,7 +202,15 @@ def _node(node: s.Node, top: bool) -> Doc:
         return ("not ", _operand(node.operand, 2))
     if isinstance(node, s.Exists):
         return ("no " if node.negated else "", _collection(node.collection.name, node.condition))
+    if isinstance(node, s.SegmentRef):
+        return segment_ref_text(node)
     return _predicate(node)
+
+
+def segment_ref_text(node: s.SegmentRef) -> str:
+    """``segment("name")`` or ``segment("name", version = N)``."""
+    version = f", version = {node.version.value}" if node.version is not None else ""
+    return f"segment({quote_string(node.name.value)}{version})"
 
 
 def format_segment(tree: s.Segment, width: int = DEFAULT_WIDTH) -> str:

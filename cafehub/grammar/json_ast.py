@@ -183,8 +183,16 @@ class ExistsJ(_Model):
     negated: StrictBool = False
 
 
+class SegmentJ(_Model):
+    """A saved segment used by name; ``version`` absent or null means its latest version."""
+
+    type: Literal["segment"]
+    name: StrictStr
+    version: StrictInt | None = None
+
+
 NodeJ = Annotated[
-    AndJ | OrJ | NotJ | ExistsJ | CompareJ | InJ | WithinJ | BetweenJ | ContainsJ,
+    AndJ | OrJ | NotJ | ExistsJ | SegmentJ | CompareJ | InJ | WithinJ | BetweenJ | ContainsJ,
     Field(discriminator="type"),
 ]
 
@@ -263,6 +271,9 @@ def _node_to_json(node: s.Node) -> dict[str, Any]:
             "condition": _node_to_json(node.condition) if node.condition is not None else None,
             "negated": node.negated,
         }
+    if isinstance(node, s.SegmentRef):
+        return {"type": "segment", "name": node.name.value,
+                "version": node.version.value if node.version is not None else None}
     subject = _subject_to_json(node.subject)
     if isinstance(node, s.Compare):
         return {"type": "compare", "subject": subject, "op": node.op.value, "value": _value_to_json(node.value)}
@@ -359,6 +370,10 @@ class _Reader:
         if isinstance(n, ExistsJ):
             condition = self.at(".condition", self.node, n.condition) if n.condition is not None else None
             return s.Exists(collection=s.Ident(name=n.collection.lower()), condition=condition, negated=n.negated)
+        if isinstance(n, SegmentJ):
+            self.string(n.name, ".name")
+            version = s.IntLit(value=n.version) if n.version is not None else None
+            return s.SegmentRef(name=s.StringLit(value=n.name), version=version)
         subject = self.at(".subject", self.subject, n.subject)
         if isinstance(n, CompareJ):
             return s.Compare(subject=subject, op=s.CmpOp(n.op), value=self.at(".value", self.value, n.value))

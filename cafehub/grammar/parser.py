@@ -264,6 +264,8 @@ def _check_size(tree: s.Segment, limits: Limits, source: str) -> None:
         atoms += 1
         if atoms > max_atoms:
             raise SegmentError([too_many_atoms(atoms, max_atoms, node.span)], source)
+        if isinstance(node, s.SegmentRef):
+            continue
         if isinstance(node, s.Exists):
             condition = node.condition
         elif isinstance(node.subject, s.Measure):

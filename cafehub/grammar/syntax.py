@@ -284,10 +284,23 @@ class Exists:
     span: Span = _span()
 
 
+@dataclass(frozen=True, slots=True, kw_only=True)
+class SegmentRef:
+    """``segment("vip")`` or ``segment("vip", version = 3)``: a saved segment, used by name.
+
+    Without ``version`` it means the latest version at the time the segment
+    is checked. The checker resolves it through the resolver it is given.
+    """
+
+    name: StringLit
+    version: IntLit | None
+    span: Span = _span()
+
+
 #: A node of either level. Which level a node is at is decided by its position:
-#: segment-level atoms are ``Exists`` and predicates over a ``Measure``;
-#: condition-level atoms are predicates over a ``FieldRef``.
-Node: TypeAlias = And | Or | Not | Exists | Predicate
+#: segment-level atoms are ``Exists``, ``SegmentRef`` and predicates over a
+#: ``Measure``; condition-level atoms are predicates over a ``FieldRef``.
+Node: TypeAlias = And | Or | Not | Exists | SegmentRef | Predicate
 Condition: TypeAlias = Node
 Segment: TypeAlias = Node
 
@@ -333,6 +346,6 @@ def walk(node: SyntaxNode) -> Iterator[SyntaxNode]:
 
 PREDICATE_TYPES = (Compare, InList, Within, Between, Contains)
 #: Nodes that count towards ``Limits.max_atoms``.
-ATOM_TYPES = (Exists, *PREDICATE_TYPES)
+ATOM_TYPES = (Exists, SegmentRef, *PREDICATE_TYPES)
 #: Nodes that add a level of nesting for ``Limits.max_depth``.
-NESTING_TYPES = (And, Or, Not, Exists, Measure, *PREDICATE_TYPES)
+NESTING_TYPES = (And, Or, Not, Exists, SegmentRef, Measure, *PREDICATE_TYPES)

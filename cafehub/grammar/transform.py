@@ -22,7 +22,7 @@ from lark import Transformer
 from cafehub.diagnostics import Diagnostic, Span
 from cafehub.grammar import literals
 from cafehub.grammar import syntax as s
-from cafehub.reasons import bad_literal
+from cafehub.reasons import bad_literal, bad_segment_option
 
 _state = threading.local()
 
@@ -146,6 +146,15 @@ class SyntaxBuilder(Transformer[Token, s.Node]):
             negated=True,
             span=cover(no, rpar),
         )
+
+    def segment_ref(self, children: list[Any]) -> s.Node:
+        keyword, _lpar, name, comma, option, op, number, rpar = children
+        version = None
+        if comma is not None:
+            if option.value.lower() != "version" or op.value != "=":
+                _state.problems.append(bad_segment_option(cover(option, number)))
+            version = self.int_([number])
+        return s.SegmentRef(name=self.string([name]), version=version, span=cover(keyword, rpar))
 
     def measure(self, children: list[Any]) -> s.Measure:
         name, _lpar, condition, _rpar, _dot, agg, _lpar2, fld, rpar2 = children

@@ -288,6 +288,8 @@ def _repair(node: s.Node, collection: Collection | None = None) -> s.Node:
         own = Collection(node.collection.name)
         condition = _repair(node.condition, own) if node.condition is not None else None
         return replace(node, condition=condition)
+    if isinstance(node, s.SegmentRef):
+        raise TypeError("segment references are not generated here: they need saved segments")
     subject = node.subject
     if isinstance(subject, s.Measure):
         own = Collection(subject.collection.name)

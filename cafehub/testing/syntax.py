@@ -1,7 +1,8 @@
 """Hypothesis strategies for random *syntax trees* (not necessarily valid segments).
 
 Every construct of the grammar appears: and/or/not and parentheses at both
-levels, ``no``, all three collections and arbitrary names, every aggregate
+levels, ``no``, saved segments by name (``segment("x", version = 2)``),
+all three collections and arbitrary names, every aggregate
 form, every test (comparison, ``in``/``not in``, ``within``, ``between``,
 ``contains``/``not contains``) and every literal form. Trees are kept in the
 parser's normal form (flat ``And``/``Or``), so that ``parse(format(tree)) ==
@@ -127,7 +128,13 @@ exists = st.builds(
     negated=st.booleans(),
 )
 
-#: Segment-level trees: existence tests and measure tests, joined by and/or/not.
-segments: st.SearchStrategy[s.Node] = _logic(st.one_of(exists, _tests(measures)), max_leaves=6)
+segment_refs = st.builds(
+    s.SegmentRef,
+    name=st.builds(s.StringLit, value=string_values),
+    version=st.one_of(st.none(), st.builds(s.IntLit, value=st.integers(min_value=-5, max_value=2**40))),
+)
+
+#: Segment-level trees: existence tests, measure tests and saved segments, joined by and/or/not.
+segments: st.SearchStrategy[s.Node] = _logic(st.one_of(exists, _tests(measures), segment_refs), max_leaves=6)
 
 __all__ = ["conditions", "identifiers", "segments", "string_values", "values"]

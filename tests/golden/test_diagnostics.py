@@ -1,7 +1,7 @@
 """Golden files: for every static check, a failing segment and its exact rendered diagnostics.
 
-Each ``diagnostics/NAME.seg`` is checked with the default options and the
-rendered report is compared with ``NAME.txt``. The file name starts with the
+Each ``diagnostics/NAME.seg`` is checked with the default options (and the
+saved segments of :data:`SAVED`) and the rendered report is compared with ``NAME.txt``. The file name starts with the
 code the case is about, and the test also asserts that code is reported.
 Regenerate after an intended wording change with ``CAFEHUB_UPDATE_GOLDEN=1``.
 """
@@ -9,11 +9,14 @@ Regenerate after an intended wording change with ``CAFEHUB_UPDATE_GOLDEN=1``.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from cafehub import api
+from cafehub.compiler.check import CheckedSegment
+from cafehub.compiler.references import MappingResolver
 from cafehub.diagnostics import SegmentError, render_all
 
 HERE = Path(__file__).parent
@@ -40,9 +43,25 @@ def _compare(case: Path, codes: list[str], rendered: str) -> None:
     assert rendered + "\n" == golden.read_text(encoding="utf-8")
 
 
+#: The saved segments the text cases may use (E0805's case is checked with none at all).
+SAVED = MappingResolver({
+    "vip": ["order(status = paid).count >= 3", "order(status = paid).count >= 5"],
+    "lapsed": ["no order(ordered_at within last 90d)"],
+    "ring_a": ['segment("ring_b") and cart()'],
+    "ring_b": ['coupon() or segment("ring_a")'],
+    "stale": ["order(status = payed)"],
+    "wide": [" or ".join(f"cart(product = {n})" for n in range(400))],
+})
+
+
+def _check_text(case: Path) -> Callable[[bytes], CheckedSegment]:
+    resolver = None if case.stem.startswith("E0805") else SAVED
+    return lambda data: api.check(data, resolver=resolver)
+
+
 @pytest.mark.parametrize("case", TEXT_CASES, ids=lambda p: p.stem)
 def test_text_diagnostics(case: Path) -> None:
-    codes, rendered = _report(api.check, case.read_bytes().rstrip(b"\n"), case.name)
+    codes, rendered = _report(_check_text(case), case.read_bytes().rstrip(b"\n"), case.name)
     assert rendered, "a diagnostics case must produce at least one diagnostic"
     _compare(case, codes, rendered)
 
