@@ -3,8 +3,9 @@
 The CLI (``cafehub demo``) is a thin layer over :func:`build` and
 :func:`run_examples`; benchmarks call them directly.
 
-Building replaces the seven tables' rows in one transaction, chunk by chunk
-as the generator yields them, so a failed or interrupted build leaves the
+Building replaces the store's rows in one transaction, chunk by chunk
+as the generator yields them (with each customer's marketing consents from
+:mod:`cafehub.demo.consents`), so a failed or interrupted build leaves the
 previous contents in place. It refuses to wipe a store that holds something
 other than a demo shop (its coupon definitions differ) unless forced: the
 default store is the user's real ``cafehub.db``.
@@ -26,6 +27,7 @@ from sqlalchemy import Connection, Engine, inspect, select, text
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.demo import catalog
+from cafehub.demo.consents import with_consents
 from cafehub.demo.generator import DemoSettings, generate
 from cafehub.demo.segments import Example, examples
 from cafehub.store import schema
@@ -82,7 +84,7 @@ def build(
 ) -> BuildReport:
     """Create (or replace) the demo shop in the store behind ``engine``."""
     started = time.perf_counter()
-    counts = {t.name: 0 for t in schema.TABLES}
+    counts = {t.name: 0 for t in schema.STORE_TABLES}
     sqlite = engine.dialect.name == "sqlite"
     with store_errors(engine):
         with engine.connect() as conn:
@@ -99,7 +101,8 @@ def build(
                     for index in table.indexes:
                         index.drop(conn)
             customers = 0
-            for chunk in generate(settings):
+            for generated in generate(settings):
+                chunk = with_consents(generated, settings.seed)
                 write_records(conn, chunk)
                 for name, rows in chunk.tables().items():
                     counts[name] += len(rows)

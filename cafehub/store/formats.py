@@ -31,15 +31,15 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, Literal
 
-from sqlalchemy import BigInteger, DateTime, Integer, Numeric, String, Table
+from sqlalchemy import BigInteger, Boolean, DateTime, Integer, Numeric, String, Table
 
 from cafehub.compiler.catalog import ENUMS
 from cafehub.store import records as r
-from cafehub.store.schema import TABLES
+from cafehub.store.schema import STORE_TABLES
 
 Format = Literal["jsonl", "csv"]
 FORMATS: tuple[Format, ...] = ("jsonl", "csv")
-Kind = Literal["text", "int", "money", "timestamp"]
+Kind = Literal["text", "int", "money", "timestamp", "bool"]
 
 INT32_MIN, INT32_MAX = -(2**31), 2**31 - 1
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -119,7 +119,19 @@ class ColumnSpec:
             return self._int(raw, from_csv)
         if self.kind == "money":
             return self._money(raw, from_csv)
+        if self.kind == "bool":
+            return self._bool(raw, from_csv)
         return self._timestamp(raw)
+
+    def _bool(self, raw: object, from_csv: bool) -> bool:
+        if from_csv:
+            assert isinstance(raw, str)
+            if raw not in ("true", "false"):
+                raise ValueProblem(f"expected true or false, got '{_clip(raw)}'")
+            return raw == "true"
+        if not isinstance(raw, bool):
+            raise ValueProblem(f"expected true or false, got {_json_type(raw)}")
+        return raw
 
     def _text(self, raw: object) -> str:
         if not isinstance(raw, str):
@@ -207,6 +219,8 @@ def _kind(table: Table, column: str) -> Kind:
         return "money"
     if isinstance(col_type, Integer):
         return "int"
+    if isinstance(col_type, Boolean):
+        return "bool"
     return "text"
 
 
@@ -255,7 +269,7 @@ def _spec(table: Table) -> TableSpec:
 
 
 #: Every table's file layout, in load order (parents before children).
-SPECS: tuple[TableSpec, ...] = tuple(_spec(t) for t in TABLES)
+SPECS: tuple[TableSpec, ...] = tuple(_spec(t) for t in STORE_TABLES)
 SPEC_BY_NAME = {s.name: s for s in SPECS}
 
 
@@ -482,6 +496,8 @@ def jsonl_line(spec: TableSpec, record: Any) -> str:
             encoded = '"' + _timestamp_text(value) + '"'
         elif column.kind == "int":
             encoded = str(value)
+        elif column.kind == "bool":
+            encoded = "true" if value else "false"
         else:
             encoded = json.dumps(value, ensure_ascii=False)
         parts.append(f'"{column.name}": {encoded}')
@@ -514,6 +530,8 @@ def csv_line(spec: TableSpec, record: Any) -> str:
             cells.append(_timestamp_text(value))
         elif column.kind == "int":
             cells.append(str(value))
+        elif column.kind == "bool":
+            cells.append("true" if value else "false")
         else:
             cells.append(_csv_text(value))
     return ",".join(cells)

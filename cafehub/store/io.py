@@ -28,18 +28,19 @@ from decimal import Decimal
 from operator import attrgetter
 from typing import Any
 
-from sqlalchemy import Connection, DateTime, Engine, Integer, Numeric, Table, func, insert, select
+from sqlalchemy import Boolean, Connection, DateTime, Engine, Integer, Numeric, Table, func, insert, select
 from sqlalchemy.exc import DBAPIError
 
 from cafehub.store import records as r
-from cafehub.store.schema import TABLES, Text, metadata
+from cafehub.store.schema import STORE_TABLES, Text, metadata
 
 BATCH_ROWS = 5_000
-TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in TABLES}
+TABLE_BY_NAME: dict[str, Table] = {t.name: t for t in STORE_TABLES}
 
 
 def create_schema(engine: Engine) -> None:
-    """Create the seven tables (and their indexes) where missing; widen an older store's id columns."""
+    """Create the seven tables and the consents table (and their indexes) where missing; widen an older
+    store's id columns."""
     from cafehub.store.migrate import upgrade
 
     metadata.create_all(engine)
@@ -51,18 +52,18 @@ def drop_schema(engine: Engine) -> None:
 
 
 def clear_tables(conn: Connection) -> None:
-    """Delete every row of the seven tables (children first), inside the caller's transaction.
+    """Delete every row of the store's tables (children first), inside the caller's transaction.
 
     ``DELETE`` rather than ``TRUNCATE``: MySQL commits a ``TRUNCATE`` at once,
     which would break all-or-nothing loads.
     """
-    for table in reversed(TABLES):
+    for table in reversed(STORE_TABLES):
         conn.execute(table.delete())
 
 
 def count_rows(conn: Connection) -> dict[str, int]:
     """Rows per table, in load order."""
-    return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in TABLES}
+    return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one()) for t in STORE_TABLES}
 
 
 def analyze(engine: Engine) -> None:
@@ -79,10 +80,10 @@ def analyze(engine: Engine) -> None:
         if name == "sqlite":
             conn.exec_driver_sql("ANALYZE")
         elif name == "postgresql":
-            for table in TABLES:
+            for table in STORE_TABLES:
                 conn.exec_driver_sql(f"ANALYZE {quote(table.name)}")
         elif name in ("mysql", "mariadb"):
-            for table in TABLES:
+            for table in STORE_TABLES:
                 conn.exec_driver_sql(f"ANALYZE TABLE {quote(table.name)}").fetchall()
 
 
@@ -141,6 +142,8 @@ def _duckdb_cast(table: Table, name: str) -> str:
         return f"CAST(UNNEST(?::VARCHAR[]) AS DECIMAL({col_type.precision}, {col_type.scale}))"
     if isinstance(col_type, Integer):
         return "UNNEST(?::BIGINT[])"
+    if isinstance(col_type, Boolean):
+        return "UNNEST(?::BOOLEAN[])"
     return "UNNEST(?::VARCHAR[])"
 
 

@@ -46,6 +46,7 @@ REFERENCES: tuple[tuple[Table, str, Table, str], ...] = (
     (sc.orders, "member_id", sc.customers, "member_id"),
     (sc.order_items, "order_id", sc.orders, "order_id"),
     (sc.order_payments, "order_id", sc.orders, "order_id"),
+    (sc.customer_consents, "member_id", sc.customers, "member_id"),
 )
 
 Progress = Callable[[str, int], None]
@@ -195,7 +196,7 @@ class _TableLoad:
         self.spec = spec
         self.path = path
         self.errors = errors
-        self.table = next(t for t in sc.TABLES if t.name == spec.name)
+        self.table = next(t for t in sc.STORE_TABLES if t.name == spec.name)
         self.batch = batch
         self.appending = appending
         self.pending: list[Any] = []

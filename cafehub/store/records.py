@@ -88,8 +88,20 @@ class OrderPayment:
     payment_method: str
 
 
-Record = Customer | Coupon | CustomerCoupon | CartItem | Order | OrderItem | OrderPayment
-RECORD_TYPES: tuple[type[Any], ...] = (Customer, Coupon, CustomerCoupon, CartItem, Order, OrderItem, OrderPayment)
+@dataclass(frozen=True, slots=True)
+class CustomerConsent:
+    """Whether a customer agreed to receive marketing by SMS and by e-mail (``None``: not known)."""
+
+    table: ClassVar[str] = "customer_consents"
+    member_id: str
+    sms: bool | None = None
+    email: bool | None = None
+
+
+Record = Customer | Coupon | CustomerCoupon | CartItem | Order | OrderItem | OrderPayment | CustomerConsent
+RECORD_TYPES: tuple[type[Any], ...] = (
+    Customer, Coupon, CustomerCoupon, CartItem, Order, OrderItem, OrderPayment, CustomerConsent,
+)
 RECORD_BY_TABLE: dict[str, type[Any]] = {t.table: t for t in RECORD_TYPES}
 
 
@@ -109,6 +121,7 @@ class ShopData:
     orders: tuple[Order, ...] = ()
     order_items: tuple[OrderItem, ...] = ()
     order_payments: tuple[OrderPayment, ...] = ()
+    customer_consents: tuple[CustomerConsent, ...] = ()
     _tables: ClassVar[tuple[str, ...]] = (
         "customers",
         "coupons",
@@ -117,6 +130,7 @@ class ShopData:
         "orders",
         "order_items",
         "order_payments",
+        "customer_consents",
     )
 
     def tables(self) -> dict[str, tuple[Any, ...]]:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     Column,
     DateTime,
     Index,
@@ -144,3 +145,18 @@ order_payments = Table(
 
 #: The tables in dependency-free load order.
 TABLES: tuple[Table, ...] = (customers, coupons, customer_coupons, cart_items, orders, order_items, order_payments)
+
+#: Marketing consent per customer, beside the canonical seven: what a tool must know before it sends.
+#: ``sms`` and ``email`` are Cafe24's ``sms`` and ``news_mail`` flags (agreed to receive marketing by SMS,
+#: by e-mail); ``NULL`` means not known, which a sender must treat as no. Filled by the sync, the loader
+#: (``customer_consents.jsonl`` or ``.csv``) and the demo; segments never read it.
+customer_consents = Table(
+    "customer_consents",
+    metadata,
+    Column("member_id", Text(64), primary_key=True),
+    Column("sms", Boolean(create_constraint=False), nullable=True),
+    Column("email", Boolean(create_constraint=False), nullable=True),
+)
+
+#: Every table the loader, the dumper and the bulk writer handle, in load order: the seven, then consents.
+STORE_TABLES: tuple[Table, ...] = (*TABLES, customer_consents)

@@ -1,4 +1,4 @@
-"""``cafehub segment save/list/show/history/delete``, and saved segments in check/sql/run/explain, as a user runs them."""
+"""``cafehub segment save/list/show/history/delete``, and saved segments in check, sql, run and explain."""
 
 from __future__ import annotations
 

@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, inspect
 
+from cafehub.demo.consents import with_consents
 from cafehub.demo.generator import DemoSettings, generate_shop
 from cafehub.demo.shop import build
 from cafehub.store import records as r
@@ -49,10 +50,11 @@ def test_build_writes_exactly_the_generated_shop_and_a_rebuild_replaces_it(engin
     first = DemoSettings(customers=150, seed=1, now=NOW, chunk=40)
     second = DemoSettings(customers=120, seed=2, now=NOW, chunk=50)
     report = build(engine, first, force=True)
-    assert report.rows == {name: len(rows) for name, rows in generate_shop(first).tables().items()}
+    built = with_consents(generate_shop(first), first.seed)
+    assert report.rows == {name: len(rows) for name, rows in built.tables().items()}
     progress: list[tuple[int, int]] = []
     build(engine, second, progress=lambda done, rows: progress.append((done, rows)))
-    assert read_shop(engine) == sorted_shop(generate_shop(second))
+    assert read_shop(engine) == sorted_shop(with_consents(generate_shop(second), second.seed))
     assert [done for done, _ in progress] == [50, 100, 120]
     check_store(engine)
     if engine.dialect.name == "sqlite":  # indexes are dropped for the load and rebuilt after it

@@ -46,7 +46,7 @@ def test_init_load_info_dump_on_the_default_store(in_tmp: Path) -> None:
     ]
     code, out, _ = cafehub("store", "dump", "out", "--format", "csv")
     assert code == 0
-    assert f"wrote {SAMPLE.count()} rows in 7 files" in out
+    assert f"wrote {SAMPLE.count()} rows in 8 files" in out
     assert (in_tmp / "out" / "customers.csv").read_bytes() == (in_tmp / "shop" / "customers.csv").read_bytes()
     engine = open_store(None)
     try:

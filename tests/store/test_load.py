@@ -232,3 +232,25 @@ def test_dump_refuses_a_directory_holding_the_other_format(sqlite_store: Engine,
     write_text(tmp_path, "orders.csv", "order_id\n")
     with pytest.raises(StoreError, match=r"already holds orders\.csv"):
         dump_directory(sqlite_store, tmp_path, fmt="jsonl")
+
+
+def test_consents_load_from_jsonl_and_csv_and_must_belong_to_customers(sqlite_store: Engine, tmp_path: Path) -> None:
+    write_jsonl(tmp_path, "customers", [CUSTOMER, {"member_id": "sato"}, {"member_id": "lee"}])
+    write_jsonl(tmp_path, "customer_consents", [
+        {"member_id": "kim01", "sms": True, "email": False},
+        {"member_id": "sato", "sms": None},
+    ])
+    load_directory(sqlite_store, tmp_path)
+    consents = {c.member_id: (c.sms, c.email) for c in read_shop(sqlite_store).customer_consents}
+    assert consents == {"kim01": (True, False), "sato": (None, None)}
+
+    again = tmp_path / "again"
+    again.mkdir()
+    write_jsonl(again, "customers", [{"member_id": "park"}])
+    write_text(again, "customer_consents.csv", "member_id,sms,email\npark,true,\nghost,false,true\nlee,yes,1\n")
+    assert problems(sqlite_store, again) == [
+        "customer_consents.csv:4: column 'sms': expected true or false, got 'yes'",
+        "customer_consents.csv:4: column 'email': expected true or false, got '1'",
+    ]
+    write_text(again, "customer_consents.csv", "member_id,sms,email\npark,true,\nghost,false,true\n")
+    assert any("ghost" in p for p in problems(sqlite_store, again))
