@@ -252,9 +252,20 @@ class SegmentRegistry:
         tree = parse(source, limits=self.options.limits)
         return check_tree(tree, source, self.options, resolver=self.resolver(), saved_as=saved_as)
 
+    def resolve(self, name: str, version: int | None = None) -> SavedSegment:
+        """A live segment's text at ``version`` (the latest when ``None``), as ``segment("name")`` finds it.
+
+        Raises :class:`SegmentNotFound` (also for a deleted segment) or :class:`VersionNotFound`.
+        """
+        info = self.info(name)
+        if info.deleted:
+            raise SegmentNotFound(name)
+        found = self.get(name, version)
+        return SavedSegment(found.name, found.version, found.text)
+
     def checked(self, name: str, version: int | None = None) -> CheckedSegment:
-        """A saved segment (live), checked with its references resolved now."""
-        found = self.resolver().resolve(name, version)
+        """A live saved segment, checked with its references resolved now."""
+        found = self.resolve(name, version)
         return self.check(found.text, saved_as=(found.name, found.version))
 
     # ------------------------------------------------------------ writing

@@ -1,0 +1,258 @@
+"""Audiences at a send time: who a saved segment selects, with what a tool needs to reach them.
+
+An audience row is a member id with the customer's name, cell phone,
+e-mail and marketing consents (:data:`COLUMNS`; consents from the
+``customer_consents`` table, ``None`` where unknown, which a sender must
+treat as no). Rows come sorted by member id in code-point order, the order
+of ``cafehub segment run``, whatever the engine's collation.
+
+:func:`stream_audience` runs one query in the database (the segment's
+compiled SQL as a derived table, joined to ``customers`` and
+``customer_consents``) and reads it in batches through a server-side or
+streaming cursor, so memory does not grow with the audience: a million
+members pass through the same few megabytes.
+
+:class:`Snapshots` records a campaign's audience at its send time
+(``INSERT ... SELECT`` of the same query, in one transaction with the
+snapshot's row: the segment, its version and the versions of the saved
+segments it used, its text, the send time and settings), and reads it back
+later exactly as it was, even after the customers or the segment changed.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, FromClause, String, column, func, insert, literal, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.sql import Select
+
+from cafehub.compiler.backends.sql import CompiledSQL
+from cafehub.compiler.check import CheckedSegment
+from cafehub.compiler.evaluation import EvalContext
+from cafehub.execution.sql import compile_for_engine, verify_tables
+from cafehub.registry import tables as t
+from cafehub.registry.registry import InvalidName, RegistryError, SegmentRegistry
+from cafehub.store import schema
+from cafehub.store.engines import store_errors
+
+#: The fields of an audience row, in order.
+COLUMNS = ("member_id", "name", "cellphone", "email", "sms_consent", "email_consent")
+#: Rows fetched from the database at a time.
+BATCH_ROWS = 10_000
+MAX_CAMPAIGN = 128
+
+#: One audience row: (member_id, name, cellphone, email, sms_consent, email_consent).
+Row = tuple[str, str | None, str | None, str | None, bool | None, bool | None]
+
+
+class SnapshotExists(RegistryError):
+    """The campaign's audience was already recorded (a campaign is sent once)."""
+
+
+class SnapshotNotFound(RegistryError):
+    """No recorded audience for that campaign in this shop."""
+
+
+def _ordered(engine: Engine, member: Any) -> Any:
+    """``member`` ordered by code point: PostgreSQL's default collation is not, the others' are here."""
+    return member.collate("C") if engine.dialect.name == "postgresql" else member
+
+
+def _audience_from(engine: Engine, compiled: CompiledSQL, ctx: EvalContext) -> tuple[FromClause, list[Any]]:
+    """The audience's FROM clause (the segment's member ids joined to contacts and consents) and columns."""
+    segment = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
+    c, k = schema.customers, schema.customer_consents
+    joined = (segment.join(c, c.c.member_id == segment.c.member_id)
+              .outerjoin(k, k.c.member_id == segment.c.member_id))
+    return joined, [c.c.member_id, c.c.name, c.c.cellphone, c.c.email, k.c.sms, k.c.email]
+
+
+def audience_select(engine: Engine, compiled: CompiledSQL, ctx: EvalContext) -> Select[Any]:
+    """The audience query for a segment compiled for ``engine``: one row per member, sorted by member id."""
+    joined, columns = _audience_from(engine, compiled, ctx)
+    return select(*columns).select_from(joined).order_by(_ordered(engine, columns[0]))
+
+
+def stream_audience(
+    engine: Engine, checked: CheckedSegment, ctx: EvalContext, *, batch: int = BATCH_ROWS
+) -> Iterator[list[Row]]:
+    """The segment's audience at ``ctx``, in batches of at most ``batch`` rows, sorted by member id.
+
+    The tables the query reads are verified first (a store without
+    ``customer_consents`` is reported as such, not halfway through).
+    """
+    compiled = compile_for_engine(engine, checked)
+    query = audience_select(engine, compiled, ctx)
+    with store_errors(engine), engine.connect() as conn:
+        verify_tables(conn, compiled)
+        result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(query)
+        while True:
+            rows = result.fetchmany(batch)
+            if not rows:
+                return
+            yield [tuple(r) for r in rows]
+
+
+def count_audience(engine: Engine, checked: CheckedSegment, ctx: EvalContext) -> int:
+    """How many members the segment selects at ``ctx``, counted in the database."""
+    compiled = compile_for_engine(engine, checked)
+    members = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
+    with store_errors(engine), engine.connect() as conn:
+        verify_tables(conn, compiled)
+        return int(conn.execute(select(func.count()).select_from(members)).scalar_one())
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """A campaign's recorded audience: which segment, as it was, at which send time, for how many."""
+
+    campaign: str
+    segment: str
+    version: int
+    versions: tuple[tuple[str, int], ...]
+    """Every saved segment it used as (name, version), the segment itself included."""
+    text: str
+    send_time: datetime
+    zone: str
+    cart_retention_days: int
+    history_start: date
+    members: int
+    taken_at: datetime
+    taken_by: str
+
+    def context(self) -> EvalContext:
+        """The evaluation context the audience was taken at."""
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(self.zone)
+        return EvalContext(now=self.send_time.astimezone(zone), zone=zone,
+                           cart_retention_days=self.cart_retention_days, history_start=self.history_start)
+
+
+def _check_campaign(campaign: str) -> str:
+    if not campaign.strip() or len(campaign) > MAX_CAMPAIGN or not campaign.isprintable():
+        raise InvalidName(f"a campaign name is 1 to {MAX_CAMPAIGN} printable characters")
+    return campaign
+
+
+class Snapshots:
+    """One shop's recorded campaign audiences (the shop of ``registry``)."""
+
+    def __init__(self, registry: SegmentRegistry) -> None:
+        self.registry = registry
+        self.engine = registry.engine
+        self.shop = registry.shop
+
+    def take(self, campaign: str, name: str, ctx: EvalContext, *, taken_by: str,
+             version: int | None = None) -> Snapshot:
+        """Record the audience of saved segment ``name`` (latest version, or ``version``) at ``ctx``.
+
+        One transaction: the snapshot row and its members appear together or
+        not at all. Raises :class:`SnapshotExists` if the campaign was
+        recorded before (nothing changes), and what
+        :meth:`SegmentRegistry.checked` raises for the segment.
+        """
+        _check_campaign(campaign)
+        taken_by = taken_by.strip()
+        if not taken_by or len(taken_by) > 255:
+            raise InvalidName("taken_by must be 1 to 255 characters")
+        saved = self.registry.resolve(name, version)
+        checked = self.registry.check(saved.text, saved_as=(saved.name, saved.version))
+        used = sorted({(saved.name, saved.version), *checked.saved_segments()})
+        compiled = compile_for_engine(self.engine, checked)
+        joined, columns = _audience_from(self.engine, compiled, ctx)
+        members = t.audience_members
+        rows = select(literal(self.shop, members.c.shop_id.type), literal(campaign, members.c.campaign.type),
+                      *columns).select_from(joined)
+        values: dict[str, Any] = {
+            "shop_id": self.shop, "campaign": campaign, "segment": saved.name, "version": saved.version,
+            "versions": json.dumps(used, ensure_ascii=False), "text": saved.text,
+            "send_time": ctx.now_utc.replace(tzinfo=None), "zone": ctx.zone.key,
+            "cart_retention_days": ctx.cart_retention_days, "history_start": ctx.history_start.isoformat(),
+            "members": 0, "taken_at": datetime.now(UTC).replace(tzinfo=None), "taken_by": taken_by,
+        }
+        with store_errors(self.engine):
+            try:
+                with self.engine.begin() as conn:
+                    verify_tables(conn, compiled)
+                    conn.execute(insert(t.audience_snapshots).values(**values))
+                    conn.execute(insert(members).from_select(
+                        ["shop_id", "campaign", "member_id", "name", "cellphone", "email", "sms_consent",
+                         "email_consent"], rows))
+                    count = conn.execute(select(func.count()).select_from(members).where(
+                        members.c.shop_id == self.shop, members.c.campaign == campaign)).scalar_one()
+                    conn.execute(t.audience_snapshots.update().where(self._key(campaign)).values(members=count))
+            except IntegrityError:
+                raise self._exists(campaign) from None
+        return self.get(campaign)
+
+    def get(self, campaign: str) -> Snapshot:
+        """A recorded campaign, or :class:`SnapshotNotFound`."""
+        with store_errors(self.engine), self.engine.connect() as conn:
+            row = conn.execute(select(t.audience_snapshots).where(self._key(campaign))).first()
+        if row is None or row.campaign != campaign:
+            raise SnapshotNotFound(f"no recorded audience for campaign '{campaign}'")
+        return self._snapshot(row)
+
+    def campaigns(self) -> list[Snapshot]:
+        """The shop's recorded campaigns, newest send time first."""
+        snapshots = t.audience_snapshots
+        query = select(snapshots).where(snapshots.c.shop_id == self.shop)
+        with store_errors(self.engine), self.engine.connect() as conn:
+            found = [self._snapshot(row) for row in conn.execute(query)]
+        return sorted(found, key=lambda s: (s.send_time, s.campaign), reverse=True)
+
+    def members(self, campaign: str, *, batch: int = BATCH_ROWS) -> Iterator[list[Row]]:
+        """A recorded audience as it was, in batches, sorted by member id (as it was streamed when taken)."""
+        self.get(campaign)
+        m = t.audience_members
+        query = (select(m.c.member_id, m.c.name, m.c.cellphone, m.c.email, m.c.sms_consent, m.c.email_consent)
+                 .where(m.c.shop_id == self.shop, m.c.campaign == campaign)
+                 .order_by(_ordered(self.engine, m.c.member_id)))
+        with store_errors(self.engine), self.engine.connect() as conn:
+            result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(query)
+            while True:
+                rows = result.fetchmany(batch)
+                if not rows:
+                    return
+                yield [tuple(r) for r in rows]
+
+    def _key(self, campaign: str) -> Any:
+        s = t.audience_snapshots
+        return (s.c.shop_id == self.shop) & (s.c.campaign == campaign)
+
+    def _exists(self, campaign: str) -> SnapshotExists:
+        found = self.get(campaign)
+        return SnapshotExists(
+            f"campaign '{campaign}' already has a recorded audience ({found.members:,} members of "
+            f"'{found.segment}' version {found.version} at {found.send_time.isoformat()}); "
+            f"show it with `cafehub segment snapshot {campaign}`")
+
+    @staticmethod
+    def _snapshot(row: Any) -> Snapshot:
+        return Snapshot(
+            campaign=row.campaign, segment=row.segment, version=row.version,
+            versions=tuple((n, v) for n, v in json.loads(row.versions)),
+            text=row.text, send_time=row.send_time.replace(tzinfo=UTC), zone=row.zone,
+            cart_retention_days=row.cart_retention_days, history_start=date.fromisoformat(row.history_start),
+            members=row.members, taken_at=row.taken_at.replace(tzinfo=UTC), taken_by=row.taken_by,
+        )
+
+
+__all__ = [
+    "BATCH_ROWS",
+    "COLUMNS",
+    "Row",
+    "Snapshot",
+    "SnapshotExists",
+    "SnapshotNotFound",
+    "Snapshots",
+    "audience_select",
+    "count_audience",
+    "stream_audience",
+]

@@ -1,0 +1,128 @@
+"""Audiences on every engine: the stream equals `segment run`, carries the store's contacts, and snapshots keep it."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from sqlalchemy import Engine, update
+
+from cafehub import EvalContext
+from cafehub.execution.sql import run_sql
+from cafehub.registry import SegmentNotFound, SegmentRegistry
+from cafehub.registry.audience import (
+    SnapshotExists,
+    SnapshotNotFound,
+    Snapshots,
+    count_audience,
+    stream_audience,
+)
+from cafehub.store import records as rec
+from cafehub.store import schema
+from cafehub.store.io import write_shop
+from cafehub.testing import Scenario, scenarios
+from cafehub.testing.budget import budget
+
+BUDGET = {"sqlite": 60, "duckdb": 40, "postgresql": 25, "mysql": 25}
+_campaigns = itertools.count(1)
+
+
+def with_consents(data: rec.ShopData, draw: st.DrawFn) -> rec.ShopData:
+    flags = st.one_of(st.none(), st.booleans())
+    consents = tuple(rec.CustomerConsent(c.member_id, draw(flags), draw(flags))
+                     for c in data.customers if draw(st.booleans()))
+    customers = tuple(replace(c, cellphone=draw(st.one_of(st.none(), st.just("010-1234-5678"))),
+                              email=draw(st.one_of(st.none(), st.just("a@example.com")))) for c in data.customers)
+    return replace(data, customers=customers, customer_consents=consents)
+
+
+def expected_rows(data: rec.ShopData, ids: list[str]) -> list[tuple[object, ...]]:
+    customers = {c.member_id: c for c in data.customers}
+    consents = {k.member_id: k for k in data.customer_consents}
+    rows = []
+    for member in ids:
+        c, k = customers[member], consents.get(member)
+        rows.append((member, c.name, c.cellphone, c.email, k.sms if k else None, k.email if k else None))
+    return rows
+
+
+def test_the_audience_stream_is_segment_run_with_contacts_and_consents(store: Engine, shop: str) -> None:
+    registry = SegmentRegistry(store, shop)
+
+    @budget(BUDGET[store.dialect.name])
+    @given(scenarios(), st.data())
+    def agree(case: Scenario, data: st.DataObject) -> None:
+        shop_rows = with_consents(case.data, data.draw)
+        write_shop(store, shop_rows, replace=True)
+        registry.save("target", case.segment, saved_by="test")
+        checked = registry.checked("target")
+        ids = run_sql(store, checked, case.ctx)
+        batch = data.draw(st.integers(1, 4))
+        batches = list(stream_audience(store, checked, case.ctx, batch=batch))
+        assert all(0 < len(b) <= batch for b in batches)
+        rows = [row for b in batches for row in b]
+        assert [r[0] for r in rows] == ids
+        assert rows == expected_rows(shop_rows, ids)
+        assert count_audience(store, checked, case.ctx) == len(ids)
+
+    agree()
+
+
+def small_shop() -> rec.ShopData:
+    ids = ["m1", "M1", "m1 ", "a", "B", "회원", "é", "e\u0301", "😀", "o'neil"]
+    return rec.ShopData(
+        customers=tuple(rec.Customer(m, name=f"name of {m}", cellphone="010-0000-0000") for m in ids),
+        orders=tuple(rec.Order(f"o{i}", m, datetime(2025, 1, 1), "paid", 0, 0, 0) for i, m in enumerate(ids)),
+        customer_consents=tuple(rec.CustomerConsent(m, True, i % 2 == 0) for i, m in enumerate(ids)),
+    )
+
+
+CTX = EvalContext(now=datetime(2025, 6, 1, tzinfo=UTC))
+
+
+def test_a_snapshot_keeps_the_audience_as_it_was(store: Engine, shop: str) -> None:
+    data = small_shop()
+    write_shop(store, data, replace=True)
+    registry = SegmentRegistry(store, shop)
+    registry.save("buyers", "order(status = paid)", saved_by="a")
+    registry.save("campaign-target", 'segment("buyers") and not cart()', saved_by="a")
+    snapshots = Snapshots(registry)
+    campaign = f"spring-{next(_campaigns)}"
+    before = [r for b in stream_audience(store, registry.checked("campaign-target"), CTX) for r in b]
+    taken = snapshots.take(campaign, "campaign-target", CTX, taken_by="mina")
+    assert taken.members == len(before) == len(data.customers)
+    assert taken.versions == (("buyers", 1), ("campaign-target", 1))
+    assert taken.send_time == CTX.now
+    assert taken.context().now == CTX.now
+    assert [r for b in snapshots.members(campaign, batch=3) for r in b] == before
+
+    # Everything changes afterwards: the customers, their consents, the segment.
+    with store.begin() as conn:
+        conn.execute(update(schema.customers).values(cellphone="010-9999-9999"))
+        conn.execute(update(schema.customer_consents).values(sms=False))
+        conn.execute(schema.orders.delete().where(schema.orders.c.member_id == "a"))
+    registry.save("buyers", "order(status = refunded)", saved_by="b")
+    assert [r for b in stream_audience(store, registry.checked("campaign-target"), CTX) for r in b] == []
+    assert [r for b in snapshots.members(campaign) for r in b] == before
+    assert snapshots.get(campaign) == taken
+
+    with pytest.raises(SnapshotExists, match="already has a recorded audience"):
+        snapshots.take(campaign, "campaign-target", CTX, taken_by="mina")
+    assert snapshots.get(campaign).members == taken.members
+    with pytest.raises(SnapshotNotFound):
+        Snapshots(SegmentRegistry(store, f"{shop}-other")).get(campaign)
+    assert Snapshots(SegmentRegistry(store, f"{shop}-other")).campaigns() == []
+    assert [s.campaign for s in snapshots.campaigns()] == [campaign]
+
+
+def test_a_failed_snapshot_leaves_nothing(store: Engine, shop: str) -> None:
+    registry = SegmentRegistry(store, shop)
+    snapshots = Snapshots(registry)
+    with pytest.raises(SegmentNotFound):
+        snapshots.take("never", "missing", CTX, taken_by="a")
+    with pytest.raises(SnapshotNotFound):
+        snapshots.get("never")
