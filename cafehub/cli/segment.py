@@ -10,6 +10,7 @@ import typer
 
 from cafehub import api
 from cafehub.cli import audience as audience_cli
+from cafehub.cli import membership as membership_cli
 from cafehub.cli import registry as registry_cli
 from cafehub.cli.common import UserError, err, out, print_diagnostics, read_segment_input, user_errors
 from cafehub.diagnostics import SegmentError, render_all
@@ -276,3 +277,4 @@ def _register_explain() -> None:
 _register_explain()
 registry_cli.register(app)
 audience_cli.register(app)
+membership_cli.register(app)

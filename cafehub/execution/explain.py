@@ -29,7 +29,7 @@ from typing import Any
 
 from cafehub.compiler import ir
 from cafehub.compiler.backends.python import CustomerData, compile_probes
-from cafehub.compiler.backends.python.compiler import AtomProbe, BoundProbes, segment_atoms
+from cafehub.compiler.backends.python.compiler import AtomProbe, BoundProbes, Probes, segment_atoms
 from cafehub.compiler.backends.python.data import Row, row_key
 from cafehub.compiler.catalog import Collection
 from cafehub.compiler.check import CheckedSegment
@@ -348,8 +348,12 @@ def _combine(node: ir.Node, truths: dict[ir.Node, bool]) -> bool:
     return truths[node]
 
 
-def explain(segment: CheckedSegment, customer: CustomerData, ctx: EvalContext) -> Explanation:
+def explain(segment: CheckedSegment, customer: CustomerData, ctx: EvalContext, *,
+            probes: Probes | None = None) -> Explanation:
     """Explain ``segment`` for one customer at ``ctx``: every clause's verdict and its evidence.
+
+    ``probes`` are ``compile_probes(segment)``, for a caller that explains
+    the same segment again and again (live membership keeps them).
 
     >>> from datetime import datetime, UTC
     >>> import cafehub
@@ -358,9 +362,9 @@ def explain(segment: CheckedSegment, customer: CustomerData, ctx: EvalContext) -
     >>> result.matches, result.root.kind, result.root.evidence.rows_in_scope
     (True, 'no', ())
     """
-    probes = compile_probes(segment).bind(ctx)
+    bound = (probes if probes is not None else compile_probes(segment)).bind(ctx)
     refs = {(r.name, r.requested): r for r in segment.references}
-    root = _Explainer(probes, customer, ctx).segment(segment.syntax, segment.shaped_ir, refs)
+    root = _Explainer(bound, customer, ctx).segment(segment.syntax, segment.shaped_ir, refs)
     return Explanation(
         segment=format_segment(segment.syntax),
         member_id=customer.member_id,

@@ -1,4 +1,4 @@
-"""``cafehub segment audience/snapshot/snapshots`` as a user runs them: CSV and JSON Lines equal `segment run`."""
+"""``cafehub segment audience/snapshot/snapshots/membership`` as a user runs them: all agree with `segment run`."""
 
 from __future__ import annotations
 
@@ -89,3 +89,20 @@ def test_mistakes_are_one_line_errors(shop: Path) -> None:
     assert run(shop, "segment", "audience", "nope", "--now", NOW).stderr.strip() == "error: no saved segment 'nope'"
     assert run(shop, "segment", "audience", "paid", "--format", "xml").returncode == 2
     assert "is not an ISO 8601" in run(shop, "segment", "audience", "paid", "--now", "soon").stderr
+
+
+def test_membership_lists_the_saved_segments_a_customer_is_in(shop: Path) -> None:
+    run(shop, "segment", "save", "canceled", "order(status = canceled)")
+    paid = set(run(shop, "segment", "run", 'segment("paid")', "--now", NOW).stdout.splitlines())
+    for member in IDS:
+        found = json.loads(run(shop, "segment", "membership", "--member", member, "--now", NOW, "--json").stdout)
+        assert ("paid" in found["segments"]) == (member in paid)
+        assert ("canceled" in found["segments"]) == (member not in paid)
+    shown = run(shop, "segment", "membership", "--member", "m1", "--now", NOW, "--explain").stdout
+    assert "in 1 of 2 saved segment(s)" in shown
+    assert "✓ canceled  version 1" in shown
+    assert "order(status = canceled)" in shown
+    missing = run(shop, "segment", "membership", "--member", "nobody", "--now", NOW)
+    assert missing.returncode == 1
+    assert missing.stderr.strip() == "error: no customer with member id 'nobody' in the store"
+    assert "did you mean 'paid'" in run(shop, "segment", "membership", "--member", "a", "--segment", "pad").stderr

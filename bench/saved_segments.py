@@ -1,0 +1,209 @@
+"""Saved segments: live membership of one customer in 20 saved segments, and audience streaming.
+
+``membership`` (SQLite, PostgreSQL, DuckDB): the 20 example segments of
+``examples/segments`` are saved in the shop's registry; then, for 300
+customers drawn with a fixed seed, ``LiveMembership.membership`` (latest
+versions read from the registry, the customer's rows read through the
+indexes, 20 compiled predicates evaluated) is timed, after one warm-up call
+that compiles the segments. Baseline: ``load_customer`` alone for the same
+customers, the reading that any answer needs. Also timed: the same with
+``explain=True``. Target: median <= 5 ms at 1M customers on SQLite and
+PostgreSQL.
+
+``audience`` (DuckDB, SQLite, PostgreSQL): ``cafehub segment audience`` of
+a saved segment selecting most of the shop, as CSV to ``/dev/null``, in a
+fresh process whose peak resident memory (``VmHWM``) is reported beside
+its baseline (libraries imported, before the command). Baseline for speed:
+``segment run`` (ids only, into a Python list) on the same engine. Target:
+at least 500k ids/s on DuckDB, with the same peak memory at every shop size.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, func, select
+
+from bench import data
+
+EXAMPLES = Path(__file__).parent.parent / "examples" / "segments"
+SHOP = "bench"
+#: Most members: everyone without a paid order in the last 30 days.
+AUDIENCE_SEGMENT = "not order(status = paid and ordered_at within last 30d)"
+SAMPLE = 300
+MEMBERSHIP_ENGINES = ("sqlite", "postgres", "duckdb")
+AUDIENCE_ENGINES = ("duckdb", "sqlite", "postgres")
+
+
+def _ctx() -> Any:
+    from cafehub.compiler.evaluation import EvalContext
+
+    return EvalContext(now=data.NOW, zone=ZoneInfo("Asia/Seoul"))
+
+
+def ensure_consents(engine: Engine) -> None:
+    """Fill ``customer_consents`` of a bench store built before it existed (same values as the demo's)."""
+    from cafehub.demo.consents import consent
+    from cafehub.store import io, schema
+
+    io.create_schema(engine)
+    with engine.begin() as conn:
+        if conn.execute(select(func.count()).select_from(schema.customer_consents)).scalar_one():
+            return
+        ids = conn.execute(select(schema.customers.c.member_id)).scalars().all()
+        for start in range(0, len(ids), 50_000):
+            io.write_rows(conn, schema.customer_consents, [consent(m, data.SEED) for m in ids[start:start + 50_000]])
+
+
+def saved_registry(engine: Engine) -> Any:
+    """The bench shop's registry holding the 20 example segments and the audience segment."""
+    from cafehub.registry import SegmentRegistry
+
+    registry = SegmentRegistry(engine, SHOP)
+    for path in sorted(EXAMPLES.glob("*.seg")):
+        registry.save(path.stem.split("_", 1)[1].replace("_", "-"), path.read_text(encoding="utf-8"), saved_by="bench")
+    registry.save("audience", AUDIENCE_SEGMENT, saved_by="bench")
+    return registry
+
+
+def _percentile(samples: list[float], q: float) -> float:
+    ordered = sorted(samples)
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
+
+
+def membership(engine_name: str, customers: int) -> dict[str, Any]:
+    from cafehub.execution.python import load_customer
+    from cafehub.registry.membership import LiveMembership
+
+    engine = data.store(engine_name, customers)
+    registry = saved_registry(engine)
+    with engine.connect() as conn:
+        from cafehub.store import schema
+
+        ids = conn.execute(select(schema.customers.c.member_id)).scalars().all()
+    sample = random.Random(7).sample(list(ids), min(SAMPLE, len(ids)))
+    del ids
+    live = LiveMembership(registry)
+    ctx = _ctx()
+    names = [n for n in registry.latest() if n != "audience"]
+    assert len(names) == 20, names
+    live.membership(sample[0], ctx, names=names)  # compile once
+    live.membership(sample[0], ctx, names=names, explain=True)
+
+    def timed(fn: Any) -> list[float]:
+        out = []
+        for member in sample:
+            start = time.perf_counter()
+            fn(member)
+            out.append((time.perf_counter() - start) * 1000)
+        return out
+
+    loads = timed(lambda m: load_customer(engine, m))
+    verdicts = timed(lambda m: live.membership(m, ctx, names=names))
+    explained = timed(lambda m: live.membership(m, ctx, names=names, explain=True))
+    matches = sum(len(live.membership(m, ctx, names=names).segments) for m in sample)
+    engine.dispose()
+    return {
+        "engine": engine_name, "customers": customers, "segments": len(names), "calls": len(sample),
+        "load_median_ms": statistics.median(loads), "median_ms": statistics.median(verdicts),
+        "p95_ms": _percentile(verdicts, 0.95), "explain_median_ms": statistics.median(explained),
+        "explain_p95_ms": _percentile(explained, 0.95), "memberships": matches,
+    }
+
+
+def _peak_kb() -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
+    """One timed stage in this (child) process: ``audience`` (the CLI command) or ``run`` (ids into a list)."""
+    import os
+
+    from cafehub.cli import app
+    from cafehub.execution.sql import run_sql
+    from cafehub.registry import SegmentRegistry
+    from cafehub.registry.audience import count_audience
+
+    engine = data.store(engine_name, customers, log=False)
+    url = engine.url.render_as_string(hide_password=False)
+    registry = SegmentRegistry(engine, SHOP)
+    members = count_audience(engine, registry.checked("audience"), _ctx())
+    baseline = _peak_kb()
+    start = time.perf_counter()
+    if stage == "run":
+        found = len(run_sql(engine, registry.checked("audience"), _ctx()))
+        assert found == members
+    else:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        saved_stdout = os.dup(1)
+        os.dup2(devnull, 1)
+        try:
+            app(["segment", "audience", "audience", "--db", url, "--shop", SHOP,
+                 "--now", data.NOW.isoformat(), "--format", stage.split("/")[1]], standalone_mode=False)
+        finally:
+            sys.stdout.flush()
+            os.dup2(saved_stdout, 1)
+    seconds = time.perf_counter() - start
+    return {"engine": engine_name, "customers": customers, "stage": stage, "members": members,
+            "seconds": seconds, "ids_per_second": members / seconds, "baseline_mb": baseline / 1024,
+            "peak_mb": _peak_kb() / 1024}
+
+
+def _in_child(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
+    code = ("import json; from bench.saved_segments import _stage; "
+            f"print(json.dumps(_stage({stage!r}, {engine_name!r}, {customers})))")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).parent.parent, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{stage} on {engine_name} at {customers} failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def run(customers: int = 100_000, million: bool = False, **_: Any) -> dict[str, Any]:
+    sizes = [100_000, 1_000_000] if million else [10_000, customers]
+    members = []
+    audiences = []
+    for n in sizes:
+        for engine_name in AUDIENCE_ENGINES:
+            if not data.available(engine_name):
+                continue
+            engine = data.store(engine_name, n)
+            ensure_consents(engine)
+            saved_registry(engine)
+            engine.dispose()
+            for stage in ("run", "audience/csv", "audience/jsonl"):
+                if stage == "audience/jsonl" and engine_name != "duckdb":
+                    continue
+                audiences.append(_in_child(stage, engine_name, n))
+        if n == sizes[-1]:
+            members = [membership(e, n) for e in MEMBERSHIP_ENGINES if data.available(e)]
+    return {"membership": members, "audience": audiences}
+
+
+def report(result: dict[str, Any]) -> str:
+    lines = ["membership of one customer in 20 saved segments (ms per call; target: median <= 5 ms)",
+             f"{'engine':<10}{'customers':>11}{'load only':>11}{'median':>9}{'p95':>8}{'+explain':>10}"
+             f"{'p95':>8}{'ratio':>7}"]
+    for r in result["membership"]:
+        lines.append(f"{r['engine']:<10}{r['customers']:>11,}{r['load_median_ms']:>11.2f}{r['median_ms']:>9.2f}"
+                     f"{r['p95_ms']:>8.2f}{r['explain_median_ms']:>10.2f}{r['explain_p95_ms']:>8.2f}"
+                     f"{r['median_ms'] / r['load_median_ms']:>7.2f}")
+    lines += ["", "audience streaming (target: >= 500k ids/s on DuckDB, peak memory flat as the shop grows)",
+              f"{'engine':<10}{'customers':>11}  {'stage':<16}{'members':>10}{'seconds':>9}{'ids/s':>11}"
+              f"{'base MB':>9}{'peak MB':>9}"]
+    for r in result["audience"]:
+        lines.append(f"{r['engine']:<10}{r['customers']:>11,}  {r['stage']:<16}{r['members']:>10,}"
+                     f"{r['seconds']:>9.2f}{r['ids_per_second']:>11,.0f}{r['baseline_mb']:>9.0f}{r['peak_mb']:>9.0f}")
+    return "\n".join(lines)
