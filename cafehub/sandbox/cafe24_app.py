@@ -24,6 +24,7 @@ from starlette.responses import JSONResponse, RedirectResponse, Response
 from starlette.routing import Route
 
 from cafehub.connectors.paging import add_months
+from cafehub.store import records as r
 
 from . import render
 from .control import Sandbox, SandboxError
@@ -393,6 +394,11 @@ def list_refunds(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
 # -- customers, coupons, carts, products ------------------------------------
 
 
+def _privacy(sb: Sandbox, rows: list[r.Customer]) -> dict[str, Any]:
+    consents = sb.shop.consents
+    return {"customersprivacy": [render.customer_json(c, sb.zone, consents.get(c.member_id)) for c in rows]}
+
+
 def list_customers_privacy(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:
     ids = call.ids("member_id")
     customers = sb.shop.customers
@@ -409,17 +415,16 @@ def list_customers_privacy(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]
         first = call.strict_day("created_start_date")
         since = day_range(sb, first, first)[0] if first else datetime.min
         rows = [c for c in by_join() if (c.joined_at or datetime.min) >= since][:limit]
-        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
+        return 200, _privacy(sb, rows)
     if ids:
         rows = [customers[i] for i in ids if i in customers]
-        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
+        return 200, _privacy(sb, rows)
     phone, email = call.text("cellphone"), call.text("email")
     if phone is not None or email is not None:
         rows = [c for c in customers.values()
                 if (phone is not None and _digits(c.cellphone) == _digits(phone))
                 or (email is not None and (c.email or "").lower() == email.lower())]
-        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in sorted(rows, key=lambda c:
-                                                                                             c.member_id)]}
+        return 200, _privacy(sb, sorted(rows, key=lambda c: c.member_id))
     limit, offset = call.page(30, 1000, 8000)
     if call.text("date_type") == "join":  # joined between two dates (both required, both days included)
         first, last = call.strict_day("start_date"), call.strict_day("end_date")
@@ -427,9 +432,9 @@ def list_customers_privacy(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]
             raise SandboxError(422, "start_date and end_date are used together")
         start, end = day_range(sb, first, last)
         rows = [c for c in by_join() if c.joined_at is not None and start <= c.joined_at < end]
-        return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows[offset : offset + limit]]}
+        return 200, _privacy(sb, rows[offset : offset + limit])
     rows = sorted(customers.values(), key=lambda c: c.member_id)[offset : offset + limit]
-    return 200, {"customersprivacy": [render.customer_json(c, sb.zone) for c in rows]}
+    return 200, _privacy(sb, rows)
 
 
 def list_customers(sb: Sandbox, call: Call) -> tuple[int, dict[str, Any]]:

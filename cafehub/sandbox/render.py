@@ -164,8 +164,9 @@ def order_json(order: Order, embed: set[str], shop: Any, zone: ZoneInfo) -> dict
     return body
 
 
-def customer_json(c: r.Customer, zone: ZoneInfo) -> dict[str, Any]:
-    return {
+def customer_json(c: r.Customer, zone: ZoneInfo, consent: r.CustomerConsent | None = None) -> dict[str, Any]:
+    """A member as ``/customersprivacy`` shows them; consent flags only where the store knows them."""
+    body: dict[str, Any] = {
         "shop_no": 1,
         "member_id": c.member_id,
         "name": c.name or "",
@@ -174,9 +175,12 @@ def customer_json(c: r.Customer, zone: ZoneInfo) -> dict[str, Any]:
         "email": c.email or "",
         "created_date": when(c.joined_at, zone),
         "member_authority": "C",
-        "sms": "T",
-        "news_mail": "T",
     }
+    if consent is not None and consent.sms is not None:
+        body["sms"] = "T" if consent.sms else "F"
+    if consent is not None and consent.email is not None:
+        body["news_mail"] = "T" if consent.email else "F"
+    return body
 
 
 def coupon_json(coupon_no: str, c: r.Coupon | None, created: datetime | None, zone: ZoneInfo) -> dict[str, Any]:

@@ -105,4 +105,14 @@ def sample_shop(
         orders=tuple(order_rows),
         order_items=tuple(item_rows),
         order_payments=tuple(payment_rows),
+        customer_consents=_consents(members),
     )
+
+
+def _consents(members: list[r.Customer]) -> tuple[r.CustomerConsent, ...]:
+    """Every kind of consent, by position (the random stream above stays as it was): yes and no for
+    SMS and e-mail, one flag unknown, and some members with no consent row at all."""
+    choices = (None, True, False)
+    made = (r.CustomerConsent(m.member_id, choices[(i + 1) % 3] if i % 5 else None, choices[i % 3])
+            for i, m in enumerate(members) if i % 7 != 6)
+    return tuple(k for k in made if k.sms is not None or k.email is not None)

@@ -121,6 +121,7 @@ class SandboxShop:
         self.engine = engine
         self.lock = threading.RLock()
         self.customers: dict[str, r.Customer] = {}
+        self.consents: dict[str, r.CustomerConsent] = {}
         self.coupons: dict[str, r.Coupon] = {}
         #: coupon numbers referenced by issued coupons but without a definition
         self.deleted_coupons: set[str] = set()
@@ -144,6 +145,7 @@ class SandboxShop:
         """Take customers, coupons, issues and carts from canonical rows."""
         with self.lock:
             self.customers = {c.member_id: c for c in data.customers}
+            self.consents = {k.member_id: k for k in data.customer_consents}
             self.coupons = {c.coupon_no: c for c in data.coupons}
             self.issues = {}
             for issue in sorted(data.customer_coupons, key=lambda i: i.id):

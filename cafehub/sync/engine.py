@@ -160,6 +160,16 @@ def _upserting(table: Table, rows: Sequence[Any]) -> Callable[[Connection], Chan
     return write
 
 
+def _customers_and_consents(customers: Sequence[Any], consents: Sequence[Any]) -> Callable[[Connection], Changes]:
+    """Upsert a page of members and their marketing consents in the page's transaction."""
+    def write(conn: Connection) -> Changes:
+        changes = upsert(conn, s.customers, customers)
+        changes += upsert(conn, s.customer_consents, consents)
+        return changes
+
+    return write
+
+
 class Syncer:
     """One mall into one store."""
 
@@ -265,8 +275,9 @@ class Syncer:
         self.where = f"joined since {cursor.day or 'the beginning'}"
         for page, after in self.client.iter_customers(cursor):
             rows = [mapping.customer(c) for c in page]
+            consents = [k for k in (mapping.consent(c) for c in page) if k is not None]
             state = {"day": after.day.isoformat() if after.day else None, "seen": sorted(after.seen)}
-            self._commit("customers", "customers", state, _upserting(s.customers, rows), len(rows))
+            self._commit("customers", "customers", state, _customers_and_consents(rows, consents), len(rows))
             self.where = f"joined since {after.day or 'the beginning'}"
 
     def _join_cursor(self) -> JoinCursor:

@@ -129,6 +129,17 @@ def customer(c: m.Customer) -> r.Customer:
     )
 
 
+def consent(c: m.Customer) -> r.CustomerConsent | None:
+    """The member's marketing consents (``sms``, ``news_mail``: T/F), or ``None`` when Cafe24 sent neither."""
+    if c.sms is None and c.news_mail is None:
+        return None
+    return r.CustomerConsent(
+        member_id=c.member_id,
+        sms=c.sms == "T" if c.sms is not None else None,
+        email=c.news_mail == "T" if c.news_mail is not None else None,
+    )
+
+
 def coupon(c: m.Coupon) -> r.Coupon:
     return r.Coupon(coupon_no=c.coupon_no, name=c.coupon_name, issue_type=issue_type(c))
 

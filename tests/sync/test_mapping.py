@@ -115,3 +115,18 @@ def test_coupon_issues_and_carts() -> None:
         "basket_product_no": 5, "member_id": "m1", "created_date": "2025-01-01T09:00:00.250000+09:00",
         "product_no": 9, "quantity": 2, "product_price": "5000.00", "option_price": "500.00"})
     assert mapping.cart_item(cart).added_at == datetime(2025, 1, 1, 0, 0, 0, 250000)
+
+
+@pytest.mark.parametrize(
+    ("flags", "expected"),
+    [
+        ({"sms": "T", "news_mail": "F"}, (True, False)),
+        ({"sms": "F"}, (False, None)),
+        ({"news_mail": "T"}, (None, True)),
+        ({}, None),
+    ],
+)
+def test_marketing_consents(flags: dict[str, str], expected: tuple[bool | None, bool | None] | None) -> None:
+    found = mapping.consent(m.Customer(member_id="kim01", **flags))
+    assert (None if found is None else (found.member_id, found.sms, found.email)) == (
+        None if expected is None else ("kim01", *expected))

@@ -191,6 +191,9 @@ class Customer(Model):
     cellphone: str | None = None
     email: str | None = None
     created_date: OptTime = None
+    #: Agreed to receive marketing by SMS / by e-mail (Cafe24's receive-consent flags).
+    sms: Flag | None = None
+    news_mail: Flag | None = None
 
 
 class Coupon(Model):
