@@ -72,8 +72,7 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print the members of saved segment NAME at the send time --now, with their contacts and consents."""
         from cafehub.cli.registry import _author
-        from cafehub.registry.audience import Snapshots, count_audience, stream_audience
-        from cafehub.registry.output import chunks
+        from cafehub.registry.audience import Snapshots, audience_text, count_audience
 
         with user_errors():
             ctx = _context(now, tz, retention_days, history_start)
@@ -85,13 +84,13 @@ def register(app: typer.Typer) -> None:
                 if count:
                     typer.echo(str(taken.members))
                     return
-                _write(chunks(snapshots.members(snapshot), form))
+                _write(snapshots.members_text(snapshot, form))
                 return
             checked = registry.checked(name, version)
             if count:
                 typer.echo(str(count_audience(registry.engine, checked, ctx)))
                 return
-            _write(chunks(stream_audience(registry.engine, checked, ctx), form))
+            _write(audience_text(registry.engine, checked, ctx, form))
 
     @app.command("snapshot")
     def snapshot_(
@@ -104,7 +103,6 @@ def register(app: typer.Typer) -> None:
     ) -> None:
         """Print a campaign's recorded audience exactly as it was at its send time."""
         from cafehub.registry.audience import Snapshots
-        from cafehub.registry.output import chunks
 
         with user_errors():
             form = _format(fmt)
@@ -128,7 +126,7 @@ def register(app: typer.Typer) -> None:
                 ]
                 out.print("\n".join(lines), markup=False, highlight=False)
                 return
-            _write(chunks(snapshots.members(campaign), form))
+            _write(snapshots.members_text(campaign, form))
 
     @app.command("snapshots")
     def snapshots_(db: DbOpt = None, shop: ShopOpt = DEFAULT_SHOP) -> None:

@@ -36,18 +36,14 @@ from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.execution.sql import compile_for_engine, verify_tables
 from cafehub.registry import tables as t
+from cafehub.registry.output import COLUMNS, CSV_HEADER, Format, Row, chunks, csv_field_sql
 from cafehub.registry.registry import InvalidName, RegistryError, SegmentRegistry
 from cafehub.store import schema
 from cafehub.store.engines import store_errors
 
-#: The fields of an audience row, in order.
-COLUMNS = ("member_id", "name", "cellphone", "email", "sms_consent", "email_consent")
 #: Rows fetched from the database at a time.
 BATCH_ROWS = 10_000
 MAX_CAMPAIGN = 128
-
-#: One audience row: (member_id, name, cellphone, email, sms_consent, email_consent).
-Row = tuple[str, str | None, str | None, str | None, bool | None, bool | None]
 
 
 class SnapshotExists(RegistryError):
@@ -78,6 +74,37 @@ def audience_select(engine: Engine, compiled: CompiledSQL, ctx: EvalContext) -> 
     return select(*columns).select_from(joined).order_by(_ordered(engine, columns[0]))
 
 
+def _batches(engine: Engine, query: Select[Any], batch: int) -> Iterator[list[Any]]:
+    """The rows of ``query`` in lists of at most ``batch``, through a streaming (server-side) cursor."""
+    with store_errors(engine), engine.connect() as conn:
+        result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(query)
+        while True:
+            rows = result.fetchmany(batch)
+            if not rows:
+                return
+            yield [tuple(r) for r in rows]
+
+
+def _text(engine: Engine, source: FromClause, columns: list[Any], fmt: Format, batch: int) -> Iterator[str]:
+    """Rows of ``columns`` from ``source``, sorted by the first, as text in ``fmt``.
+
+    On DuckDB a CSV line is written by the database itself (one string per
+    row, the same bytes as :func:`~cafehub.registry.output.csv_line`):
+    converting six values per row in Python would be most of the time.
+    """
+    order = _ordered(engine, columns[0])
+    if fmt == "csv" and engine.dialect.name == "duckdb":
+        fields = [csv_field_sql(c) for c in columns]
+        line = fields[0]
+        for field_ in fields[1:]:
+            line = line + literal(",") + field_
+        yield CSV_HEADER
+        for rows in _batches(engine, select(line).select_from(source).order_by(order), batch):
+            yield "\n".join(r[0] for r in rows) + "\n"
+        return
+    yield from chunks(_batches(engine, select(*columns).select_from(source).order_by(order), batch), fmt)
+
+
 def stream_audience(
     engine: Engine, checked: CheckedSegment, ctx: EvalContext, *, batch: int = BATCH_ROWS
 ) -> Iterator[list[Row]]:
@@ -87,15 +114,23 @@ def stream_audience(
     ``customer_consents`` is reported as such, not halfway through).
     """
     compiled = compile_for_engine(engine, checked)
-    query = audience_select(engine, compiled, ctx)
+    _verify(engine, compiled)
+    yield from _batches(engine, audience_select(engine, compiled, ctx), batch)
+
+
+def audience_text(
+    engine: Engine, checked: CheckedSegment, ctx: EvalContext, fmt: Format, *, batch: int = BATCH_ROWS
+) -> Iterator[str]:
+    """The audience as CSV or JSON Lines text (:mod:`cafehub.registry.output`), chunk by chunk."""
+    compiled = compile_for_engine(engine, checked)
+    _verify(engine, compiled)
+    joined, columns = _audience_from(engine, compiled, ctx)
+    yield from _text(engine, joined, columns, fmt, batch)
+
+
+def _verify(engine: Engine, compiled: CompiledSQL) -> None:
     with store_errors(engine), engine.connect() as conn:
         verify_tables(conn, compiled)
-        result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(query)
-        while True:
-            rows = result.fetchmany(batch)
-            if not rows:
-                return
-            yield [tuple(r) for r in rows]
 
 
 def count_audience(engine: Engine, checked: CheckedSegment, ctx: EvalContext) -> int:
@@ -210,17 +245,21 @@ class Snapshots:
     def members(self, campaign: str, *, batch: int = BATCH_ROWS) -> Iterator[list[Row]]:
         """A recorded audience as it was, in batches, sorted by member id (as it was streamed when taken)."""
         self.get(campaign)
+        source, columns = self._members(campaign)
+        yield from _batches(self.engine, select(*columns).select_from(source).order_by(
+            _ordered(self.engine, columns[0])), batch)
+
+    def members_text(self, campaign: str, fmt: Format, *, batch: int = BATCH_ROWS) -> Iterator[str]:
+        """A recorded audience as CSV or JSON Lines text, exactly as :func:`audience_text` wrote it."""
+        self.get(campaign)
+        source, columns = self._members(campaign)
+        yield from _text(self.engine, source, columns, fmt, batch)
+
+    def _members(self, campaign: str) -> tuple[Any, list[Any]]:
         m = t.audience_members
-        query = (select(m.c.member_id, m.c.name, m.c.cellphone, m.c.email, m.c.sms_consent, m.c.email_consent)
-                 .where(m.c.shop_id == self.shop, m.c.campaign == campaign)
-                 .order_by(_ordered(self.engine, m.c.member_id)))
-        with store_errors(self.engine), self.engine.connect() as conn:
-            result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(query)
-            while True:
-                rows = result.fetchmany(batch)
-                if not rows:
-                    return
-                yield [tuple(r) for r in rows]
+        source = select(m).where(m.c.shop_id == self.shop, m.c.campaign == campaign).subquery("recorded")
+        c = source.c
+        return source, [c.member_id, c.name, c.cellphone, c.email, c.sms_consent, c.email_consent]
 
     def _key(self, campaign: str) -> Any:
         s = t.audience_snapshots
@@ -253,6 +292,7 @@ __all__ = [
     "SnapshotNotFound",
     "Snapshots",
     "audience_select",
+    "audience_text",
     "count_audience",
     "stream_audience",
 ]

@@ -18,9 +18,11 @@ from cafehub.registry.audience import (
     SnapshotExists,
     SnapshotNotFound,
     Snapshots,
+    audience_text,
     count_audience,
     stream_audience,
 )
+from cafehub.registry.output import FORMATS, chunks
 from cafehub.store import records as rec
 from cafehub.store import schema
 from cafehub.store.io import write_shop
@@ -68,8 +70,35 @@ def test_the_audience_stream_is_segment_run_with_contacts_and_consents(store: En
         assert [r[0] for r in rows] == ids
         assert rows == expected_rows(shop_rows, ids)
         assert count_audience(store, checked, case.ctx) == len(ids)
+        for fmt in FORMATS:
+            assert "".join(audience_text(store, checked, case.ctx, fmt, batch=batch)) == "".join(chunks([rows], fmt))
 
     agree()
+
+
+def test_every_text_is_written_the_same_by_the_database_and_by_python(store: Engine, shop: str) -> None:
+    """On DuckDB the database writes the CSV lines; elsewhere Python does: the bytes must not differ."""
+    registry = SegmentRegistry(store, shop)
+    registry.save("everyone", "not order(status = paid)", saved_by="t")
+    checked = registry.checked("everyone")
+    text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=8)
+    edges = st.sampled_from(["", " a", "a ", "\ta", "a,b", 'say "hi"', "two\nlines", "cr\r", "가 나", "\u3000x"])
+
+    @budget(60)
+    @given(st.lists(st.tuples(st.one_of(st.none(), edges, text), st.one_of(st.none(), st.booleans())),
+                    min_size=1, max_size=6))
+    def same(values: list[tuple[str | None, bool | None]]) -> None:
+        data = rec.ShopData(
+            customers=tuple(rec.Customer(f"m{i}", name=v, cellphone=v, email=v) for i, (v, _) in enumerate(values)),
+            customer_consents=tuple(rec.CustomerConsent(f"m{i}", b, b) for i, (_, b) in enumerate(values)),
+        )
+        write_shop(store, data, replace=True)
+        rows = [r for b in stream_audience(store, checked, CTX) for r in b]
+        assert len(rows) == len(values)
+        for fmt in FORMATS:
+            assert "".join(audience_text(store, checked, CTX, fmt, batch=2)) == "".join(chunks([rows], fmt))
+
+    same()
 
 
 def small_shop() -> rec.ShopData:
@@ -99,6 +128,7 @@ def test_a_snapshot_keeps_the_audience_as_it_was(store: Engine, shop: str) -> No
     assert taken.send_time == CTX.now
     assert taken.context().now == CTX.now
     assert [r for b in snapshots.members(campaign, batch=3) for r in b] == before
+    written = {fmt: "".join(audience_text(store, registry.checked("campaign-target"), CTX, fmt)) for fmt in FORMATS}
 
     # Everything changes afterwards: the customers, their consents, the segment.
     with store.begin() as conn:
@@ -108,6 +138,7 @@ def test_a_snapshot_keeps_the_audience_as_it_was(store: Engine, shop: str) -> No
     registry.save("buyers", "order(status = refunded)", saved_by="b")
     assert [r for b in stream_audience(store, registry.checked("campaign-target"), CTX) for r in b] == []
     assert [r for b in snapshots.members(campaign) for r in b] == before
+    assert {fmt: "".join(snapshots.members_text(campaign, fmt, batch=4)) for fmt in FORMATS} == written
     assert snapshots.get(campaign) == taken
 
     with pytest.raises(SnapshotExists, match="already has a recorded audience"):
