@@ -97,26 +97,22 @@ class _Compiled:
     """Saved segments used without a version pin, at the versions compiled in."""
     probes: Probes | None = field(default=None)
 
-    def current(self, latest: dict[str, SavedSegment], version: int) -> bool:
-        return self.version == version and all(
-            n in latest and latest[n].version == v for n, v in self.follows)
+    def current(self, latest: dict[str, int], version: int) -> bool:
+        return self.version == version and all(latest.get(n) == v for n, v in self.follows)
 
 
-class _LatestFirst(RegistryResolver):
-    """Resolves unpinned references from one reading of the latest versions; pinned ones from the store."""
+class _AsOf(RegistryResolver):
+    """Resolves unpinned references to the versions of one reading of the latest versions."""
 
-    def __init__(self, registry: SegmentRegistry, latest: dict[str, SavedSegment]) -> None:
+    def __init__(self, registry: SegmentRegistry, latest: dict[str, int]) -> None:
         super().__init__(registry)
         self.latest = latest
 
     def resolve(self, name: str, version: int | None) -> SavedSegment:
-        found = self.latest.get(name)
         if version is None:
-            if found is None:
+            if name not in self.latest:
                 raise UnknownSegment(name, sorted(self.latest))
-            return found
-        if found is not None and found.version == version:
-            return found
+            version = self.latest[name]
         return super().resolve(name, version)
 
 
@@ -138,7 +134,7 @@ class LiveMembership:
         :class:`CustomerNotFound`, and :class:`~cafehub.registry.SegmentNotFound`
         for a name in ``names`` that is not a live segment.
         """
-        latest = self.registry.latest()
+        latest = self.registry.latest_versions()
         if names is not None:
             missing = [n for n in names if n not in latest]
             if missing:
@@ -164,28 +160,27 @@ class LiveMembership:
         explained = explain(entry.checked, customer, ctx, probes=entry.probes)
         return Verdict(name, entry.version, explained.matches, explained)
 
-    def _current(self, name: str, latest: dict[str, SavedSegment]) -> _Compiled:
-        saved = latest[name]
+    def _current(self, name: str, latest: dict[str, int]) -> _Compiled:
         entry = self._compiled.get(name)
-        if entry is not None and entry.current(latest, saved.version):
+        if entry is not None and entry.current(latest, latest[name]):
             return entry
-        entry = self._compile(saved, latest)
+        found = self.registry.get(name, latest[name])
+        entry = self._compile(SavedSegment(found.name, found.version, found.text), latest)
         with self._lock:
             self._compiled[name] = entry
         return entry
 
-    def _compile(self, saved: SavedSegment, latest: dict[str, SavedSegment]) -> _Compiled:
+    def _compile(self, saved: SavedSegment, latest: dict[str, int]) -> _Compiled:
         from cafehub.compiler.check import check_tree
         from cafehub.grammar.parser import parse
 
         options = self.registry.options
         try:
             tree = parse(saved.text, limits=options.limits)
-            checked = check_tree(tree, saved.text, options, resolver=_LatestFirst(self.registry, latest),
+            checked = check_tree(tree, saved.text, options, resolver=_AsOf(self.registry, latest),
                                  saved_as=(saved.name, saved.version))
         except SegmentError as error:
-            return _Compiled(saved.version, None, None, error.diagnostics[0].message,
-                             tuple((n, s.version) for n, s in latest.items()))
+            return _Compiled(saved.version, None, None, error.diagnostics[0].message, tuple(latest.items()))
         follows = tuple(sorted(key for key, unpinned in checked.saved_segments().items() if unpinned))
         return _Compiled(saved.version, checked, compile_predicate(checked), None, follows)
 

@@ -47,7 +47,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Row, and_, func, insert, select, update
+from sqlalchemy import Connection, Engine, Row, Select, and_, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cafehub.compiler.check import DEFAULT_OPTIONS, CheckedSegment, CheckOptions, check_tree
@@ -196,6 +196,7 @@ class SegmentRegistry:
         self.shop = check_shop(shop)
         self.options = options
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._latest_versions: Select[tuple[str, int]] | None = None
         with store_errors(engine):
             t.create_registry_tables(engine)
 
@@ -230,7 +231,7 @@ class SegmentRegistry:
         return [self._version(row) for row in rows]
 
     def latest(self) -> dict[str, SavedSegment]:
-        """The latest version of every live segment, by name, in one query (what membership reads)."""
+        """The latest version of every live segment, by name, in one query."""
         sv = t.segment_versions
         query = (
             select(sv.c.name, sv.c.version, sv.c.text)
@@ -239,6 +240,20 @@ class SegmentRegistry:
         )
         with store_errors(self.engine), self.engine.connect() as conn:
             return {name: SavedSegment(name, version, text) for name, version, text in conn.execute(query)}
+
+    def latest_versions(self) -> dict[str, int]:
+        """The latest version number of every live segment, by name: one small query (what membership reads
+        on every call; its statement is built once per registry)."""
+        if self._latest_versions is None:
+            sv, sg = t.segment_versions, t.segments
+            self._latest_versions = (
+                select(sv.c.name, func.max(sv.c.version))
+                .select_from(sv.join(sg, and_(sg.c.shop_id == sv.c.shop_id, sg.c.name == sv.c.name)))
+                .where(sv.c.shop_id == self.shop, sg.c.deleted_at.is_(None))
+                .group_by(sv.c.name)
+            )
+        with store_errors(self.engine), self.engine.connect() as conn:
+            return dict(conn.execute(self._latest_versions).tuples().all())
 
     # ------------------------------------------------------------ checking
 
