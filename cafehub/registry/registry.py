@@ -253,7 +253,7 @@ class SegmentRegistry:
                 .group_by(sv.c.name)
             )
         with store_errors(self.engine), self.engine.connect() as conn:
-            return dict(conn.execute(self._latest_versions).tuples().all())
+            return {str(name): int(version) for name, version in conn.execute(self._latest_versions)}
 
     # ------------------------------------------------------------ checking
 
