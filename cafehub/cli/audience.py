@@ -6,12 +6,9 @@ by member id, in constant memory; ``--count`` prints only how many.
 ``--snapshot CAMPAIGN`` records the audience and its send time first, then
 streams the recorded rows; ``snapshot CAMPAIGN`` shows them again later,
 exactly as they were. Heavy imports stay inside the commands.
-
-No ``from __future__ import annotations`` here: the commands use the
-option types of :mod:`cafehub.cli.segment`, imported inside
-:func:`register` (that module imports this one), and Typer reads the
-annotations as objects rather than evaluating names in this module.
 """
+
+from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
@@ -21,6 +18,7 @@ import typer
 
 from cafehub.cli.common import UserError, out, user_errors
 from cafehub.cli.registry import DEFAULT_SHOP, ByOpt, DbOpt, NameArg, ShopOpt, open_registry, registry_errors
+from cafehub.cli.segment import HistoryOpt, NowOpt, RetentionOpt, TzOpt, evaluation_context
 
 if TYPE_CHECKING:
     from cafehub.registry.output import Format
@@ -43,107 +41,107 @@ def _write(chunks: Iterable[str]) -> None:
         raise typer.Exit(0) from None
 
 
-def _format(value: str) -> "Format":
+def _format(value: str) -> Format:
     if value in ("csv", "jsonl"):
         return value  # type: ignore[return-value]
     raise UserError(f"--format must be csv or jsonl, not '{value}'")
 
 
-def register(app: typer.Typer) -> None:
-    """Add the audience commands to the ``segment`` Typer app."""
-    from cafehub.cli.segment import HistoryOpt, NowOpt, RetentionOpt, TzOpt, _context
+#: The commands of this module; :mod:`cafehub.cli.segment` builds them when one of them runs.
+app = typer.Typer()
 
-    @app.command("audience")
-    def audience(
-        name: NameArg,
-        version: Annotated[int | None, typer.Option("--version", "-v", metavar="N", show_default=False,
-                                                    help="Use version N (default: the latest).")] = None,
-        now: NowOpt = None,
-        tz: TzOpt = "Asia/Seoul",
-        retention_days: RetentionOpt = 7,
-        history_start: HistoryOpt = None,
-        count: CountOpt = False,
-        fmt: FormatOpt = "csv",
-        snapshot: Annotated[str | None, typer.Option("--snapshot", metavar="CAMPAIGN", show_default=False,
-                                                     help="Record this audience as CAMPAIGN's, then print it.")] = None,
-        by: ByOpt = None,
-        db: DbOpt = None,
-        shop: ShopOpt = DEFAULT_SHOP,
-    ) -> None:
-        """Print the members of saved segment NAME at the send time --now, with their contacts and consents."""
-        from cafehub.cli.registry import _author
-        from cafehub.registry.audience import Snapshots, audience_text, count_audience
 
-        with user_errors():
-            ctx = _context(now, tz, retention_days, history_start)
-            form = _format(fmt)
-        with open_registry(db, shop) as registry, registry_errors():
-            if snapshot is not None:
-                snapshots = Snapshots(registry)
-                taken = snapshots.take(snapshot, name, ctx, taken_by=_author(by), version=version)
-                if count:
-                    typer.echo(str(taken.members))
-                    return
-                _write(snapshots.members_text(snapshot, form))
-                return
-            checked = registry.checked(name, version)
-            if count:
-                typer.echo(str(count_audience(registry.engine, checked, ctx)))
-                return
-            _write(audience_text(registry.engine, checked, ctx, form))
+@app.command("audience")
+def audience(
+    name: NameArg,
+    version: Annotated[int | None, typer.Option("--version", "-v", metavar="N", show_default=False,
+                                                help="Use version N (default: the latest).")] = None,
+    now: NowOpt = None,
+    tz: TzOpt = "Asia/Seoul",
+    retention_days: RetentionOpt = 7,
+    history_start: HistoryOpt = None,
+    count: CountOpt = False,
+    fmt: FormatOpt = "csv",
+    snapshot: Annotated[str | None, typer.Option("--snapshot", metavar="CAMPAIGN", show_default=False,
+                                                 help="Record this audience as CAMPAIGN's, then print it.")] = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    shop: ShopOpt = DEFAULT_SHOP,
+) -> None:
+    """Print the members of saved segment NAME at the send time --now, with their contacts and consents."""
+    from cafehub.cli.registry import _author
+    from cafehub.registry.audience import Snapshots, audience_text, count_audience
 
-    @app.command("snapshot")
-    def snapshot_(
-        campaign: Annotated[str, typer.Argument(metavar="CAMPAIGN", help="The campaign.", show_default=False)],
-        count: CountOpt = False,
-        fmt: FormatOpt = "csv",
-        info: Annotated[bool, typer.Option("--info", help="Print what was recorded, not the members.")] = False,
-        db: DbOpt = None,
-        shop: ShopOpt = DEFAULT_SHOP,
-    ) -> None:
-        """Print a campaign's recorded audience exactly as it was at its send time."""
-        from cafehub.registry.audience import Snapshots
-
-        with user_errors():
-            form = _format(fmt)
-        with open_registry(db, shop) as registry, registry_errors():
+    with user_errors():
+        ctx = evaluation_context(now, tz, retention_days, history_start)
+        form = _format(fmt)
+    with open_registry(db, shop) as registry, registry_errors():
+        if snapshot is not None:
             snapshots = Snapshots(registry)
-            taken = snapshots.get(campaign)
+            taken = snapshots.take(snapshot, name, ctx, taken_by=_author(by), version=version)
             if count:
                 typer.echo(str(taken.members))
                 return
-            if info:
-                used = ", ".join(f"{n} v{v}" for n, v in taken.versions)
-                lines = [
-                    f"campaign:    {taken.campaign}",
-                    f"segment:     {taken.segment} version {taken.version} (uses: {used})",
-                    f"send time:   {taken.send_time.astimezone(taken.context().zone).isoformat()} ({taken.zone}), "
-                    f"cart retention {taken.cart_retention_days}d, history from {taken.history_start}",
-                    f"members:     {taken.members:,}",
-                    f"recorded:    {taken.taken_at.isoformat()} by {taken.taken_by}",
-                    "",
-                    taken.text,
-                ]
-                out.print("\n".join(lines), markup=False, highlight=False)
-                return
-            _write(snapshots.members_text(campaign, form))
+            _write(snapshots.members_text(snapshot, form))
+            return
+        checked = registry.checked(name, version)
+        if count:
+            typer.echo(str(count_audience(registry.engine, checked, ctx)))
+            return
+        _write(audience_text(registry.engine, checked, ctx, form))
 
-    @app.command("snapshots")
-    def snapshots_(db: DbOpt = None, shop: ShopOpt = DEFAULT_SHOP) -> None:
-        """List the shop's recorded campaign audiences, newest send time first."""
-        from rich.table import Table
+@app.command("snapshot")
+def snapshot_(
+    campaign: Annotated[str, typer.Argument(metavar="CAMPAIGN", help="The campaign.", show_default=False)],
+    count: CountOpt = False,
+    fmt: FormatOpt = "csv",
+    info: Annotated[bool, typer.Option("--info", help="Print what was recorded, not the members.")] = False,
+    db: DbOpt = None,
+    shop: ShopOpt = DEFAULT_SHOP,
+) -> None:
+    """Print a campaign's recorded audience exactly as it was at its send time."""
+    from cafehub.registry.audience import Snapshots
 
-        from cafehub.registry.audience import Snapshots
+    with user_errors():
+        form = _format(fmt)
+    with open_registry(db, shop) as registry, registry_errors():
+        snapshots = Snapshots(registry)
+        taken = snapshots.get(campaign)
+        if count:
+            typer.echo(str(taken.members))
+            return
+        if info:
+            used = ", ".join(f"{n} v{v}" for n, v in taken.versions)
+            lines = [
+                f"campaign:    {taken.campaign}",
+                f"segment:     {taken.segment} version {taken.version} (uses: {used})",
+                f"send time:   {taken.send_time.astimezone(taken.context().zone).isoformat()} ({taken.zone}), "
+                f"cart retention {taken.cart_retention_days}d, history from {taken.history_start}",
+                f"members:     {taken.members:,}",
+                f"recorded:    {taken.taken_at.isoformat()} by {taken.taken_by}",
+                "",
+                taken.text,
+            ]
+            out.print("\n".join(lines), markup=False, highlight=False)
+            return
+        _write(snapshots.members_text(campaign, form))
 
-        with open_registry(db, shop) as registry, registry_errors():
-            found = Snapshots(registry).campaigns()
-        table = Table(box=None, pad_edge=False)
-        for column in ("campaign", "segment", "version", "send time (UTC)", "members"):
-            table.add_column(column, overflow="fold")
-        for s in found:
-            table.add_row(s.campaign, s.segment, str(s.version), s.send_time.strftime("%Y-%m-%d %H:%M:%S"),
-                          f"{s.members:,}")
-        out.print(table, markup=False, highlight=False)
+@app.command("snapshots")
+def snapshots_(db: DbOpt = None, shop: ShopOpt = DEFAULT_SHOP) -> None:
+    """List the shop's recorded campaign audiences, newest send time first."""
+    from rich.table import Table
+
+    from cafehub.registry.audience import Snapshots
+
+    with open_registry(db, shop) as registry, registry_errors():
+        found = Snapshots(registry).campaigns()
+    table = Table(box=None, pad_edge=False)
+    for column in ("campaign", "segment", "version", "send time (UTC)", "members"):
+        table.add_column(column, overflow="fold")
+    for s in found:
+        table.add_row(s.campaign, s.segment, str(s.version), s.send_time.strftime("%Y-%m-%d %H:%M:%S"),
+                      f"{s.members:,}")
+    out.print(table, markup=False, highlight=False)
 
 
-__all__ = ["register"]
+__all__ = ["app"]

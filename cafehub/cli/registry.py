@@ -2,9 +2,9 @@
 
 The registry lives in the store database (``--db``, default ``cafehub.db``);
 ``--shop`` says whose segments (default ``default``, or ``CAFEHUB_SHOP``).
-:func:`register` adds the commands to the ``segment`` app. Imports of the
-store and the registry happen inside the commands, so ``cafehub segment
-check`` does not pay for them.
+The commands are built only when one of them runs (see
+:data:`cafehub.cli.segment.ELSEWHERE`); imports of the store and the
+registry happen inside the commands.
 
 :func:`check_with_store` is what every command taking segment text uses: a
 text that names saved segments (``segment("vip")``) is checked with the
@@ -135,123 +135,124 @@ def _first_line(text: str, width: int = 60) -> str:
     return first if len(first) <= width else first[: width - 1] + "…"
 
 
-def register(app: typer.Typer) -> None:
-    """Add the registry commands to the ``segment`` Typer app."""
+#: The commands of this module; :mod:`cafehub.cli.segment` builds them when one of them runs.
+app = typer.Typer()
 
-    @app.command("save")
-    def save(
-        name: NameArg,
-        text: Annotated[str | None, typer.Argument(help="Segment text, or '-' for standard input.",
-                                                   show_default=False)] = None,
-        file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the segment from FILE.")] = None,
-        description: Annotated[str | None, typer.Option("--description", "-m", show_default=False,
-                                                        help="Describe the segment (kept until changed).")] = None,
-        by: ByOpt = None,
-        db: DbOpt = None,
-        shop: ShopOpt = DEFAULT_SHOP,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Check a segment and save it as the next version of NAME (nothing is saved if it is invalid)."""
-        from cafehub.diagnostics import render_all
 
-        with user_errors():
-            source, origin = read_segment_input(text, file)
-        with open_registry(db, shop) as registry, user_errors(source, origin):
-            result = registry.save(name, source, saved_by=_author(by), description=description)
-        if result.warnings:
-            err.print(render_all(result.warnings, source, origin), markup=False, highlight=False)
-        if as_json:
-            _emit({"created": result.created, "segment": info_dict(result.segment),
-                   "version": version_dict(result.version)})
-            return
-        number = result.version.version
-        if result.created:
-            out.print(f"saved '{name}' version {number} (shop {shop})", markup=False, highlight=False)
-        else:
-            out.print(f"'{name}' unchanged: version {number} already has this text", markup=False, highlight=False)
+@app.command("save")
+def save(
+    name: NameArg,
+    text: Annotated[str | None, typer.Argument(help="Segment text, or '-' for standard input.",
+                                               show_default=False)] = None,
+    file: Annotated[Path | None, typer.Option("--file", "-f", help="Read the segment from FILE.")] = None,
+    description: Annotated[str | None, typer.Option("--description", "-m", show_default=False,
+                                                    help="Describe the segment (kept until changed).")] = None,
+    by: ByOpt = None,
+    db: DbOpt = None,
+    shop: ShopOpt = DEFAULT_SHOP,
+    as_json: JsonOpt = False,
+) -> None:
+    """Check a segment and save it as the next version of NAME (nothing is saved if it is invalid)."""
+    from cafehub.diagnostics import render_all
 
-    @app.command("list")
-    def list_(
-        deleted: Annotated[bool, typer.Option("--deleted", help="Include deleted segments.")] = False,
-        db: DbOpt = None,
-        shop: ShopOpt = DEFAULT_SHOP,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """List the shop's saved segments with their latest version."""
-        from rich.table import Table
+    with user_errors():
+        source, origin = read_segment_input(text, file)
+    with open_registry(db, shop) as registry, user_errors(source, origin):
+        result = registry.save(name, source, saved_by=_author(by), description=description)
+    if result.warnings:
+        err.print(render_all(result.warnings, source, origin), markup=False, highlight=False)
+    if as_json:
+        _emit({"created": result.created, "segment": info_dict(result.segment),
+               "version": version_dict(result.version)})
+        return
+    number = result.version.version
+    if result.created:
+        out.print(f"saved '{name}' version {number} (shop {shop})", markup=False, highlight=False)
+    else:
+        out.print(f"'{name}' unchanged: version {number} already has this text", markup=False, highlight=False)
 
-        with open_registry(db, shop) as registry:
-            infos = registry.segments(include_deleted=deleted)
-        if as_json:
-            _emit([info_dict(i) for i in infos])
-            return
-        if not infos:
-            err.print(f"shop {shop} has no saved segments", markup=False, highlight=False)
-            return
-        table = Table(box=None, pad_edge=False)
-        for column in ("name", "version", "updated", "by", "description"):
-            table.add_column(column, overflow="fold")
-        for info in infos:
-            shown = info.name + (" (deleted)" if info.deleted else "")
-            table.add_row(shown, str(info.latest_version), _when(info.updated_at), info.updated_by,
-                          info.description)
-        out.print(table, markup=False, highlight=False)
+@app.command("list")
+def list_(
+    deleted: Annotated[bool, typer.Option("--deleted", help="Include deleted segments.")] = False,
+    db: DbOpt = None,
+    shop: ShopOpt = DEFAULT_SHOP,
+    as_json: JsonOpt = False,
+) -> None:
+    """List the shop's saved segments with their latest version."""
+    from rich.table import Table
 
-    @app.command("show")
-    def show(
-        name: NameArg,
-        version: Annotated[int | None, typer.Option("--version", "-v", metavar="N", show_default=False,
-                                                    help="Show version N (default: the latest).")] = None,
-        text_only: Annotated[bool, typer.Option("--text", help="Print only the segment's text.")] = False,
-        db: DbOpt = None,
-        shop: ShopOpt = DEFAULT_SHOP,
-        as_json: JsonOpt = False,
-    ) -> None:
-        """Show a saved segment: its text and who saved it when (any version, deleted segments too)."""
-        with open_registry(db, shop) as registry, registry_errors():
-            info = registry.info(name)
-            found = registry.get(name, version)
-        if as_json:
-            _emit({"segment": info_dict(info), "version": version_dict(found)})
-            return
-        if text_only:
-            typer.echo(found.text)
-            return
-        lines = [
-            f"segment:     {info.name}" + (f"  (deleted {_when(info.deleted_at)} by {info.deleted_by})"
-                                            if info.deleted else ""),
-            f"version:     {found.version} of {info.latest_version}",
-            f"saved:       {_when(found.saved_at)} by {found.saved_by}",
-        ]
-        if info.description:
-            lines.append(f"description: {info.description}")
-        out.print("\n".join(lines) + "\n", markup=False, highlight=False)
+    with open_registry(db, shop) as registry:
+        infos = registry.segments(include_deleted=deleted)
+    if as_json:
+        _emit([info_dict(i) for i in infos])
+        return
+    if not infos:
+        err.print(f"shop {shop} has no saved segments", markup=False, highlight=False)
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("name", "version", "updated", "by", "description"):
+        table.add_column(column, overflow="fold")
+    for info in infos:
+        shown = info.name + (" (deleted)" if info.deleted else "")
+        table.add_row(shown, str(info.latest_version), _when(info.updated_at), info.updated_by,
+                      info.description)
+    out.print(table, markup=False, highlight=False)
+
+@app.command("show")
+def show(
+    name: NameArg,
+    version: Annotated[int | None, typer.Option("--version", "-v", metavar="N", show_default=False,
+                                                help="Show version N (default: the latest).")] = None,
+    text_only: Annotated[bool, typer.Option("--text", help="Print only the segment's text.")] = False,
+    db: DbOpt = None,
+    shop: ShopOpt = DEFAULT_SHOP,
+    as_json: JsonOpt = False,
+) -> None:
+    """Show a saved segment: its text and who saved it when (any version, deleted segments too)."""
+    with open_registry(db, shop) as registry, registry_errors():
+        info = registry.info(name)
+        found = registry.get(name, version)
+    if as_json:
+        _emit({"segment": info_dict(info), "version": version_dict(found)})
+        return
+    if text_only:
         typer.echo(found.text)
+        return
+    lines = [
+        f"segment:     {info.name}" + (f"  (deleted {_when(info.deleted_at)} by {info.deleted_by})"
+                                        if info.deleted else ""),
+        f"version:     {found.version} of {info.latest_version}",
+        f"saved:       {_when(found.saved_at)} by {found.saved_by}",
+    ]
+    if info.description:
+        lines.append(f"description: {info.description}")
+    out.print("\n".join(lines) + "\n", markup=False, highlight=False)
+    typer.echo(found.text)
 
-    @app.command("history")
-    def history(name: NameArg, db: DbOpt = None, shop: ShopOpt = DEFAULT_SHOP, as_json: JsonOpt = False) -> None:
-        """List every version of a saved segment, oldest first."""
-        from rich.table import Table
+@app.command("history")
+def history(name: NameArg, db: DbOpt = None, shop: ShopOpt = DEFAULT_SHOP, as_json: JsonOpt = False) -> None:
+    """List every version of a saved segment, oldest first."""
+    from rich.table import Table
 
-        with open_registry(db, shop) as registry, registry_errors():
-            versions = registry.history(name)
-        if as_json:
-            _emit([version_dict(v) for v in versions])
-            return
-        table = Table(box=None, pad_edge=False)
-        for column in ("version", "saved", "by", "text"):
-            table.add_column(column, overflow="fold")
-        for v in versions:
-            table.add_row(str(v.version), _when(v.saved_at), v.saved_by, _first_line(v.text))
-        out.print(table, markup=False, highlight=False)
+    with open_registry(db, shop) as registry, registry_errors():
+        versions = registry.history(name)
+    if as_json:
+        _emit([version_dict(v) for v in versions])
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("version", "saved", "by", "text"):
+        table.add_column(column, overflow="fold")
+    for v in versions:
+        table.add_row(str(v.version), _when(v.saved_at), v.saved_by, _first_line(v.text))
+    out.print(table, markup=False, highlight=False)
 
-    @app.command("delete")
-    def delete(name: NameArg, by: ByOpt = None, db: DbOpt = None, shop: ShopOpt = DEFAULT_SHOP) -> None:
-        """Delete a saved segment (its versions stay readable with show and history)."""
-        with open_registry(db, shop) as registry, registry_errors():
-            info = registry.delete(name, deleted_by=_author(by))
-        out.print(f"deleted '{name}' ({info.latest_version} version(s) stay readable: "
-                  f"cafehub segment history {name})", markup=False, highlight=False)
+@app.command("delete")
+def delete(name: NameArg, by: ByOpt = None, db: DbOpt = None, shop: ShopOpt = DEFAULT_SHOP) -> None:
+    """Delete a saved segment (its versions stay readable with show and history)."""
+    with open_registry(db, shop) as registry, registry_errors():
+        info = registry.delete(name, deleted_by=_author(by))
+    out.print(f"deleted '{name}' ({info.latest_version} version(s) stay readable: "
+              f"cafehub segment history {name})", markup=False, highlight=False)
 
 
-__all__ = ["DbOpt", "ShopOpt", "check_with_store", "open_registry", "register", "registry_errors"]
+__all__ = ["DbOpt", "ShopOpt", "app", "check_with_store", "open_registry", "registry_errors"]

@@ -3,19 +3,42 @@
 from __future__ import annotations
 
 import json
+from importlib import import_module
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
+from typer.core import TyperGroup
 
 from cafehub import api
-from cafehub.cli import audience as audience_cli
-from cafehub.cli import membership as membership_cli
 from cafehub.cli import registry as registry_cli
 from cafehub.cli.common import UserError, err, out, print_diagnostics, read_segment_input, user_errors
 from cafehub.diagnostics import SegmentError, render_all
 
-app = typer.Typer(help="Check, format and convert segments.", no_args_is_help=True)
+#: Commands written in other modules (each with a Typer ``app``), built only when one of them runs or help lists
+#: them, so ``cafehub segment check`` does not build the saved-segment commands.
+ELSEWHERE: dict[str, str] = {
+    **dict.fromkeys(("save", "list", "show", "history", "delete"), "cafehub.cli.registry"),
+    **dict.fromkeys(("audience", "snapshot", "snapshots"), "cafehub.cli.audience"),
+    "membership": "cafehub.cli.membership",
+}
+
+
+class _CommandsElsewhere(TyperGroup):
+    """The ``segment`` group: its own commands, and those of :data:`ELSEWHERE` on demand."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        return sorted({*super().list_commands(ctx), *ELSEWHERE})
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        found = super().get_command(ctx, cmd_name)
+        if found is not None or cmd_name not in ELSEWHERE:
+            return found
+        built = typer.main.get_command(import_module(ELSEWHERE[cmd_name]).app)
+        return built.get_command(ctx, cmd_name) if hasattr(built, "get_command") else built
+
+
+app = typer.Typer(help="Check, format and convert segments.", no_args_is_help=True, cls=_CommandsElsewhere)
 
 TextArg = Annotated[str | None, typer.Argument(help="Segment text, or '-' to read standard input.", show_default=False)]
 FileOpt = Annotated[Path | None, typer.Option("--file", "-f", help="Read the segment from FILE ('-' for stdin).")]
@@ -131,7 +154,8 @@ HistoryOpt = Annotated[str | None, typer.Option("--history-start", help="First d
                                                 "(YYYY-MM-DD, in the shop's zone). Default: 2024-01-01.")]
 
 
-def _context(now: str | None, tz: str, retention_days: int, history_start: str | None) -> EvalContext:
+def evaluation_context(now: str | None, tz: str, retention_days: int, history_start: str | None) -> EvalContext:
+    """The evaluation context of the options ``--now``, ``--tz``, ``--retention-days``, ``--history-start``."""
     from datetime import UTC, date, datetime
 
     from cafehub.compiler.evaluation import DEFAULT_HISTORY_START, ContextError, EvalContext, load_zone
@@ -192,7 +216,7 @@ def sql(
     with user_errors():
         source, origin = read_segment_input(text, file)
         schema_mapping = _mapping(mapping)
-        ctx = _context(now, tz, retention_days, history_start) if now is not None else None
+        ctx = evaluation_context(now, tz, retention_days, history_start) if now is not None else None
     checked = registry_cli.check_with_store(source, origin, db, shop)
     with user_errors(source, origin):
         try:
@@ -246,7 +270,7 @@ def run(
         if engine == "python" and mapping is not None:
             raise UserError("--mapping applies to --engine sql; --engine python reads the canonical store")
         source, origin = read_segment_input(text, file)
-        ctx = _context(now, tz, retention_days, history_start)
+        ctx = evaluation_context(now, tz, retention_days, history_start)
         schema_mapping = _mapping(mapping)
     checked = registry_cli.check_with_store(source, origin, db, shop)  # a bad segment never reaches the database
     with user_errors():
@@ -275,6 +299,3 @@ def _register_explain() -> None:
 
 
 _register_explain()
-registry_cli.register(app)
-audience_cli.register(app)
-membership_cli.register(app)
