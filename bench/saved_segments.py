@@ -132,14 +132,13 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     import os
 
     from cafehub.cli import app
-    from cafehub.execution.sql import run_sql
+    from cafehub.execution.sql import count_sql, run_sql
     from cafehub.registry import SegmentRegistry
-    from cafehub.registry.audience import count_audience
 
     engine = data.store(engine_name, customers, log=False)
     url = engine.url.render_as_string(hide_password=False)
     registry = SegmentRegistry(engine, SHOP)
-    members = count_audience(engine, registry.checked("audience"), _ctx())
+    members = count_sql(engine, registry.checked("audience"), _ctx())
     baseline = _peak_kb()
     start = time.perf_counter()
     if stage == "run":

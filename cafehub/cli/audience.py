@@ -70,7 +70,8 @@ def audience(
 ) -> None:
     """Print the members of saved segment NAME at the send time --now, with their contacts and consents."""
     from cafehub.cli.registry import _author
-    from cafehub.registry.audience import Snapshots, audience_text, count_audience
+    from cafehub.execution.sql import count_sql
+    from cafehub.registry.audience import Snapshots, audience_text
 
     with user_errors():
         ctx = evaluation_context(now, tz, retention_days, history_start)
@@ -86,7 +87,7 @@ def audience(
             return
         checked = registry.checked(name, version)
         if count:
-            typer.echo(str(count_audience(registry.engine, checked, ctx)))
+            typer.echo(str(count_sql(registry.engine, checked, ctx)))
             return
         _write(audience_text(registry.engine, checked, ctx, form))
 

@@ -34,7 +34,7 @@ from sqlalchemy.sql import Select
 from cafehub.compiler.backends.sql import CompiledSQL
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
-from cafehub.execution.sql import compile_for_engine, verify_tables
+from cafehub.execution.sql import compile_for_engine, compiled_for_time_kinds, verify_tables
 from cafehub.registry import tables as t
 from cafehub.registry.output import COLUMNS, CSV_HEADER, Format, Row, chunks, csv_field_sql
 from cafehub.registry.registry import InvalidName, RegistryError, SegmentRegistry
@@ -110,11 +110,9 @@ def stream_audience(
 ) -> Iterator[list[Row]]:
     """The segment's audience at ``ctx``, in batches of at most ``batch`` rows, sorted by member id.
 
-    The tables the query reads are verified first (a store without
-    ``customer_consents`` is reported as such, not halfway through).
+    The tables the query reads are verified first (:func:`compile_for_store`).
     """
-    compiled = compile_for_engine(engine, checked)
-    _verify(engine, compiled)
+    compiled = compile_for_store(engine, checked)
     yield from _batches(engine, audience_select(engine, compiled, ctx), batch)
 
 
@@ -122,24 +120,17 @@ def audience_text(
     engine: Engine, checked: CheckedSegment, ctx: EvalContext, fmt: Format, *, batch: int = BATCH_ROWS
 ) -> Iterator[str]:
     """The audience as CSV or JSON Lines text (:mod:`cafehub.registry.output`), chunk by chunk."""
-    compiled = compile_for_engine(engine, checked)
-    _verify(engine, compiled)
+    compiled = compile_for_store(engine, checked)
     joined, columns = _audience_from(engine, compiled, ctx)
     yield from _text(engine, joined, columns, fmt, batch)
 
 
-def _verify(engine: Engine, compiled: CompiledSQL) -> None:
-    with store_errors(engine), engine.connect() as conn:
-        verify_tables(conn, compiled)
-
-
-def count_audience(engine: Engine, checked: CheckedSegment, ctx: EvalContext) -> int:
-    """How many members the segment selects at ``ctx``, counted in the database."""
+def compile_for_store(engine: Engine, checked: CheckedSegment) -> CompiledSQL:
+    """The segment compiled for ``engine`` as ``run_sql`` compiles it: tables verified first (a store without
+    ``customer_consents`` is reported as such, not halfway through), timestamps as the columns hold them."""
     compiled = compile_for_engine(engine, checked)
-    members = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
     with store_errors(engine), engine.connect() as conn:
-        verify_tables(conn, compiled)
-        return int(conn.execute(select(func.count()).select_from(members)).scalar_one())
+        return compiled_for_time_kinds(compiled, verify_tables(conn, compiled), checked)
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,7 +190,7 @@ class Snapshots:
         saved = self.registry.resolve(name, version)
         checked = self.registry.check(saved.text, saved_as=(saved.name, saved.version))
         used = sorted({(saved.name, saved.version), *checked.saved_segments()})
-        compiled = compile_for_engine(self.engine, checked)
+        compiled = compile_for_store(self.engine, checked)
         joined, columns = _audience_from(self.engine, compiled, ctx)
         members = t.audience_members
         rows = select(literal(self.shop, members.c.shop_id.type), literal(campaign, members.c.campaign.type),
@@ -214,7 +205,6 @@ class Snapshots:
         with store_errors(self.engine):
             try:
                 with self.engine.begin() as conn:
-                    verify_tables(conn, compiled)
                     conn.execute(insert(t.audience_snapshots).values(**values))
                     conn.execute(insert(members).from_select(
                         ["shop_id", "campaign", "member_id", "name", "cellphone", "email", "sms_consent",
@@ -293,6 +283,6 @@ __all__ = [
     "Snapshots",
     "audience_select",
     "audience_text",
-    "count_audience",
+    "compile_for_store",
     "stream_audience",
 ]

@@ -12,14 +12,13 @@ from hypothesis import strategies as st
 from sqlalchemy import Engine, update
 
 from cafehub import EvalContext
-from cafehub.execution.sql import run_sql
+from cafehub.execution.sql import count_sql, run_sql
 from cafehub.registry import SegmentNotFound, SegmentRegistry
 from cafehub.registry.audience import (
     SnapshotExists,
     SnapshotNotFound,
     Snapshots,
     audience_text,
-    count_audience,
     stream_audience,
 )
 from cafehub.registry.output import FORMATS, chunks
@@ -69,7 +68,7 @@ def test_the_audience_stream_is_segment_run_with_contacts_and_consents(store: En
         rows = [row for b in batches for row in b]
         assert [r[0] for r in rows] == ids
         assert rows == expected_rows(shop_rows, ids)
-        assert count_audience(store, checked, case.ctx) == len(ids)
+        assert count_sql(store, checked, case.ctx) == len(ids)
         for fmt in FORMATS:
             assert "".join(audience_text(store, checked, case.ctx, fmt, batch=batch)) == "".join(chunks([rows], fmt))
 
