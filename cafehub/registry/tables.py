@@ -13,6 +13,7 @@ only 64 KB: a segment may be 100,000 characters).
 
 from __future__ import annotations
 
+import threading
 import weakref
 
 from sqlalchemy import (
@@ -28,6 +29,7 @@ from sqlalchemy import (
     UnicodeText,
 )
 from sqlalchemy.dialects import mysql
+from sqlalchemy.exc import DBAPIError
 
 from cafehub.store.schema import MARIADB_EXACT_COLLATION, Text, Timestamp
 
@@ -105,12 +107,26 @@ audience_members = Table(
 _created: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
+_creating = threading.Lock()
+
+
 def create_registry_tables(engine: Engine) -> None:
-    """Create the registry's tables where missing (once per engine object)."""
+    """Create the registry's tables where missing (once per engine object).
+
+    Threads of one process take turns; another process creating them at the
+    same moment makes one ``CREATE TABLE`` fail, so a failure is retried
+    once, when the tables are then found to exist.
+    """
     if engine in _created:
         return
-    registry_metadata.create_all(engine)
-    _created.add(engine)
+    with _creating:
+        if engine in _created:
+            return
+        try:
+            registry_metadata.create_all(engine)
+        except DBAPIError:
+            registry_metadata.create_all(engine)
+        _created.add(engine)
 
 
 __all__ = [
