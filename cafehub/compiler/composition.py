@@ -53,7 +53,7 @@ class CycleFound(Exception):
         self.path = path
 
 
-#: Checks one saved segment's text within an expansion (``check.check_saved``).
+#: Checks one saved segment's text within an expansion (``check._check_saved``, given the options).
 CheckSaved = Callable[[SavedSegment, "Expansion"], "CheckedSegment | SegmentError"]
 
 

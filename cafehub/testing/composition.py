@@ -80,7 +80,9 @@ def compositions(draw: st.DrawFn, ctx: EvalContext, *, max_saved: int = 3, max_l
             uses_saved = draw(st.booleans())
             if saved and uses_saved:
                 parts.append(_reference(draw, saved))
-            versions.append(format_segment(_combine(draw, parts)))
+            text = format_segment(_combine(draw, parts))
+            if not versions or versions[-1] != text:  # as in a registry: saving the same text is no new version
+                versions.append(text)
         saved[f"s{index}"] = versions
     parts = [_reference(draw, saved) for _ in range(draw(st.integers(1, 3)))]
     if draw(st.booleans()):
