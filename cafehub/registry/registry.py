@@ -390,7 +390,7 @@ class SegmentRegistry:
     def _refuse_case_twin(self, name: str) -> None:
         folded = name.casefold()
         for info in self.segments():
-            if info.name.casefold() == folded:
+            if info.name != name and info.name.casefold() == folded:  # the same name: saved meanwhile, fine
                 raise InvalidName(f"'{name}' differs from the saved segment '{info.name}' only in case; "
                                   f"use '{info.name}' or another name")
 
