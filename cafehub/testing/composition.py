@@ -74,7 +74,7 @@ def compositions(draw: st.DrawFn, ctx: EvalContext, *, max_saved: int = 3, max_l
     trees = segment_trees(ctx, max_leaves=max_leaves)
     saved: dict[str, list[str]] = {}
     for index in range(draw(st.integers(1, max_saved))):
-        versions = []
+        versions: list[str] = []
         for _ in range(draw(st.integers(1, 2))):
             parts = [draw(trees)]
             uses_saved = draw(st.booleans())

@@ -151,6 +151,8 @@ class ExplainNode(BaseModel):
     children: list[ExplainNode]
     evidence: Evidence | None
     windows: list[Window]
+    version: int | None = Field(default=None, description="For a saved segment used by name (kind 'segment'): "
+                                "the version used; its one child explains its text.")
 
 
 class Explanation(BaseModel):
