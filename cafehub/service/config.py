@@ -86,7 +86,8 @@ class ChatConfig(BaseModel):
     mall_id: str = Field(min_length=1, max_length=50)
     cafe24_url: str | None = Field(default=None, description="Cafe24 API base (a sandbox); none: the mall's own.")
     cafe24_capacity: int = Field(default=40, ge=1, description="Cafe24's call bucket (40 calls)...")
-    cafe24_drain_per_second: float = Field(default=2.0, gt=0, description="...draining 2 a second.")
+    cafe24_drain_per_second: float = Field(default=2.0, gt=0, description="...draining 2 a second...")
+    cafe24_max_per_second: float = Field(default=4.0, gt=0, description="...at most 4 calls started a second.")
     client_id: str = ""
     client_secret: str = "env:CAFEHUB_CAFE24_CLIENT_SECRET"
     sellmate_url: str | None = None

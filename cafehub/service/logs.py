@@ -2,10 +2,11 @@
 
 Channel Talk delivers its webhook with the token in the URL (``?token=``),
 and Cafe24 searches orders and members by phone or e-mail in the query
-string (``?buyer_cellphone=``): an access log line or an HTTP client's debug
-line would write both. :func:`install` puts a filter on uvicorn's access log
-and on httpx's logger that cuts every URL in a record at its ``?``; the rest
-of the line (method, path, status) stays useful.
+string (``?buyer_cellphone=``): an access log line would write the first,
+an HTTP client's log line the second (the connectors cut httpx's, see
+``cafehub/connectors/http.py``). :func:`install` puts a filter on uvicorn's
+access log that cuts every URL in a record at its ``?``; the rest of the
+line (method, path, status) stays useful.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import logging
 import re
 
 _QUERY = re.compile(r"\?[^\s\"']*")
-LOGGERS = ("uvicorn.access", "httpx", "httpcore")
+LOGGERS = ("uvicorn.access",)
 
 
 class DropQueryStrings(logging.Filter):

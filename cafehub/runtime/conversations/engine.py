@@ -100,6 +100,7 @@ class ConversationEngine:
         reducer = self.reducer(shop)
         with self._lock(conversation_id):
             state = self.store.acquire(conversation_id, shop, channel)
+            finished = False
             try:
                 if not self.store.record_inbound(conversation_id, external, inbound_text(state, event)):
                     return None
@@ -109,26 +110,25 @@ class ConversationEngine:
                 if member_id and (state.who is None or state.who.member_id != member_id):
                     state = state.model_copy(update={"who": Identity.member(member_id)})  # signed in: known at once
                 state, replies, effects = reducer.step(state, event)
-                self.store.save(state)
                 state, replies = self._drain(shop, reducer, state, replies, effects)
-                self.store.record_replies(conversation_id, external, replies)
+                self.store.finish_turn(state, external, replies)
+                finished = True
                 return replies
             finally:
-                self.store.release(conversation_id)
+                if not finished:
+                    self.store.release(conversation_id)
 
     def _drain(self, shop: str, reducer: Reducer, state: State, replies: list[Message], effects: list[Effect]
                ) -> tuple[State, list[Message]]:
         actions = self.actions(shop)
         while effects:
             effect = effects[0]
-            result = self.store.effect_result(effect.key)
+            result = self.store.start_effect(state, effect.key, effect.kind, effect.args)
             if result is None:
-                self.store.effect_started(effect.key, state.conversation_id, effect.kind, effect.args)
                 result = actions.run(state.conversation_id, effect)
-                self.store.effect_done(effect.key, result)
             state, more, effects = reducer.step(state, Event(kind="result", key=effect.key, result=result))
             replies = replies + more
-            self.store.save(state)
+            self.store.finish_effect(effect.key, result, state)
         return state, replies
 
     def resume(self) -> dict[str, list[Message]]:
@@ -141,6 +141,7 @@ class ConversationEngine:
             reducer = self.reducer(shop)
             with self._lock(conversation_id):
                 state = self.store.acquire(conversation_id, shop, "api")
+                finished = False
                 try:
                     if state is None or state.seq == 0:
                         continue
@@ -148,10 +149,12 @@ class ConversationEngine:
                     if pending is None:
                         continue
                     state, replies = self._drain(shop, reducer, state, [], [pending])
-                    self.store.record_replies(conversation_id, None, replies)
+                    self.store.finish_turn(state, None, replies)
+                    finished = True
                     done[conversation_id] = replies
                 finally:
-                    self.store.release(conversation_id)
+                    if not finished:
+                        self.store.release(conversation_id)
         return done
 
     def _pending_effect(self, state: State) -> Effect | None:

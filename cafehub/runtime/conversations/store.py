@@ -31,6 +31,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    event,
     insert,
     or_,
     select,
@@ -90,10 +91,31 @@ class Busy(Exception):
     """Another worker holds the conversation's lease."""
 
 
+def _sqlite_for_writers(engine: Engine) -> None:
+    """SQLite with several writers at once: write-ahead log, a wait instead of "database is locked"."""
+
+    def pragmas(connection: Any, _record: Any) -> None:
+        cursor = connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA busy_timeout=20000")
+        cursor.close()
+
+    if not event.contains(engine, "connect", pragmas):
+        event.listen(engine, "connect", pragmas)
+        engine.dispose()  # connections opened before get the pragmas too
+
+
 class ChatStore:
+    """Conversations in a store database. A turn costs five short transactions: take the lease, record the
+    inbound message, and per effect one to mark it started (with the state) and one to mark it done (with
+    the state), then one to record the replies, save the state and release the lease."""
+
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.owner = uuid.uuid4().hex
+        if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+            _sqlite_for_writers(engine)
         chat_metadata.create_all(engine)
 
     # -- state and lease ----------------------------------------------------
@@ -147,6 +169,45 @@ class ChatStore:
                 chat_conversations.c.id == state.conversation_id,
                 chat_conversations.c.lease_owner == self.owner)).values(**values))
 
+    def _save(self, conn: Any, state: State, *, release: bool = False) -> None:
+        values: dict[str, Any] = {"state": state.model_dump_json(), "status": state.status, "updated_at": _now()}
+        if release:
+            values |= {"lease_owner": None, "lease_until": None}
+        conn.execute(update(chat_conversations).where(and_(
+            chat_conversations.c.id == state.conversation_id,
+            chat_conversations.c.lease_owner == self.owner)).values(**values))
+
+    def start_effect(self, state: State, key: str, kind: str, args: dict[str, Any]) -> dict[str, Any] | None:
+        """Save ``state`` and mark effect ``key`` started, in one transaction; if it had been started before
+        (a restart), its recorded result when it finished (``None``: it must run again)."""
+        try:
+            with self.engine.begin() as conn:
+                self._save(conn, state)
+                conn.execute(insert(chat_effects).values(key=key, conversation_id=state.conversation_id, kind=kind,
+                                                         status="started", args=json.dumps(_redacted(args))))
+            return None
+        except IntegrityError:
+            with self.engine.begin() as conn:
+                self._save(conn, state)
+            return self.effect_result(key)
+
+    def finish_effect(self, key: str, result: dict[str, Any], state: State) -> None:
+        """Record the effect's result and the state it led to, in one transaction."""
+        with self.engine.begin() as conn:
+            conn.execute(update(chat_effects).where(and_(chat_effects.c.key == key, chat_effects.c.status != "done"))
+                         .values(status="done", result=json.dumps(result, default=str)))
+            self._save(conn, state)
+
+    def finish_turn(self, state: State, reply_to: str | None, messages: list[Message]) -> None:
+        """Record the bot's messages, save the state and release the lease, in one transaction."""
+        with self.engine.begin() as conn:
+            if messages:
+                conn.execute(insert(chat_messages), [
+                    {"conversation_id": state.conversation_id, "role": "bot", "external_id": None,
+                     "reply_to": reply_to, "text": m.plain_text(), "body": m.model_dump_json(), "created_at": _now()}
+                    for m in messages])
+            self._save(conn, state, release=True)
+
     def release(self, conversation_id: str) -> None:
         with self.engine.begin() as conn:
             conn.execute(update(chat_conversations).where(and_(
@@ -183,14 +244,6 @@ class ChatStore:
         except IntegrityError:
             return False
 
-    def record_replies(self, conversation_id: str, reply_to: str | None, messages: list[Message]) -> None:
-        if not messages:
-            return
-        with self.engine.begin() as conn:
-            conn.execute(insert(chat_messages), [
-                {"conversation_id": conversation_id, "role": "bot", "external_id": None, "reply_to": reply_to,
-                 "text": m.plain_text(), "body": m.model_dump_json(), "created_at": _now()} for m in messages])
-
     def replies_to(self, conversation_id: str, external_id: str) -> list[Message]:
         """The bot's answer to an inbound message, as recorded the first time."""
         with self.engine.connect() as conn:
@@ -223,16 +276,6 @@ class ChatStore:
         if row is None or row.status != "done":
             return None
         return json.loads(row.result)  # type: ignore[no-any-return]
-
-    def effect_started(self, key: str, conversation_id: str, kind: str, args: dict[str, Any]) -> bool:
-        """Mark ``key`` started; False when it had been started before (a restart: settle, do not redo blindly)."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(chat_effects).values(key=key, conversation_id=conversation_id, kind=kind,
-                                                         status="started", args=json.dumps(_redacted(args))))
-            return True
-        except IntegrityError:
-            return False
 
     def effect_done(self, key: str, result: dict[str, Any]) -> None:
         with self.engine.begin() as conn:

@@ -141,7 +141,8 @@ class ShopChat:
     @staticmethod
     def _connectors(chat: ChatConfig, store: Any, settings: ShopSettings) -> ShopConnectors:
         key = f"shops.{chat.mall_id}.chat"
-        bucket = BucketSpec(capacity=chat.cafe24_capacity, drain_per_second=chat.cafe24_drain_per_second)
+        bucket = BucketSpec(capacity=chat.cafe24_capacity, drain_per_second=chat.cafe24_drain_per_second,
+                            max_per_second=chat.cafe24_max_per_second)
         sandbox = chat.cafe24_url is not None
         if sandbox:  # a sandbox (or a proxy) that authorizes at once
             config = Cafe24Config(mall_id=chat.mall_id, client_id=chat.client_id or "sandbox-client",

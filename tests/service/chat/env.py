@@ -72,7 +72,7 @@ def chat_service(tmp: Path, sandbox: SandboxHandle, outbox: SmsOutbox, sms_url: 
                 "client_id": config.client_id, "client_secret": config.client_secret,
                 "sellmate_url": sandbox.sellmate_url, "sellmate_key": config.sellmate_key, "settings": "shop.toml",
                 "sms_url": sms_url, "sms_key": outbox.api_key, "cafe24_capacity": 10_000,
-                "cafe24_drain_per_second": 10_000.0,
+                "cafe24_drain_per_second": 10_000.0, "cafe24_max_per_second": 10_000.0,
                 "channeltalk": {"access_key": channel.access_key, "access_secret": channel.access_secret,
                                 "webhook_token": WEBHOOK_TOKEN, "signing_key": SIGNING_KEY,
                                 "base_url": channel_url, "handoff_manager_id": "mgr-7"}}
