@@ -161,13 +161,8 @@ class ChatStore:
                                                            lease_owner=None, lease_until=None, updated_at=_now()))
 
     def save(self, state: State, *, release: bool = False) -> None:
-        values: dict[str, Any] = {"state": state.model_dump_json(), "status": state.status, "updated_at": _now()}
-        if release:
-            values |= {"lease_owner": None, "lease_until": None}
         with self.engine.begin() as conn:
-            conn.execute(update(chat_conversations).where(and_(
-                chat_conversations.c.id == state.conversation_id,
-                chat_conversations.c.lease_owner == self.owner)).values(**values))
+            self._save(conn, state, release=release)
 
     def _save(self, conn: Any, state: State, *, release: bool = False) -> None:
         values: dict[str, Any] = {"state": state.model_dump_json(), "status": state.status, "updated_at": _now()}
