@@ -137,7 +137,8 @@ def inline(syntax: s.Node, node: ir.Node, references: dict[tuple[str, int | None
         items: list[ir.Node] = []
         for syntax_item, item in zip(syntax.items, node.items, strict=True):
             flat = inline(syntax_item, item, references)
-            if isinstance(syntax_item, s.SegmentRef) and type(flat) is type(node):
+            if (isinstance(syntax_item, s.SegmentRef) and isinstance(flat, (ir.And, ir.Or))
+                    and type(written_top(references[key_of(syntax_item)].checked)) is type(syntax)):
                 items.extend(flat.items)
             else:
                 items.append(flat)
@@ -146,6 +147,21 @@ def inline(syntax: s.Node, node: ir.Node, references: dict[tuple[str, int | None
         assert isinstance(node, ir.Not)
         return ir.Not(operand=inline(syntax.operand, node.operand, references))
     return node
+
+
+def written_top(checked: CheckedSegment) -> s.Node:
+    """The top of ``checked``'s text with its references written out, as the parser would see it.
+
+    Only a written ``and`` (``or``) is spliced into an enclosing one: an IR
+    ``and`` that the checker made from one condition (``between``) stays a
+    single item, as it does when the text is inlined and parsed again.
+    """
+    top = checked.syntax
+    while isinstance(top, s.SegmentRef):
+        found = next(r for r in checked.references if (r.name, r.requested) == key_of(top))
+        checked = found.checked
+        top = checked.syntax
+    return top
 
 
 def key_of(node: s.SegmentRef) -> tuple[str, int | None]:
