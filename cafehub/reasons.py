@@ -194,6 +194,12 @@ def integer_out_of_range(text: str, span: Span) -> Diagnostic:
     )
 
 
+def integer_too_long(digits: int, span: Span) -> Diagnostic:
+    return Diagnostic(
+        "E0304", E, f"integer of {digits:,} digits is out of range", span, ("integers must fit in 64 bits",)
+    )
+
+
 def too_many_decimals(value: str, places: int, span: Span, what: str) -> Diagnostic:
     return Diagnostic(
         "E0305",

@@ -18,7 +18,17 @@ import re
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StrictStr, TypeAdapter, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StrictStr,
+    TypeAdapter,
+    ValidationError,
+)
 
 from cafehub.diagnostics import SegmentError
 from cafehub.grammar import literals
@@ -38,14 +48,33 @@ class _Model(BaseModel):
 # ---------------------------------------------------------------- values
 
 
+def _not_too_long(value: int) -> int:
+    """Refuse integers the text form refuses while reading (Python cannot even print them past 4,300 digits)."""
+    if abs(value) >= _TOO_LONG:
+        raise ValueError(f"integer of more than {literals.MAX_INT_DIGITS} digits is out of range")
+    return value
+
+
+_TOO_LONG: int = 10**literals.MAX_INT_DIGITS
+#: An integer of JSON AST documents: 64-bit range is the checker's business, size the reader's.
+JsonInt = Annotated[StrictInt, AfterValidator(_not_too_long)]
+
+
+def _json_int(token: str) -> int:
+    """``json.loads``'s integer reader: a stand-in past the digit limit (refused with its path later)."""
+    if len(token.lstrip("-")) > literals.MAX_INT_DIGITS:
+        return -_TOO_LONG if token.startswith("-") else _TOO_LONG
+    return int(token)
+
+
 class DurationJ(_Model):
-    amount: StrictInt = Field(ge=0)
+    amount: JsonInt = Field(ge=0)
     unit: Literal["h", "d", "w"]
 
 
 class IntJ(_Model):
     type: Literal["int"]
-    value: StrictInt
+    value: JsonInt
 
 
 class DecimalJ(_Model):
@@ -188,7 +217,7 @@ class SegmentJ(_Model):
 
     type: Literal["segment"]
     name: StrictStr
-    version: StrictInt | None = None
+    version: JsonInt | None = None
 
 
 NodeJ = Annotated[
@@ -451,7 +480,7 @@ def from_json(document: str | bytes | dict[str, Any], *, limits: Limits = DEFAUL
         if _json_depth_exceeds(text, json_limit):
             raise SegmentError([too_deep(limits.max_depth, None)])
         try:
-            data = json.loads(text)
+            data = json.loads(text, parse_int=_json_int)
         except (ValueError, RecursionError) as exc:
             raise SegmentError([invalid_json(str(exc))]) from None
     else:
@@ -477,6 +506,8 @@ def _describe(err: Any) -> str:
         return "required field is missing"
     if kind == "extra_forbidden":
         return "unknown field"
+    if kind == "value_error" and "error" in err.get("ctx", {}):
+        return str(err["ctx"]["error"])
     return str(err.get("msg", "invalid value"))
 
 

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 
 __all__ = [
+    "MAX_INT_DIGITS",
+    "IntegerTooLong",
     "LiteralError",
     "quote_string",
     "read_date",
@@ -133,8 +135,27 @@ def quote_string(value: str) -> str:
     return "".join(out)
 
 
+#: Integer literals with more digits than this are refused while reading. No value of the language
+#: comes near (64-bit integers have 19 digits, durations of 100 years in hours 6), and Python refuses
+#: to convert a string of more than 4,300 digits into an int, so the limit keeps that failure out.
+MAX_INT_DIGITS = 100
+
+
+class IntegerTooLong(LiteralError):
+    """An integer literal of more than :data:`MAX_INT_DIGITS` digits; ``digits`` is how many it has."""
+
+    def __init__(self, digits: int) -> None:
+        super().__init__(f"integer of {digits:,} digits")
+        self.digits = digits
+
+
 def read_int(token: str) -> int:
-    return int(token.replace("_", ""))
+    """The value of an integer token (``-12``, ``100_000``); :class:`IntegerTooLong` past the limit."""
+    digits = token.replace("_", "")
+    count = len(digits.lstrip("+-"))
+    if count > MAX_INT_DIGITS:
+        raise IntegerTooLong(count)
+    return int(digits)
 
 
 def read_decimal(token: str) -> Decimal:

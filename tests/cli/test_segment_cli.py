@@ -103,3 +103,10 @@ def test_schema_command_prints_the_published_schema() -> None:
     from cafehub import api
 
     assert json.loads(run("segment", "schema").stdout) == api.json_schema()
+
+
+def test_an_integer_of_thousands_of_digits_is_a_diagnostic_not_a_traceback() -> None:
+    result = run("segment", "check", "cart(quantity > " + "9" * 4_301 + ")")
+    assert result.returncode == 1
+    assert "error[E0304]: integer of 4,301 digits is out of range" in result.stderr
+    assert " --> segment:1:17" in result.stderr

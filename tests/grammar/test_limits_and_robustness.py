@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -115,3 +116,48 @@ def test_random_trees_check_or_fail_with_diagnostics_only(tree: object) -> None:
             assert diagnostic.span is not None or diagnostic.code in {"E0101", "E0102", "E0103", "E0006"}
     else:
         assert checked.ir is not None
+
+
+@pytest.mark.parametrize("text", [
+    "cart(quantity > {n})",
+    "cart(quantity > -{n})",
+    "cart(quantity > 1_{n})",
+    "order().count in [1, {n}]",
+    'segment("vip", version = {n})',
+])
+def test_an_integer_of_thousands_of_digits_is_located_out_of_range(text: str) -> None:
+    # Python refuses int() of more than 4,300 digits; that must never escape as a ValueError.
+    n = "9" * 4_301
+    segment = text.format(n=n)
+    with pytest.raises(SegmentError) as info:
+        api.check(segment)
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.code == "E0304"
+    assert n not in diagnostic.message
+    assert diagnostic.span is not None
+    assert segment[diagnostic.span.start:diagnostic.span.end].endswith(n)
+    assert segment[diagnostic.span.start - 1] in " ["
+
+
+def test_a_duration_of_thousands_of_digits_is_too_long() -> None:
+    segment = "order(ordered_at within last " + "1" * 5_000 + "d) or order(ordered_at > " + "2" * 5_000 + "h ago)"
+    with pytest.raises(SegmentError) as info:
+        api.check(segment)
+    assert info.value.codes == ["E0308", "E0308"]
+    assert [d.span.column for d in info.value.diagnostics if d.span] == [30, segment.index("2") + 1]
+
+
+def test_json_integers_of_thousands_of_digits_are_refused_with_their_path() -> None:
+    doc = api.to_json("order(ordered_at within last 3d) and cart(quantity > 7)")
+    text = json.dumps(doc).replace('"value": 7', '"value": -' + "9" * 5_000)
+    text = text.replace('"amount": 3', '"amount": ' + "1" * 5_000)
+    with pytest.raises(SegmentError) as info:
+        api.from_json(text)
+    assert sorted(d.path or "" for d in info.value.diagnostics) == [
+        "$.segment.items[0].condition.duration.amount", "$.segment.items[1].condition.value.value"]
+    assert {d.code for d in info.value.diagnostics} == {"E0702"}
+    assert all(d.message == "integer of more than 100 digits is out of range" for d in info.value.diagnostics)
+    doc["segment"]["items"][1]["condition"]["value"]["value"] = 10**5_000  # already decoded: the same refusal
+    with pytest.raises(SegmentError) as info:
+        api.from_json(doc)
+    assert [d.path for d in info.value.diagnostics] == ["$.segment.items[1].condition.value.value"]
