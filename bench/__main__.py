@@ -37,6 +37,10 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=100_000, help="shop size for sql and predicates")
     parser.add_argument("--million", action="store_true", help="use 1,000,000 customers (sql, predicates, scaling)")
     parser.add_argument("--runs", type=int, default=None, help="timed repetitions per measurement")
+    parser.add_argument("--distributions", default=None,
+                        help="sql: comma-separated shop distributions (default: demo and every generator of "
+                        "bench/distributions.py)")
+    parser.add_argument("--engines", default=None, help="sql: comma-separated engines (default: all)")
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in SUITES]
     if unknown:
@@ -49,6 +53,10 @@ def main() -> None:
         options: dict[str, object] = {"customers": customers, "million": args.million}
         if args.runs is not None:
             options["runs"] = args.runs
+        if args.distributions:
+            options["distributions"] = tuple(args.distributions.split(","))
+        if args.engines:
+            options["engines"] = tuple(args.engines.split(","))
         result = module.run(**options)
         print(module.report(result))
         print(f"results: {write_results(name, result)}\n", flush=True)
