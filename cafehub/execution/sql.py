@@ -18,6 +18,8 @@ time bounds are right whatever the session's time zone.
 
 from __future__ import annotations
 
+import time
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,7 +33,7 @@ from cafehub.compiler.backends.sql.dialects import UnknownDialectError
 from cafehub.compiler.backends.sql.mapping import TIME_COLUMNS, TimeKind
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
-from cafehub.store.engines import StoreError, display_url, store_errors
+from cafehub.store.engines import StoreError, display_url, explain, missing_object, store_errors
 
 
 def compile_for_engine(
@@ -77,38 +79,60 @@ TimeKinds = dict[tuple[str, str], tuple[TimeKind, str]]
 def verify_tables(conn: Connection, compiled: CompiledSQL) -> TimeKinds:
     """Check that every table and column the query reads exists; :class:`StoreError` naming the first missing.
 
-    Returns what each timestamp column holds, read from the types of the probe's result
-    columns where the engine's types tell (not on SQLite, whose text says nothing).
+    A probe that fails for another reason than a missing table or column (no
+    permission, a file that is no database, a store locked by a running load) is
+    reported as that reason. Returns what each timestamp column holds, read from
+    the types of the probe's result columns where the engine's types tell (not on
+    SQLite, whose text says nothing).
     """
     target = compiled.target
-    shown = display_url(conn.engine.url)
+    url = conn.engine.url
+    shown = display_url(url)
     found: TimeKinds = {}
+
+    def probe(use: TableUse, columns: list[str] | None) -> list[Any] | None:
+        outcome = _probe(conn, render(probe_query(use, columns), target, pretty=False))
+        if isinstance(outcome, _Failed):
+            if not missing_object(outcome.error, url):
+                raise explain(outcome.error, url, waited=outcome.seconds)
+            return None
+        return outcome
+
     for use in compiled.tables:
-        physical = [p for _, p in use.columns]
-        description = _probe(conn, render(probe_query(use, physical), target, pretty=False))
+        description = probe(use, [p for _, p in use.columns])
         if description is not None:
             found.update(_time_kinds(conn.dialect.name, use, description))
             continue
-        if _probe(conn, render(probe_query(use, None), target, pretty=False)) is None:
+        if probe(use, None) is None:
             raise StoreError(f"the database at {shown} has no table {_where(use)}")
         for logical, column in use.columns:
-            if _probe(conn, render(probe_query(use, [column]), target, pretty=False)) is None:
+            if probe(use, [column]) is None:
                 mapped = "" if logical == column else f", mapped from {use.logical}.{logical}"
                 raise StoreError(f"the table {'.'.join(use.physical)} at {shown} has no column '{column}'{mapped}")
         raise StoreError(f"the table {_where(use)} at {shown} cannot be read")
     return found
 
 
-def _probe(conn: Connection, sql: str) -> list[Any] | None:
-    """The result's column descriptions (DB-API ``cursor.description``), ``None`` if the query fails."""
+@dataclass(frozen=True, slots=True)
+class _Failed:
+    """A probe that failed: the driver's error and how long the statement ran before it."""
+
+    error: DBAPIError
+    seconds: float
+
+
+def _probe(conn: Connection, sql: str) -> list[Any] | _Failed:
+    """The result's column descriptions (DB-API ``cursor.description``), or how the query failed."""
+    started = time.monotonic()
     try:
         result = conn.execute(text(sql))
         description = list(result.cursor.description or ()) if result.cursor is not None else []
         result.fetchall()
         return description
-    except DBAPIError:
+    except DBAPIError as exc:
+        failed = _Failed(exc, time.monotonic() - started)
         conn.rollback()
-        return None
+        return failed
 
 
 #: Driver type codes of timestamp result columns: psycopg's type OIDs, PyMySQL's MySQL field

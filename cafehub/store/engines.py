@@ -17,12 +17,13 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, inspect, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, inspect, literal, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
@@ -49,10 +50,18 @@ _DRIVER_HINTS = {
 
 # PyMySQL error codes (https://mariadb.com/kb/en/mariadb-error-codes/).
 _MYSQL_UNREACHABLE = {2002, 2003, 2005, 2006, 2013}
-_MYSQL_AUTH = {1044, 1045, 1698}
+_MYSQL_AUTH = {1045, 1698}
+_MYSQL_DENIED = {1044, 1142, 1143}
 _MYSQL_UNKNOWN_DB = {1049}
 _MYSQL_NO_TABLE = {1146}
 _MYSQL_NO_COLUMN = {1054}
+
+# PostgreSQL SQLSTATEs: undefined table, undefined column, invalid schema name; insufficient privilege.
+_PG_MISSING = {"42P01", "42703", "3F000"}
+_PG_DENIED = "42501"
+
+#: Seconds pysqlite waits for a locked SQLite file before giving up (its ``timeout`` default).
+SQLITE_BUSY_TIMEOUT = 5.0
 
 
 class StoreError(Exception):
@@ -166,15 +175,61 @@ def _where(url: URL) -> str:
     return f"the {kind} server at {host}:{port}" if port else f"the {kind} server at {host}"
 
 
-def explain(exc: BaseException, url: URL) -> StoreError:
-    """A :class:`StoreError` saying in one line what ``exc`` means for the store at ``url``."""
+def _mysql_code(orig: BaseException) -> int | None:
+    args = getattr(orig, "args", None)
+    return args[0] if args and isinstance(args[0], int) else None
+
+
+def missing_object(exc: BaseException, url: URL) -> bool:
+    """Whether a failed query means a table, column or schema is not there.
+
+    Probes (``SELECT ... LIMIT 0``) fail for other reasons too: a role without
+    grants, a file that is no database, a store locked by a running load. Those
+    must be reported as what they are (:func:`explain`), not as a missing table.
+    Unknown engines count every failure as missing, as before.
+    """
+    orig = getattr(exc, "orig", None) or exc
+    backend = url.get_backend_name()
+    if backend == "postgresql":
+        return getattr(orig, "sqlstate", None) in _PG_MISSING
+    if backend in ("mysql", "mariadb"):
+        return _mysql_code(orig) in _MYSQL_NO_TABLE | _MYSQL_NO_COLUMN | _MYSQL_UNKNOWN_DB
+    if backend == "sqlite":
+        lowered = _first_line(orig).lower()
+        return any(s in lowered for s in ("no such table", "no such column", "unknown database"))
+    if backend == "duckdb":
+        return type(orig).__name__ in ("CatalogException", "BinderException")
+    return True
+
+
+def _sqlite_timeout(url: URL) -> float:
+    try:
+        return float(url.query.get("timeout", SQLITE_BUSY_TIMEOUT))  # type: ignore[arg-type]
+    except ValueError:
+        return SQLITE_BUSY_TIMEOUT
+
+
+def _denied(url: URL, shown: str, detail: str) -> StoreError:
+    user = f"the database user '{url.username}'" if url.username else "the database user"
+    return StoreError(
+        f"the database at {shown} refused access: {detail}; {user} needs SELECT on the store's tables to read "
+        f"(and INSERT, UPDATE, DELETE to load or sync)"
+    )
+
+
+def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> StoreError:
+    """A :class:`StoreError` saying in one line what ``exc`` means for the store at ``url``.
+
+    ``waited``: seconds the failing statement ran, when the caller measured it (a locked
+    SQLite file is reported with it; otherwise with the busy timeout the driver waits).
+    """
     if isinstance(exc, StoreError):
         return exc
     shown = display_url(url)
     orig = getattr(exc, "orig", None) or exc
     message = _first_line(orig)
     backend = url.get_backend_name()
-    code = orig.args[0] if getattr(orig, "args", None) and isinstance(orig.args[0], int) else None
+    code = _mysql_code(orig)
     lowered = message.lower()
     if backend in ("mysql", "mariadb") and code is not None:
         detail = str(orig.args[1]) if len(orig.args) > 1 else message
@@ -182,6 +237,8 @@ def explain(exc: BaseException, url: URL) -> StoreError:
             return StoreError(f"cannot reach {_where(url)}: {detail}")
         if code in _MYSQL_AUTH:
             return StoreError(f"{_where(url)} refused the login: {detail}")
+        if code in _MYSQL_DENIED:
+            return _denied(url, shown, detail)
         if code in _MYSQL_UNKNOWN_DB:
             return StoreError(f"{_where(url)} has no database '{url.database}'; create it first")
         if code in _MYSQL_NO_TABLE or code in _MYSQL_NO_COLUMN:
@@ -189,6 +246,8 @@ def explain(exc: BaseException, url: URL) -> StoreError:
         return StoreError(f"the store at {shown} failed: {detail}")
     if backend == "postgresql":
         detail = re.sub(r"^connection failed:\s*", "", message)
+        if getattr(orig, "sqlstate", None) == _PG_DENIED:
+            return _denied(url, shown, detail)
         if "does not exist" in lowered and "database" in lowered:
             return StoreError(f"{_where(url)} has no database '{url.database}'; create it first")
         if any(s in lowered for s in ("password", "authentication", "role ")):
@@ -201,6 +260,12 @@ def explain(exc: BaseException, url: URL) -> StoreError:
         path = file_path(url)
         if "unable to open" in lowered or "cannot open" in lowered:
             return StoreError(f"cannot open the store file {path or shown}: {message}")
+        if "lock" in lowered and backend == "sqlite":
+            seconds = _sqlite_timeout(url) if waited is None else waited
+            return StoreError(
+                f"the store file {path or shown} is locked by another process (a running `cafehub store load` or "
+                f"sync?): still locked after waiting {seconds:.1f} s; try again when it has finished"
+            )
         if "lock" in lowered:
             return StoreError(f"the store file {path or shown} is in use by another process: {message}")
         if "not a database" in lowered or "not a valid duckdb" in lowered:
@@ -227,21 +292,42 @@ def ping(engine: Engine) -> None:
 
 
 def _probe_columns(conn: Connection, table_name: str, names: list[str]) -> list[str]:
-    """The columns of ``names`` that ``table_name`` lacks (probing: reflection varies by dialect)."""
+    """The columns of ``names`` that ``table_name`` lacks (probing: reflection varies by dialect).
+
+    A probe that fails for another reason (no permission, a locked file) raises that reason.
+    """
     table = next(t for t in TABLES if t.name == table_name)
-    try:
-        conn.execute(select(*(table.c[n] for n in names)).limit(0)).fetchall()
-        return []
-    except DBAPIError:
-        conn.rollback()
-    missing = []
-    for name in names:
+    url = conn.engine.url
+
+    def fails(*columns: str) -> bool:
+        started = time.monotonic()
         try:
-            conn.execute(select(table.c[name]).limit(0)).fetchall()
-        except DBAPIError:
+            conn.execute(select(*(table.c[n] for n in columns)).limit(0)).fetchall()
+            return False
+        except DBAPIError as exc:
+            waited = time.monotonic() - started
             conn.rollback()
-            missing.append(name)
-    return missing
+            if not missing_object(exc, url):
+                raise explain(exc, url, waited=waited) from exc
+            return True
+
+    if not fails(*names):
+        return []
+    return [name for name in names if fails(name)]
+
+
+def _probe_table(conn: Connection, table: Table) -> bool:
+    """Whether ``table`` is missing; a probe failing for another reason raises that reason."""
+    started = time.monotonic()
+    try:
+        conn.execute(select(literal(1)).select_from(table).limit(0)).fetchall()
+        return False
+    except DBAPIError as exc:
+        waited = time.monotonic() - started
+        conn.rollback()
+        if not missing_object(exc, conn.engine.url):
+            raise explain(exc, conn.engine.url, waited=waited) from exc
+        return True
 
 
 def check_store(engine: Engine) -> None:
@@ -254,7 +340,8 @@ def check_store(engine: Engine) -> None:
     shown = display_url(url)
     with store_errors(engine), engine.connect() as conn:
         present = set(inspect(conn).get_table_names())
-        missing_tables = [t.name for t in TABLES if t.name not in present]
+        # A table a user may not read is not listed on MySQL/MariaDB: probing it says why.
+        missing_tables = [t.name for t in TABLES if t.name not in present and _probe_table(conn, t)]
         if missing_tables:
             names = ", ".join(f"'{n}'" for n in missing_tables)
             what = "table" if len(missing_tables) == 1 else "tables"

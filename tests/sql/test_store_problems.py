@@ -1,0 +1,130 @@
+"""A table check that fails for another reason than a missing table says that reason.
+
+The SQL engine probes the tables a query reads before running it; so does
+opening a store. A role without grants, a file that is not a database and a
+store locked by a running load used to be reported as "has no table ...".
+"""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from cafehub.execution.sql import run_sql
+from cafehub.store.engines import StoreError, open_store
+from cafehub.testing.engines import canonical_engine
+
+from .shop import CONTEXTS
+
+SEGMENT = "cart(product = 1) and order(status = paid).count >= 1"
+
+
+def run_error(url: str) -> str:
+    engine = create_engine(url)
+    try:
+        with pytest.raises(StoreError) as caught:
+            run_sql(engine, SEGMENT, CONTEXTS["seoul_march"])
+    finally:
+        engine.dispose()
+    return str(caught.value)
+
+
+def open_error(url: str) -> str:
+    with pytest.raises(StoreError) as caught:
+        open_store(url)
+    return str(caught.value)
+
+
+def test_a_file_that_is_not_a_sqlite_database(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 200)
+    url = f"sqlite:///{path}"
+    for message in (run_error(url), open_error(url)):
+        assert message == f"{path} is not a sqlite database file"
+
+
+def test_an_empty_sqlite_file_still_has_no_table(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    create_engine(url).dispose()
+    (tmp_path / "empty.db").touch()
+    assert "has no table cart_items" in run_error(url)
+
+
+def test_a_store_locked_by_a_running_load_says_so_and_how_long_it_waited(tmp_path: Path) -> None:
+    path = tmp_path / "store.db"
+    canonical_engine(f"sqlite:///{path}").dispose()
+    url = f"sqlite:///{path}?timeout=0.2"
+    holder = sqlite3.connect(path, isolation_level=None)
+    try:
+        holder.execute("BEGIN EXCLUSIVE")  # what a load holds while it writes its pages
+        for message in (run_error(url), open_error(url)):
+            assert "has no table" not in message
+            assert re.fullmatch(
+                rf"the store file {re.escape(str(path))} is locked by another process \(a running `cafehub store "
+                r"load` or sync\?\): still locked after waiting 0\.[2-9] s; try again when it has finished",
+                message,
+            ), message
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+
+
+@pytest.fixture
+def postgres_role(postgres_url: str) -> Iterator[str]:
+    """A URL of ``postgres_url`` (whose store exists) as a new login role with no grant on its tables."""
+    canonical_engine(postgres_url).dispose()
+    role = f"cafehub_nogrant_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+    try:
+        yield make_url(postgres_url).set(username=role, password=None).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP ROLE "{role}"'))
+        admin.dispose()
+
+
+@pytest.mark.postgres
+def test_a_postgres_role_without_grants(postgres_role: str) -> None:
+    role = make_url(postgres_role).username
+    for message, table in ((run_error(postgres_role), "cart_items"), (open_error(postgres_role), "customers")):
+        assert "has no" not in message
+        assert f"refused access: permission denied for table {table}; the database user '{role}' needs SELECT" \
+            in message
+
+
+@pytest.fixture
+def mysql_user(mysql_url: str) -> Iterator[str]:
+    """A URL of ``mysql_url`` (whose store exists) as a new user who may read only ``customers``."""
+    canonical_engine(mysql_url).dispose()
+    user = f"cafehub_ng_{uuid.uuid4().hex[:8]}"
+    database = make_url(mysql_url).database
+    admin = create_engine(mysql_url)
+    with admin.begin() as conn:
+        conn.execute(text(f"CREATE USER '{user}'@'%'"))
+        conn.execute(text(f"GRANT SELECT ON `{database}`.`customers` TO '{user}'@'%'"))
+    try:
+        yield make_url(mysql_url).set(username=user, password=None).render_as_string(hide_password=False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP USER '{user}'@'%'"))
+        admin.dispose()
+
+
+@pytest.mark.mysql
+def test_a_mariadb_user_without_grants_on_the_tables_read(mysql_user: str) -> None:
+    user = make_url(mysql_user).username
+    run, opened = run_error(mysql_user), open_error(mysql_user)
+    for message, table in ((run, "cart_items"), (opened, "coupons")):
+        assert "has no" not in message
+        assert "refused access: SELECT command denied to user" in message
+        assert f"for table `{make_url(mysql_user).database}`.`{table}`; the database user '{user}' needs SELECT" \
+            in message
