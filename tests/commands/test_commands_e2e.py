@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -10,8 +11,11 @@ import pytest
 
 from cafehub.connectors.paging import add_months
 from cafehub.runtime.answers import Identity
+from cafehub.runtime.engine import PhotoUpload
 from cafehub.runtime.messages.catalogue import Formatter, default_catalogue
 from cafehub.runtime.messages.model import OrderBlock
+from cafehub.runtime.rules.returns import PhotoProblem
+from cafehub.runtime.settings import Address, PhotoRules
 from cafehub.sandbox.mall_settings import dispatch_date
 
 from .conftest import Shop
@@ -378,3 +382,54 @@ def test_a_return_of_part_of_an_items_quantity(shop: Shop) -> None:
     assert [(i.quantity, i.status) for i in items] == [(2, "N40"), (1, "R00")]
     sent = json.loads(claims_of(shop, order.order_id)[0]["detail"])
     assert (sent["refund_bank_code"], sent["reason_type"]) == ("bank_88", "E")
+
+
+def test_photos_are_checked_on_upload_and_when_the_step_reads_them(shop: Shop) -> None:
+    order = shop.order(["N40"])
+    engine = shop.engine(defect_mode="pending", photos=PhotoRules(max_count=2, max_bytes=1024))
+    assert engine.upload_photo(PNG[:8] + b"\0" * 1017) == PhotoUpload(None, PhotoProblem.TOO_LARGE)  # 1,025 bytes
+    assert engine.upload_photo(b"GIF89a" + b"\0" * 1018).photo_id  # 1,024 bytes: the limit itself is accepted
+    assert engine.upload_photo(b"RIFF\0\0\0\0WAVEfmt " + b"\0" * 8) == PhotoUpload(None, PhotoProblem.NOT_AN_IMAGE)
+    answers: dict[str, Any] = {"order": order.order_id, "kind": "return", "reason": "defective"}
+    three = [engine.upload_photo(PNG).photo_id for _ in range(3)]
+    too_many = engine.step(MEMBER, "/return", answers | {"photos": three}, language="en")
+    assert too_many.message.expect is not None
+    assert too_many.message.expect.kind == "photos"
+    assert text("photo.too_many", "en", max=2) in too_many.message.texts()
+    unknown = engine.step(MEMBER, "/return", answers | {"photos": ["no-such-photo"]}, language="en")
+    assert text("photo.not_an_image", "en") in unknown.message.texts()
+    summary = engine.step(MEMBER, "/return", answers | {"photos": three[:2]}, language="en")
+    assert summary.message.expect is not None
+    assert summary.message.expect.answer == "confirm"
+
+
+@pytest.mark.parametrize("language", LANGUAGES)
+def test_the_return_summary_shows_the_shops_return_address(shop: Shop, language: str) -> None:
+    order = shop.order(["N40"])
+    back = Address(name="Cafehub Returns", zipcode="04524", address1="Sejong-daero 110", address2="B1")
+    engine = shop.engine(return_address=back)
+    answers = {"order": order.order_id, "kind": "return", "reason": "change_of_mind"}
+    summary = engine.step(MEMBER, "/return", answers, language=language)  # type: ignore[arg-type]
+    assert summary.message.expect is not None
+    assert summary.message.expect.answer == "confirm"
+    assert text("return.address", language, address="04524 Sejong-daero 110 B1 Cafehub Returns") in (
+        summary.message.texts())
+
+
+@pytest.mark.parametrize(("command", "answers"), [("/eta", {}), ("/address", {"order": None}),
+                                                   ("/orders", {"order": None})])
+def test_a_warehouse_failure_gives_the_failure_message_and_an_operator(
+        shop: Shop, command: str, answers: dict[str, Any], caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.DEBUG)
+    order = shop.order(["N10"])
+    answers = dict.fromkeys(answers, order.order_id)
+    engine = shop.engine()
+    assert engine.step(MEMBER, command, answers).state in ("done", "asking")
+    shop.sb.faults.fail("/api/v1/", 500, times=100)  # every Sellmate call
+    failed = engine.step(MEMBER, command, answers, language="ko")
+    assert (failed.state, failed.handoff, failed.reason) == ("failed", True, "failure")
+    assert failed.message.texts() == [text("common.failure", "ko")]
+    assert statuses(shop, order.order_id) == ["N10"]
+    logged = "\n".join(r.getMessage() for r in caplog.records)
+    customer = shop.sb.shop.orders[order.order_id]
+    assert not [v for v in (customer.buyer_name, customer.buyer_cellphone, customer.buyer_email) if v and v in logged]
