@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 from fastapi import Depends, Path, Request
 from sqlalchemy import Engine
@@ -39,6 +39,10 @@ from cafehub.service.config import SHOP_ID_PATTERN, ShopConfig
 from cafehub.service.errors import ApiError
 from cafehub.service.state import ServiceState, service_state
 from cafehub.service.tokens import Grant, Scope
+
+if TYPE_CHECKING:
+    from cafehub.registry import SegmentRegistry
+    from cafehub.registry.membership import LiveMembership
 
 SESSION_COOKIE = "cafehub_session"
 CSRF_HEADER = "X-CafeHub-Csrf"
@@ -81,6 +85,14 @@ class Caller:
     def store(self) -> Engine:
         """The engine of this shop's canonical store."""
         return self.state.store(self.shop)
+
+    def registry(self) -> SegmentRegistry:
+        """This shop's saved segments (in its store; every query filtered on this shop)."""
+        return self.state.registry(self.shop)
+
+    def membership(self) -> LiveMembership:
+        """This shop's live membership (compiled segments kept between requests)."""
+        return self.state.membership(self.shop)
 
     @property
     def shop_id(self) -> str:

@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -21,6 +21,10 @@ from cafehub.compiler.evaluation import EvalContext
 from cafehub.service.config import ServiceConfig, ShopConfig
 from cafehub.service.tokens import TokenStore
 from cafehub.store.engines import open_engine
+
+if TYPE_CHECKING:
+    from cafehub.registry import SegmentRegistry
+    from cafehub.registry.membership import LiveMembership
 
 
 @dataclass
@@ -34,6 +38,8 @@ class ServiceState:
     chat: Any = None
     #: Called by :meth:`close` first (areas that hold threads or clients register here).
     closers: list[Callable[[], None]] = field(default_factory=list)
+    _registries: dict[str, SegmentRegistry] = field(default_factory=dict)
+    _memberships: dict[str, LiveMembership] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def store(self, shop: ShopConfig) -> Engine:
@@ -49,6 +55,32 @@ class ServiceState:
                     engine = self._engines[shop.id] = open_engine(shop.store, must_exist=True)
         return engine
 
+    def registry(self, shop: ShopConfig) -> SegmentRegistry:
+        """``shop``'s saved segments in its store (the registry tables are created on first use)."""
+        registry = self._registries.get(shop.id)
+        if registry is None:
+            from cafehub.registry import SegmentRegistry
+
+            engine = self.store(shop)
+            with self._lock:
+                registry = self._registries.get(shop.id)
+                if registry is None:
+                    registry = self._registries[shop.id] = SegmentRegistry(engine, shop.id)
+        return registry
+
+    def membership(self, shop: ShopConfig) -> LiveMembership:
+        """``shop``'s live membership, kept for the life of the app so compiled segments are reused."""
+        live = self._memberships.get(shop.id)
+        if live is None:
+            from cafehub.registry.membership import LiveMembership
+
+            registry = self.registry(shop)
+            with self._lock:
+                live = self._memberships.get(shop.id)
+                if live is None:
+                    live = self._memberships[shop.id] = LiveMembership(registry)
+        return live
+
     def close(self) -> None:
         for closer in self.closers:
             closer()
@@ -57,6 +89,8 @@ class ServiceState:
             for engine in self._engines.values():
                 engine.dispose()
             self._engines.clear()
+            self._registries.clear()
+            self._memberships.clear()
         self.tokens.close()
 
 

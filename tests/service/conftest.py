@@ -8,6 +8,7 @@ the two would differ from the library's answer on the right store. Tokens:
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -83,6 +84,33 @@ def member_ids(url: str) -> list[str]:
             return sorted(row[0] for row in conn.execute(select(customers.c.member_id)))
     finally:
         engine.dispose()
+
+
+def copy_stores(stores: dict[str, str], directory: Path) -> dict[str, str]:
+    """Copies of the shops' SQLite stores in ``directory``, for tests that write (save, delete, record)."""
+    copies = {}
+    for shop, url in stores.items():
+        source = Path(url.removeprefix("sqlite:///"))
+        target = directory / source.name
+        shutil.copyfile(source, target)
+        copies[shop] = f"sqlite:///{target}"
+    return copies
+
+
+@pytest.fixture
+def fresh_stores(tmp_path: Path, shop_stores: dict[str, str]) -> dict[str, str]:
+    """This test's own copies of the shops' stores (it may write to them)."""
+    directory = tmp_path / "stores"
+    directory.mkdir()
+    return copy_stores(shop_stores, directory)
+
+
+@pytest.fixture
+def writable(tmp_path: Path, fresh_stores: dict[str, str]) -> Iterator[Service]:
+    """A service over this test's own copies of the stores."""
+    made = make_service(tmp_path, fresh_stores)
+    yield made
+    made.app.state.cafehub.close()
 
 
 @pytest.fixture

@@ -2,25 +2,72 @@
 an unknown shop, and (for changes) a token without the write scope.
 
 :data:`REQUESTS` holds one valid request per shop route; a test checks it
-covers every route the app has, so a new route cannot ship without its
-access tests. Data isolation (one shop's answers never come from the other's
-store) is tested per route in the route's own test module.
+covers every route the app has (every method of every path, enumerated from
+the app), so a new route cannot ship without its access tests. The stores
+are this module's own copies with saved segments and a recorded campaign in
+both shops (the same names), so a route that looked in the wrong shop would
+find something. Data isolation (one shop's answers never come from the
+other's store) is tested per route in the route's own test module.
 """
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
 
+from cafehub.registry import SegmentRegistry
+from cafehub.registry.audience import Snapshots
 from cafehub.service.app import iter_routes
+from cafehub.service.state import shop_context
+from cafehub.store.engines import open_engine
 
-from .conftest import Service
+from .conftest import NOW, Service, copy_stores, make_service
 
 TEXT = "order(status = paid).count >= 2"
 MEMBER = "<a member of the shop>"  # replaced by the first member id of the shop called
+CAMPAIGN = "<a new campaign>"  # replaced by a campaign name not used before
+#: Path parameters of the routes (besides the shop): saved in both shops by :func:`shop_stores`.
+PATH_VALUES = {"name": "vip", "campaign": "spring"}
+#: Routes whose path names something else (DELETE removes "retired", which nothing else uses).
+PATH_OVERRIDES = {("DELETE", "/v1/shops/{shop}/segments/{name}"): {"name": "retired"}}
+_campaigns = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def shop_stores(tmp_path_factory: pytest.TempPathFactory, shop_stores: dict[str, str]) -> dict[str, str]:
+    """Copies of the shops' stores, each with saved segments vip, lapsed (uses vip), retired and campaign spring."""
+    copies = copy_stores(shop_stores, Path(tmp_path_factory.mktemp("access")))
+    for shop, url in copies.items():
+        engine = open_engine(url)
+        try:
+            registry = SegmentRegistry(engine, shop)
+            registry.save("vip", TEXT, saved_by="setup")
+            registry.save("lapsed", 'segment("vip") and no order(ordered_at within last 30d)', saved_by="setup")
+            registry.save("retired", "cart()", saved_by="setup")
+            Snapshots(registry).take("spring", "vip", shop_context_for(shop), taken_by="setup")
+        finally:
+            engine.dispose()
+    return copies
+
+
+@pytest.fixture(scope="module")
+def service(tmp_path_factory: pytest.TempPathFactory, shop_stores: dict[str, str]) -> Iterator[Service]:
+    """One app for the module (building one per test was most of the module's time); tests add tokens only."""
+    made = make_service(Path(tmp_path_factory.mktemp("access-service")), shop_stores)
+    yield made
+    made.app.state.cafehub.close()
+
+
+def shop_context_for(shop: str) -> Any:
+    from cafehub.service.config import ShopConfig
+
+    return shop_context(ShopConfig(id=shop, store="sqlite://"), NOW)
 
 #: (method, path template) -> (JSON body or None, scope the route needs, expected success status)
 REQUESTS: dict[tuple[str, str], tuple[dict[str, Any] | None, str, int]] = {
@@ -34,6 +81,14 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any] | None, str, int]] = {
     ("POST", "/v1/shops/{shop}/text/sql"): ({"text": TEXT, "dialect": "postgres"}, "read", 200),
     ("POST", "/v1/shops/{shop}/text/count"): ({"text": TEXT, "now": "2026-11-26T10:30:00+09:00"}, "read", 200),
     ("POST", "/v1/shops/{shop}/text/explain"): ({"text": TEXT, "member_id": MEMBER}, "read", 200),
+    ("GET", "/v1/shops/{shop}/segments"): (None, "read", 200),
+    ("GET", "/v1/shops/{shop}/segments/{name}"): (None, "read", 200),
+    ("GET", "/v1/shops/{shop}/segments/{name}/versions"): (None, "read", 200),
+    ("PUT", "/v1/shops/{shop}/segments/{name}"): ({"text": TEXT}, "write", 200),  # the same text: unchanged
+    ("DELETE", "/v1/shops/{shop}/segments/{name}"): (None, "write", 200),
+    ("POST", "/v1/shops/{shop}/segments/{name}/count"): ({"now": "2026-11-26T10:30:00+09:00"}, "read", 200),
+    ("POST", "/v1/shops/{shop}/segments/{name}/sql"): ({"dialect": "duckdb"}, "read", 200),
+    ("POST", "/v1/shops/{shop}/segments/{name}/explain"): ({"member_id": MEMBER}, "read", 200),
 }
 
 
@@ -63,10 +118,14 @@ def call(client: TestClient, key: tuple[str, str], shop: str, headers: dict[str,
          service: Service | None = None) -> Any:
     method, template = key
     body = REQUESTS[key][0]
-    if body is not None and service is not None:
-        members = service.members.get(shop, ["nobody"])
-        body = {k: members[0] if v == MEMBER else v for k, v in body.items()}
-    return client.request(method, template.replace("{shop}", shop), json=body, headers=headers)
+    if body is not None:
+        members = service.members.get(shop, ["nobody"]) if service is not None else ["nobody"]
+        body = {k: members[0] if v == MEMBER else f"campaign {next(_campaigns)}" if v == CAMPAIGN else v
+                for k, v in body.items()}
+    path = template.replace("{shop}", shop)
+    for name, value in {**PATH_VALUES, **PATH_OVERRIDES.get(key, {})}.items():
+        path = path.replace("{" + name + "}", value)
+    return client.request(method, path, json=body, headers=headers)
 
 
 def test_every_shop_route_has_access_tests(service: Service) -> None:

@@ -16,6 +16,7 @@ from cafehub.diagnostics import SegmentError
 from cafehub.execution.explain import explain
 from cafehub.execution.python import load_customer
 from cafehub.execution.sql import run_sql
+from cafehub.registry import SegmentRegistry
 from cafehub.service.segments.models import Dialect
 from cafehub.service.state import shop_context
 from cafehub.store.engines import open_engine
@@ -43,18 +44,22 @@ def post(client: TestClient, service: Service, shop: str, op: str, body: dict[st
     return result
 
 
-def _diagnostics(text: str) -> tuple[bool, list[dict[str, object]]]:
+def _diagnostics(text: str, store: str) -> tuple[bool, list[dict[str, object]]]:
+    """The library's diagnostics for ``text``, ``segment("x")`` resolved in shop alpha's registry as the API does."""
+    engine = open_engine(store)
     try:
-        checked = api.check(text)
+        checked = SegmentRegistry(engine, "alpha").check(text)
     except SegmentError as error:
         return False, [d.to_dict() for d in error.diagnostics]
+    finally:
+        engine.dispose()
     return True, [d.to_dict() for d in checked.warnings]
 
 
 @pytest.mark.parametrize("case", GOLDEN, ids=lambda p: p.stem)
 def test_check_reports_the_librarys_diagnostics(client: TestClient, service: Service, case: Path) -> None:
     text = case.read_text(encoding="utf-8")
-    valid, expected = _diagnostics(text)
+    valid, expected = _diagnostics(text, service.stores["alpha"])
     result = post(client, service, "alpha", "check", {"text": text})
     assert result["valid"] is valid
     got = [{k: v for k, v in d.items() if v is not None} for d in result["diagnostics"]]  # type: ignore[union-attr]

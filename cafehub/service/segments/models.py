@@ -8,10 +8,10 @@ bodies over 1 MiB before reading them.
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cafehub.diagnostics import Diagnostic
 from cafehub.grammar.limits import DEFAULT_LIMITS
@@ -21,6 +21,16 @@ MAX_MEMBER_ID = 64  # customers.member_id is TEXT(64)
 
 #: The dialects of :data:`cafehub.compiler.backends.sql.dialects.DIALECTS` (a test keeps them equal).
 Dialect = Literal["sqlite", "duckdb", "postgres", "mysql", "spark", "bigquery", "snowflake", "trino"]
+
+def _text_instant(value: object) -> object:
+    """Refuse a number for an instant: pydantic would read it as seconds since 1970, which no caller means."""
+    if isinstance(value, (int, float)):
+        raise ValueError("an instant is ISO 8601 text")
+    return value
+
+
+#: An instant in a request: ISO 8601 text (with an offset, that instant; without, wall-clock time in the shop's zone).
+Instant = Annotated[datetime, BeforeValidator(_text_instant)]
 
 # No max_length: text over the language's limit gets the checker's own diagnostic (E0101), and the
 # request body limit (1 MiB) bounds what is read at all.
@@ -52,18 +62,18 @@ class FromJsonBody(_Body):
 class SqlBody(_Body):
     text: str = _TEXT
     dialect: Dialect = Field(default="sqlite", description="The SQL dialect to print.")
-    now: datetime | None = Field(default=None, description="When given, each parameter's value at that instant.")
+    now: Instant | None = Field(default=None, description="When given, each parameter's value at that instant.")
 
 
 class CountBody(_Body):
     text: str = _TEXT
-    now: datetime | None = _NOW
+    now: Instant | None = _NOW
 
 
 class ExplainBody(_Body):
     text: str = _TEXT
     member_id: str = Field(min_length=1, max_length=MAX_MEMBER_ID, description="The customer to explain.")
-    now: datetime | None = _NOW
+    now: Instant | None = _NOW
 
 
 class DiagnosticOut(BaseModel):
@@ -173,6 +183,9 @@ class Explanation(BaseModel):
 SEGMENT_NAME_PATTERN = r"^[^\W_][\w.-]{0,63}$"
 
 
+SegmentName = Annotated[str, Field(pattern=SEGMENT_NAME_PATTERN, max_length=64)]
+
+
 class SaveBody(_Body):
     text: str = _TEXT
     description: str | None = Field(default=None, max_length=2000, description=(
@@ -180,19 +193,19 @@ class SaveBody(_Body):
 
 
 class SavedCountBody(_Body):
-    now: datetime | None = _NOW
+    now: Instant | None = _NOW
     version: int | None = Field(default=None, ge=1, description="A version to evaluate (default: the latest).")
 
 
 class SavedSqlBody(_Body):
     dialect: Dialect = Field(default="sqlite", description="The SQL dialect to print.")
     version: int | None = Field(default=None, ge=1, description="A version to compile (default: the latest).")
-    now: datetime | None = Field(default=None, description="When given, each parameter's value at that instant.")
+    now: Instant | None = Field(default=None, description="When given, each parameter's value at that instant.")
 
 
 class SavedExplainBody(_Body):
     member_id: str = Field(min_length=1, max_length=MAX_MEMBER_ID, description="The customer to explain.")
-    now: datetime | None = _NOW
+    now: Instant | None = _NOW
     version: int | None = Field(default=None, ge=1, description="A version to explain (default: the latest).")
 
 
@@ -243,3 +256,80 @@ class VersionList(BaseModel):
 
 class DeletedOut(BaseModel):
     segment: SegmentSummary
+
+
+# ---------------------------------------------------------------- audiences and snapshots
+
+#: Campaign names in the API: 1 to 128 characters, no '/' (it names a path segment) and no control characters.
+CAMPAIGN_PATTERN = r"^[^/\x00-\x1f\x7f]{1,128}$"
+MAX_CAMPAIGN = 128
+AudienceFormat = Literal["csv", "jsonl"]
+
+
+class SnapshotBody(_Body):
+    campaign: str = Field(pattern=CAMPAIGN_PATTERN, max_length=MAX_CAMPAIGN, description=(
+        "The campaign whose audience this is; recorded once (a second record of it is refused with 409)."))
+    segment: SegmentName = Field(description="The saved segment to send to.")
+    version: int | None = Field(default=None, ge=1, description="A version of the segment (default: the latest).")
+    now: Instant | None = Field(default=None, description=(
+        "The send time, ISO 8601 (without an offset: wall-clock time in the shop's zone). Default: the current "
+        "instant."))
+
+
+class UsedVersion(BaseModel):
+    name: str
+    version: int
+
+
+class SnapshotOut(BaseModel):
+    """A campaign's recorded audience: the segment as it was, the send time and settings, how many members."""
+
+    campaign: str
+    segment: str
+    version: int
+    versions: list[UsedVersion] = Field(description="Every saved segment it used, the segment itself included.")
+    text: str = Field(description="The segment's text at that version.")
+    send_time: datetime = Field(description="The send time, in the shop's zone.")
+    zone: str
+    cart_retention_days: int
+    history_start: date
+    members: int
+    taken_at: datetime
+    taken_by: str
+
+
+class SnapshotList(BaseModel):
+    snapshots: list[SnapshotOut] = Field(description="Newest send time first.")
+
+
+# ---------------------------------------------------------------- membership
+
+MAX_MEMBERSHIP_NAMES = 1000
+
+
+class MembershipBody(_Body):
+    member_id: str = Field(min_length=1, max_length=MAX_MEMBER_ID, description="The customer.")
+    now: Instant | None = _NOW
+    explain: bool = Field(default=False, description="Explain each verdict clause by clause.")
+    segments: list[SegmentName] | None = Field(default=None, max_length=MAX_MEMBERSHIP_NAMES, description=(
+        "Only these saved segments (default: every live one of the shop)."))
+
+
+class VerdictOut(BaseModel):
+    """One saved segment's verdict for the customer."""
+
+    name: str
+    version: int = Field(description="The version evaluated (the latest).")
+    matches: bool
+    explanation: Explanation | None = Field(default=None, description="With explain: why, clause by clause.")
+    error: str | None = Field(default=None, description=(
+        "Set when the latest version no longer checks (a saved segment it uses was deleted, ...): it never matches."))
+
+
+class MembershipOut(BaseModel):
+    """Which of the shop's live saved segments one customer is in at one instant."""
+
+    member_id: str
+    now: datetime
+    segments: list[str] = Field(description="The names of the segments the customer is in.")
+    verdicts: list[VerdictOut] = Field(description="One per segment asked about, by name.")

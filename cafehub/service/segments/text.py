@@ -3,6 +3,8 @@
 Each route is the library call behind one ``cafehub segment`` command, with
 the shop's settings (time zone, cart retention, history start) taken from
 the configuration and count and explain run on the shop's own store.
+``segment("name")`` in a text resolves to the caller's shop's saved
+segments (:func:`checked_text`), as ``cafehub segment check --shop`` does.
 """
 
 from __future__ import annotations
@@ -57,9 +59,38 @@ async def cpu(size: int, fn: Callable[[], T]) -> T:
     return await run_in_threadpool(fn)
 
 
-def _check(text: str) -> m.CheckResult:
+def uses_saved(text: str) -> bool:
+    """Whether ``text`` may use a saved segment: a substring test, so a text that cannot never costs a parse more."""
+    return "segment" in text.casefold()
+
+
+def checked_text(caller: Caller, text: str) -> CheckedSegment:
+    """``text`` checked, its ``segment("name")`` references resolved in the caller's shop.
+
+    The shop's registry (a store read) is asked only when the text does use
+    a saved segment; any other text is checked without I/O.
+    """
+    if not uses_saved(text):
+        return api.check(text)
+    from cafehub.compiler.check import check_tree
+    from cafehub.grammar import syntax as s
+
+    tree = api.parse(text)
+    if not any(isinstance(node, s.SegmentRef) for node in s.walk(tree)):
+        return check_tree(tree, text)
+    return caller.registry().check(text)
+
+
+async def checked_cpu(caller: Caller, text: str, fn: Callable[[], T], cost: int = 1) -> T:
+    """Run ``fn`` (which checks ``text``) like :func:`cpu`, in a worker thread when the text may read the store."""
+    if uses_saved(text):
+        return await run_in_threadpool(fn)
+    return await cpu(len(text) * cost, fn)
+
+
+def _check(caller: Caller, text: str) -> m.CheckResult:
     try:
-        checked = api.check(text)
+        checked = checked_text(caller, text)
     except SegmentError as error:
         return m.CheckResult(valid=False, diagnostics=[m.DiagnosticOut.of(d) for d in error.diagnostics])
     return m.CheckResult(valid=True, diagnostics=[m.DiagnosticOut.of(d) for d in checked.warnings])
@@ -68,7 +99,7 @@ def _check(text: str) -> m.CheckResult:
 @router.post("/check", response_model=m.CheckResult, summary="Check a segment")
 async def check(body: m.TextBody, caller: ReadAccess) -> m.CheckResult:
     """Parse and type-check the text: valid or not, with every diagnostic (errors and warnings)."""
-    return await cpu(len(body.text), lambda: _check(body.text))
+    return await checked_cpu(caller, body.text, lambda: _check(caller, body.text))
 
 
 @router.post("/format", response_model=m.TextResult, summary="Canonical form of a segment")
@@ -83,10 +114,13 @@ async def to_json(body: m.TextBody, caller: ReadAccess) -> m.JsonResult:
     return m.JsonResult(document=await cpu(len(body.text), lambda: api.to_json(body.text)))
 
 
-def _from_json(body: m.FromJsonBody) -> str:
+def _from_json(caller: Caller, body: m.FromJsonBody) -> str:
+    from cafehub.grammar import syntax as s
+
     tree = api.from_json(body.document)
     if body.check:
-        api.check(tree)
+        uses = any(isinstance(node, s.SegmentRef) for node in s.walk(tree))
+        api.check(tree, resolver=caller.registry().resolver() if uses else None)
     return api.format(tree)
 
 
@@ -96,7 +130,7 @@ def from_json(body: m.FromJsonBody, caller: ReadAccess) -> m.TextResult:
 
     Always in a worker thread: the size of a document is not known without walking it.
     """
-    return m.TextResult(text=_from_json(body))
+    return m.TextResult(text=_from_json(caller, body))
 
 
 @functools.cache
@@ -128,10 +162,11 @@ def shown_parameter(info: ParamInfo, ctx: EvalContext | None) -> m.Parameter:
                        value=_shown(info.value) if ctx is not None else None)
 
 
-def _sql(body: m.SqlBody, ctx: EvalContext | None) -> m.SqlResult:
+def sql_result(checked: CheckedSegment, dialect: str, ctx: EvalContext | None) -> m.SqlResult:
+    """A checked segment's query for ``dialect``, with its parameters (and their values at ``ctx``)."""
     from cafehub.compiler.backends.sql import compile_sql
 
-    compiled = compile_sql(api.check(body.text), dialect=body.dialect)
+    compiled = compile_sql(checked, dialect=dialect)
     return m.SqlResult(dialect=compiled.dialect, sql=compiled.sql,
                        parameters=[shown_parameter(p, ctx) for p in compiled.describe_parameters(ctx)])
 
@@ -140,16 +175,21 @@ def _sql(body: m.SqlBody, ctx: EvalContext | None) -> m.SqlResult:
 async def sql(body: m.SqlBody, caller: ReadAccess) -> m.SqlResult:
     """The query for ``dialect`` and how each parameter is computed (with values when ``now`` is given)."""
     ctx = context(caller, body.now) if body.now is not None else None
-    return await cpu(len(body.text) * SQL_COST, lambda: _sql(body, ctx))
+    return await checked_cpu(caller, body.text, lambda: sql_result(checked_text(caller, body.text), body.dialect, ctx),
+                             SQL_COST)
 
 
 @router.post("/count", response_model=m.CountResult, summary="Audience size of a segment", responses=STORE_RESPONSES)
 def count(body: m.CountBody, caller: ReadAccess) -> m.CountResult:
     """How many of the shop's customers match at ``now``, counted by the shop's store."""
+    return count_result(caller, checked_text(caller, body.text), body.now)  # a bad segment never reaches the store
+
+
+def count_result(caller: Caller, checked: CheckedSegment, now: datetime | None) -> m.CountResult:
+    """How many of the caller's shop's customers ``checked`` selects at ``now``, counted by its store."""
     from cafehub.execution.sql import count_sql
 
-    checked = api.check(body.text)  # a bad segment never reaches the database
-    ctx = context(caller, body.now)
+    ctx = context(caller, now)
     return m.CountResult(count=count_sql(caller.store(), checked, ctx), now=ctx.now.astimezone(ctx.zone))
 
 
@@ -169,4 +209,4 @@ def explain_member(caller: Caller, checked: CheckedSegment, member_id: str, now:
              responses={**STORE_RESPONSES, **NOT_FOUND_RESPONSES})
 def explain(body: m.ExplainBody, caller: ReadAccess) -> dict[str, Any]:
     """Each clause's verdict for one customer of the shop, with its evidence (rows, aggregates, windows)."""
-    return explain_member(caller, api.check(body.text), body.member_id, body.now)
+    return explain_member(caller, checked_text(caller, body.text), body.member_id, body.now)
