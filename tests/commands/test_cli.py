@@ -124,3 +124,51 @@ def test_areas_keep_their_sub_commands() -> None:
     for args in (["sandbox", "serve", "--help"], ["command", "run", "--help"], ["command", "pending", "--help"]):
         result = runner.invoke(app, args)
         assert result.exit_code == 0, (args, result.output)
+
+
+def test_every_answer_option_reaches_its_step(shop: Shop) -> None:
+    """--account, --variant, --address, --no-confirm, --guest-order and /eta by its Japanese name."""
+    settings = settings_file(shop, "[hub]\nwms = 'sellmate'\ncancel_mode = 'complete'\ndefect_mode = 'apply'\n")
+    bank = shop.order(["N20"], methods=("tcash",))
+    base = ["/cancel", "--member", "m0001", "--order", bank.order_id, "--lang", "en"]
+    asked = cli(shop, *base, settings=settings)
+    assert "(answer with --account BANK_CODE:NUMBER:HOLDER)" in asked.output
+    done = cli(shop, *base, "--account", "bank_04:123-456-789012:Kim Minji", "--choice", "change_of_mind",
+               "--confirm", settings=settings)
+    assert CATALOGUE.text("cancel.done", "en") in done.output
+    sent = json.loads(next(c for c in shop.sb.shop.claims() if c["order_id"] == bank.order_id)["detail"])
+    assert (sent["refund_bank_code"], sent["refund_method_code"]) == ("bank_04", ["T"])
+
+    delivered = shop.order(["N40"])
+    item = shop.sb.shop.orders[delivered.order_id].items[0]
+    product = next(p for p in {v.product_no for v in shop.sb.shop.variants.values()}
+                   if sum(v.product_no == p for v in shop.sb.shop.variants.values()) >= 2)
+    item.product_no = product
+    item.variant_code, other = sorted(v.variant_code for v in shop.sb.shop.variants.values() if v.product_no == product
+                                      )[:2]
+    base = ["/交換", "--member", "m0001", "--order", delivered.order_id, "--choice", "exchange", "--choice",
+            "change_of_mind", "--lang", "ja"]
+    asked = cli(shop, *base, settings=settings)
+    assert f"(answer with --variant {item.order_item_code}=VARIANT_CODE)" in asked.output
+    done = cli(shop, *base, "--variant", f"{item.order_item_code}={other}", "--confirm", settings=settings)
+    assert CATALOGUE.text("return.done_exchange", "ja") in done.output
+    assert statuses(shop, delivered.order_id) == ["E00"]
+
+    moving = shop.order(["N10"])
+    base = ["/配送先変更", "--member", "m0001", "--order", moving.order_id, "--address",
+            "zipcode=48058,address1=Haeundae-ro 264,address2=3F,cellphone=01099998888", "--lang", "ko"]
+    stopped = cli(shop, *base, "--no-confirm", settings=settings)
+    assert CATALOGUE.text("common.stopped", "ko") in stopped.output
+    assert shop.sb.shop.orders[moving.order_id].receivers[0].zipcode == "04524"
+    changed = cli(shop, *base, "--confirm", settings=settings)
+    assert CATALOGUE.text("address.done", "ko") in changed.output
+    receiver = shop.sb.shop.orders[moving.order_id].receivers[0]
+    assert (receiver.zipcode, receiver.cellphone) == ("48058", "010-9999-8888")
+
+    guest = shop.order(["N20"], member=None)
+    listed = cli(shop, "/注文履歴", "--guest-order", guest.order_id, "--json", settings=settings)
+    assert [b.get("order_id") for b in json.loads(listed.output)["message"]["blocks"][1:]] == [guest.order_id]
+    eta = cli(shop, "/発送予定日", "--guest-order", guest.order_id, "--lang", "ja", settings=settings)
+    assert eta.exit_code == 0, eta.output
+    assert eta.output.startswith(CATALOGUE.text("eta.title", "ja"))
+    assert f"#{guest.order_id}" in eta.output
