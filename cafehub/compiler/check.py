@@ -50,7 +50,7 @@ from cafehub.grammar import syntax as s
 from cafehub.grammar.limits import DEFAULT_LIMITS, Limits
 from cafehub.grammar.parser import parse
 
-INT64_MAX = 2**63 - 1
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
 #: Dates far outside any shop's history only risk overflow when shifted by a zone.
 MIN_DATE = date(1000, 1, 1)
 MAX_DATE = date(9998, 12, 31)
@@ -435,7 +435,7 @@ class Checker:
         kind = t.kind
         if kind in (Kind.INT, Kind.DECIMAL, Kind.MONEY):
             if isinstance(value, s.IntLit):
-                if abs(value.value) > INT64_MAX:
+                if not INT64_MIN <= value.value <= INT64_MAX:
                     self.error(reasons.integer_out_of_range(self.text(value.span), value.span))
                     return None
                 if kind is Kind.MONEY and abs(value.value) >= 10**MAX_INTEGER_DIGITS:

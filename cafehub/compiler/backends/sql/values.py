@@ -32,10 +32,13 @@ from cafehub.compiler.backends.sql.dialects import SqlDialect
 from cafehub.compiler.backends.sql.params import ContextBound, ParamSet, TimeForm
 from cafehub.grammar.syntax import CmpOp
 
-#: Scaled thresholds are clamped to this magnitude (plus one). Stored values stay far
-#: below it (money is NUMERIC(14, 2)), and every test keeps its result for operands
-#: within it, while the parameter still fits a 64-bit integer.
+#: Scaled thresholds beyond 64 bits are clamped to this magnitude (plus one). They arise only
+#: where a column holds fractions (a threshold of 19 digits times 10^scale), whose stored
+#: values stay far below it (money is NUMERIC(14, 2)), so every test keeps its result, while
+#: the parameter fits a 64-bit integer. A threshold within 64 bits is never clamped: 64-bit
+#: columns (product numbers) hold values up to either end.
 _CLAMP = 2**62
+_INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +235,13 @@ def _plain(value: Decimal | int) -> str:
 
 
 def _clamp(n: int) -> int:
+    """``n`` within +-(2^62 + 1): for the mean, whose test subtracts it from a mean of 32-bit values."""
     return max(-_CLAMP - 1, min(_CLAMP + 1, n))
+
+
+def _fit(n: int) -> int:
+    """``n`` itself when it fits 64 bits (the operand may be any 64-bit value), else clamped."""
+    return n if _INT64_MIN <= n <= _INT64_MAX else _clamp(n)
 
 
 def _places(d: Decimal) -> int:
@@ -312,17 +321,17 @@ class Predicates:
         note = f"the number {_plain(value)}" if rep.scale == 0 else \
             f"{_plain(value)} x 10^{rep.scale} (in integer units)"
         if target == target.to_integral_value():
-            holder = self.params.value(_clamp(int(target)), note)
+            holder = self.params.value(_fit(int(target)), note)
             return compare_op(rep.expr, op, holder)
         # An integer x against a non-integral t: x < t iff x < ceil(t), x > t iff x > floor(t),
         # and x = t never (but unknown for a null x, hence a test on x rather than FALSE).
         floor = int(target.to_integral_value(rounding="ROUND_FLOOR"))
 
         def low() -> exp.Expr:
-            return self.params.value(_clamp(floor), f"floor of {note}")
+            return self.params.value(_fit(floor), f"floor of {note}")
 
         def high() -> exp.Expr:
-            return self.params.value(_clamp(floor + 1), f"ceiling of {note}")
+            return self.params.value(_fit(floor + 1), f"ceiling of {note}")
 
         e = rep.expr
         if op is CmpOp.EQ:
@@ -391,7 +400,7 @@ class Predicates:
                                            for n in numbers):
             notes = [f"the number {_plain(n)}" if rep.scale == 0 else f"{_plain(n)} x 10^{rep.scale} (in integer units)"
                      for n in numbers]
-            holders = [self.params.value(_clamp(int(n.scaleb(rep.scale))), note) for n, note in zip(numbers, notes,
+            holders = [self.params.value(_fit(int(n.scaleb(rep.scale))), note) for n, note in zip(numbers, notes,
                                                                                                      strict=True)]
             return _in_list(rep.expr, holders, negated)
         if isinstance(rep, Exact):
