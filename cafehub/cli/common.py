@@ -17,6 +17,18 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 
+class InputError(SegmentError):
+    """Segment input that cannot be read as text (bytes that are not UTF-8): E0006, located in ``origin``.
+
+    A :class:`SegmentError`, so it is reported as diagnostics (exit 1, JSON with ``--json``) like
+    any other bad segment, not as a usage error.
+    """
+
+    def __init__(self, error: SegmentError, origin: str) -> None:
+        super().__init__(error.diagnostics, error.source)
+        self.origin = origin
+
+
 class UserError(Exception):
     """A mistake in what the user asked for; printed as one line, exit status 2 unless given."""
 
@@ -41,10 +53,7 @@ def read_segment_input(text: str | None, file: Path | None) -> tuple[str, str]:
             data = file.read_bytes()
         except OSError as exc:
             raise UserError(f"cannot read {file}: {exc.strerror}") from None
-        try:
-            return data.decode("utf-8"), str(file)
-        except UnicodeDecodeError as exc:
-            raise UserError(f"{file} is not UTF-8 text (byte {exc.start})") from None
+        return _decode(data, str(file)), str(file)
     if text is None:
         raise UserError("give the segment as TEXT, '-' for standard input, or -f FILE")
     if text == "-":
@@ -53,11 +62,17 @@ def read_segment_input(text: str | None, file: Path | None) -> tuple[str, str]:
 
 
 def _stdin() -> str:
-    data = sys.stdin.buffer.read()
+    return _decode(sys.stdin.buffer.read(), "<stdin>")
+
+
+def _decode(data: bytes, origin: str) -> str:
+    """``data`` as text; :class:`InputError` (E0006 at the first bad byte) when it is not UTF-8."""
+    from cafehub.grammar.parser import decode
+
     try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise UserError(f"standard input is not UTF-8 text (byte {exc.start})") from None
+        return decode(data)
+    except SegmentError as error:
+        raise InputError(error, origin) from None
 
 
 def print_diagnostics(error: SegmentError, source: str | None, origin: str) -> None:
@@ -70,6 +85,9 @@ def user_errors(source: str | None = None, origin: str = "segment") -> Iterator[
     """Turn the project's user-facing errors into messages and exit codes (1 for a bad segment)."""
     try:
         yield
+    except InputError as error:
+        print_diagnostics(error, None, error.origin)
+        raise typer.Exit(1) from None
     except SegmentError as error:
         print_diagnostics(error, source, origin)
         raise typer.Exit(1) from None

@@ -12,7 +12,16 @@ from typer.core import TyperGroup
 
 from cafehub import api
 from cafehub.cli import registry as registry_cli
-from cafehub.cli.common import UserError, err, out, print_diagnostics, read_segment_input, user_errors
+from cafehub.cli.common import (
+    InputError,
+    UserError,
+    err,
+    fail,
+    out,
+    print_diagnostics,
+    read_segment_input,
+    user_errors,
+)
 from cafehub.diagnostics import SegmentError, render_all
 
 #: Commands written in other modules (each with a Typer ``app``), built only when one of them runs or help lists
@@ -56,9 +65,16 @@ def check(text: TextArg = None, file: FileOpt = None, as_json: JsonOpt = False,
 
     Saved segments it uses (segment("vip")) are read from the store's registry (--db, --shop).
     """
-    with user_errors():
-        source, origin = read_segment_input(text, file)
+    source: str | None = None
+    origin = "segment"
     try:
+        try:
+            source, origin = read_segment_input(text, file)
+        except InputError as error:
+            source, origin = None, error.origin
+            raise
+        except UserError as error:
+            fail(str(error), error.exit_code)
         checked = registry_cli.check_with_store(source, origin, db, shop, report=False)
     except SegmentError as error:
         if as_json:

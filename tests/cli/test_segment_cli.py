@@ -62,12 +62,30 @@ def test_check_from_file_and_stdin(tmp_path: Path) -> None:
 
 def test_user_mistakes_never_show_a_traceback(tmp_path: Path) -> None:
     assert run("segment", "check", "-f", str(tmp_path / "missing.seg")).returncode == 2
-    bad = tmp_path / "bad.seg"
-    bad.write_bytes(b"order(\xff)")
-    assert run("segment", "check", "-f", str(bad)).returncode == 2
     assert run("segment", "check").returncode == 2
     assert run("segment", "fmt", "(" * 100_000).returncode == 1
     assert run("segment", "from-json", "{not json").returncode == 1
+
+
+def test_input_that_is_not_utf8_is_e0006_located_in_its_file_and_in_json(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.seg"
+    bad.write_bytes(b"# lapsed\norder(\xff)")
+    for command in ("check", "fmt", "run"):
+        result = run("segment", command, "-f", str(bad))
+        assert result.returncode == 1, (command, result.stderr)
+        assert result.stderr.startswith("error[E0006]: input is not valid UTF-8 (byte 15)\n"), result.stderr
+        assert f" --> {bad}:2:7" in result.stderr
+    as_json = run("segment", "check", "--json", "-f", str(bad))
+    assert as_json.returncode == 1
+    assert json.loads(as_json.stdout) == {"valid": False, "diagnostics": [{
+        "code": "E0006", "severity": "error", "message": "input is not valid UTF-8 (byte 15)",
+        "hints": ["save the segment as UTF-8 text"], "line": 2, "column": 7, "start": 15, "end": 16}]}
+    piped = subprocess.run([sys.executable, "-m", "cafehub", "segment", "check", "--json", "-"],
+                           input=bad.read_bytes(), capture_output=True, timeout=60)
+    assert piped.returncode == 1
+    assert json.loads(piped.stdout)["diagnostics"][0]["code"] == "E0006"
+    assert b" --> <stdin>:2:7" in subprocess.run([sys.executable, "-m", "cafehub", "segment", "check", "-"],
+                                                input=bad.read_bytes(), capture_output=True, timeout=60).stderr
 
 
 def test_fmt_and_check_flag(tmp_path: Path) -> None:
