@@ -4,10 +4,12 @@
 repeated message id gets the messages recorded the first time, nothing runs
 again), then alternates the pure reducer (:mod:`.machine`) and the effects
 it asks for (:mod:`.actions`) until nothing is outstanding, saving the state
-after every step. Each effect is marked started before it runs and done with
-its result after; a restarted process calls :meth:`ConversationEngine.resume`
-and every conversation left mid-effect continues: the effect is rebuilt from
-the saved state and run again (a command step is idempotent in the command
+after every step: the first step in the transaction that takes the lease,
+each later one with its effect's result (:class:`.store.ChatStore`). Each
+effect is marked started before it runs and done with its result after; a
+restarted process calls :meth:`ConversationEngine.resume` and every
+conversation left mid-effect continues: the effect is rebuilt from the saved
+state and run again (a command step is idempotent in the command
 runtime: a confirmation that already cancelled answers with that result).
 """
 
@@ -18,7 +20,8 @@ import logging
 import threading
 import uuid
 from collections.abc import Callable
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from sqlalchemy import select
 
@@ -30,9 +33,17 @@ from cafehub.runtime.messages.model import Message
 from .actions import ChatActions
 from .machine import Reducer
 from .model import Effect, Event, State
-from .store import ChatStore, chat_effects
+from .store import ChatStore, TurnPlan, chat_effects
 
 log = logging.getLogger("cafehub.conversations")
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """The bot's messages for one inbound event and the conversation's status after it."""
+
+    messages: list[Message]
+    status: Literal["bot", "handed_over"]
 
 
 def inbound_text(state: State | None, event: Event) -> str:
@@ -82,53 +93,79 @@ class ConversationEngine:
 
         A message id seen before is answered with the messages recorded the first time.
         """
-        answered = self.receive(shop, conversation_id, event, message_id=message_id, channel=channel,
-                                member_id=member_id, language=language)
-        if answered is None:
+        return self.answer(shop, conversation_id, event, message_id=message_id, channel=channel,
+                           member_id=member_id, language=language).messages
+
+    def answer(self, shop: str, conversation_id: str, event: Event | str, *, message_id: str | None = None,
+               channel: str = "api", member_id: str | None = None, language: str | None = None) -> Answer:
+        """Like :meth:`handle`, with the conversation's status after the turn."""
+        turn = self._turn(shop, conversation_id, event, message_id=message_id, channel=channel,
+                          member_id=member_id, language=language)
+        if turn is None:
             assert message_id is not None
-            return self.store.replies_to(conversation_id, message_id)
-        return answered
+            state = self.store.load(conversation_id)
+            return Answer(self.store.replies_to(conversation_id, message_id),
+                          state.status if state is not None else "bot")
+        return turn
 
     def receive(self, shop: str, conversation_id: str, event: Event | str, *, message_id: str | None = None,
                 channel: str = "api", member_id: str | None = None, language: str | None = None
                 ) -> list[Message] | None:
         """Like :meth:`handle`, but ``None`` for a message id seen before (a channel that delivers twice
         must not send the answer twice)."""
+        turn = self._turn(shop, conversation_id, event, message_id=message_id, channel=channel,
+                          member_id=member_id, language=language)
+        return None if turn is None else turn.messages
+
+    def _turn(self, shop: str, conversation_id: str, event: Event | str, *, message_id: str | None,
+              channel: str, member_id: str | None, language: str | None) -> Answer | None:
         if isinstance(event, str):
             event = Event(kind="text", text=event)
         external = message_id or uuid.uuid4().hex
         reducer = self.reducer(shop)
+        inbound = event
+
+        def plan(state: State | None) -> TurnPlan:
+            text = inbound_text(state, inbound)
+            if state is None:
+                lang = language if language in ("ja", "ko", "en") else "en"
+                state = State(conversation_id=conversation_id, shop=shop, channel=channel, lang=lang)
+            if member_id and (state.who is None or state.who.member_id != member_id):
+                state = state.model_copy(update={"who": Identity.member(member_id)})  # signed in: known at once
+            state, replies, effects = reducer.step(state, inbound)
+            return TurnPlan(text, state, replies, effects)
+
         with self._lock(conversation_id):
-            state = self.store.acquire(conversation_id, shop, channel)
+            started = self.store.begin_turn(conversation_id, shop, channel, external, plan)
+            if started is None:
+                return None
+            if started.effect is None:
+                return Answer(started.replies, started.state.status)
             finished = False
             try:
-                if not self.store.record_inbound(conversation_id, external, inbound_text(state, event)):
-                    return None
-                if state is None:
-                    lang = language if language in ("ja", "ko", "en") else "en"
-                    state = State(conversation_id=conversation_id, shop=shop, channel=channel, lang=lang)
-                if member_id and (state.who is None or state.who.member_id != member_id):
-                    state = state.model_copy(update={"who": Identity.member(member_id)})  # signed in: known at once
-                state, replies, effects = reducer.step(state, event)
-                state, replies = self._drain(shop, reducer, state, replies, effects)
-                self.store.finish_turn(state, external, replies)
+                state, replies = self._drain(shop, reducer, started.state, started.replies, started.effects,
+                                             external, recorded=None)
                 finished = True
-                return replies
+                return Answer(replies, state.status)
             finally:
                 if not finished:
                     self.store.release(conversation_id)
 
-    def _drain(self, shop: str, reducer: Reducer, state: State, replies: list[Message], effects: list[Effect]
-               ) -> tuple[State, list[Message]]:
+    def _drain(self, shop: str, reducer: Reducer, state: State, replies: list[Message], effects: list[Effect],
+               reply_to: str | None, *, recorded: dict[str, Any] | None) -> tuple[State, list[Message]]:
+        """Run the effects (the first is recorded started, with ``recorded`` its result if it finished before
+        a restart), each step saved with the next effect started, the last with the replies and the lease
+        released."""
         actions = self.actions(shop)
+        result = recorded
         while effects:
             effect = effects[0]
-            result = self.store.start_effect(state, effect.key, effect.kind, effect.args)
             if result is None:
                 result = actions.run(state.conversation_id, effect)
             state, more, effects = reducer.step(state, Event(kind="result", key=effect.key, result=result))
             replies = replies + more
-            self.store.finish_effect(effect.key, result, state)
+            result = self.store.continue_turn(effect.key, result, state, effects[0] if effects else None,
+                                              replies, reply_to)
         return state, replies
 
     def resume(self) -> dict[str, list[Message]]:
@@ -148,8 +185,8 @@ class ConversationEngine:
                     pending = self._pending_effect(state)
                     if pending is None:
                         continue
-                    state, replies = self._drain(shop, reducer, state, [], [pending])
-                    self.store.finish_turn(state, None, replies)
+                    state, replies = self._drain(shop, reducer, state, [], [pending], None,
+                                                 recorded=self.store.effect_result(pending.key))
                     finished = True
                     done[conversation_id] = replies
                 finally:

@@ -14,13 +14,19 @@ Tables (own ``MetaData``, created on first use, any of the store's engines):
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from pathlib import Path
+from typing import Any, TypeVar
 
 from sqlalchemy import (
     Column,
+    Connection,
     DateTime,
     Engine,
     Float,
@@ -41,7 +47,9 @@ from sqlalchemy.exc import IntegrityError
 
 from cafehub.runtime.messages.model import Message
 
-from .model import State
+from .model import Effect, State
+
+T = TypeVar("T")
 
 LEASE_SECONDS = 30.0
 chat_metadata = MetaData()
@@ -91,6 +99,10 @@ class Busy(Exception):
     """Another worker holds the conversation's lease."""
 
 
+class _Raced(Exception):
+    """Another worker created the conversation's row first."""
+
+
 def _sqlite_for_writers(engine: Engine) -> None:
     """SQLite with several writers at once: write-ahead log, a wait instead of "database is locked"."""
 
@@ -106,65 +118,199 @@ def _sqlite_for_writers(engine: Engine) -> None:
         engine.dispose()  # connections opened before get the pragmas too
 
 
+@dataclass
+class TurnPlan:
+    """What a turn's first transaction records, decided by the engine from the state under the lease."""
+
+    #: The transcript's text of the inbound message (redacted: no contact, code, account or address).
+    inbound: str
+    state: State
+    replies: list[Message]
+    #: What the reducer asked for: the first is marked started and the turn continues with it; none, the
+    #: turn ends here.
+    effects: list[Effect]
+
+    @property
+    def effect(self) -> Effect | None:
+        return self.effects[0] if self.effects else None
+
+
+#: One writer at a time per SQLite file in this process: threads queue on a lock instead of polling SQLite's
+#: busy handler (which sleeps up to 100 ms a try, so 40 threads writing at once make a convoy of seconds).
+#: Other processes on the same file still wait in the busy handler.
+_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+_SQLITE_WRITERS_GUARD = threading.Lock()
+
+
+def _writer_lock(engine: Engine) -> AbstractContextManager[Any]:
+    if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return nullcontext()
+    path = str(Path(engine.url.database or "").resolve())
+    with _SQLITE_WRITERS_GUARD:
+        return _SQLITE_WRITERS.setdefault(path, threading.Lock())
+
+
 class ChatStore:
-    """Conversations in a store database. A turn costs five short transactions: take the lease, record the
-    inbound message, and per effect one to mark it started (with the state) and one to mark it done (with
-    the state), then one to record the replies, save the state and release the lease."""
+    """Conversations in a store database.
+
+    A turn costs one write transaction when no effect runs, and one more per effect: the first takes the
+    lease, records the inbound message and, with the state the reducer made of it, either marks the first
+    effect started or records the replies and releases the lease; after each effect one transaction marks it
+    done with the state it led to and either marks the next one started or records the replies and releases
+    the lease. So a crash between two transactions leaves a state whose outstanding effect is recorded
+    ``started`` (:meth:`unfinished`), never a half-saved turn.
+    """
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self.owner = uuid.uuid4().hex
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
             _sqlite_for_writers(engine)
+        self._writer = _writer_lock(engine)
         chat_metadata.create_all(engine)
+
+    @contextmanager
+    def _writing(self) -> Iterator[Connection]:
+        """A write transaction (one at a time per SQLite file in this process)."""
+        with self._writer, self.engine.begin() as conn:
+            yield conn
 
     # -- state and lease ----------------------------------------------------
 
-    def acquire(self, conversation_id: str, shop: str, channel: str, *, wait: float = 10.0) -> State | None:
-        """Take the conversation's lease (creating the row); its state, or None when it is new."""
+    def _take(self, conn: Connection, conversation_id: str, shop: str, channel: str) -> tuple[bool, State | None]:
+        """Try to take the lease in ``conn``'s transaction: ``(taken, state)``, state ``None`` for a new
+        conversation. The lease is taken before the state is read, so the state read is the one the lease
+        protects (no other worker can have saved one in between)."""
+        now = time.time()
+        taken = conn.execute(update(chat_conversations).where(and_(
+            chat_conversations.c.id == conversation_id,
+            chat_conversations.c.shop == shop,
+            or_(chat_conversations.c.lease_owner.is_(None), chat_conversations.c.lease_until < now,
+                chat_conversations.c.lease_owner == self.owner),
+        )).values(lease_owner=self.owner, lease_until=now + LEASE_SECONDS)).rowcount
+        if taken:
+            raw = conn.execute(select(chat_conversations.c.state).where(
+                chat_conversations.c.id == conversation_id)).scalar_one()
+            return True, State.model_validate_json(raw)
+        found = conn.execute(select(chat_conversations.c.shop).where(
+            chat_conversations.c.id == conversation_id)).first()
+        if found is None:
+            try:
+                conn.execute(insert(chat_conversations).values(
+                    id=conversation_id, shop=shop, channel=channel, status="bot",
+                    state=State(conversation_id=conversation_id, shop=shop, channel=channel).model_dump_json(),
+                    lease_owner=self.owner, lease_until=now + LEASE_SECONDS, updated_at=_now()))
+            except IntegrityError:
+                raise _Raced from None  # a concurrent first message created it: roll back, take the lease again
+            return True, None
+        if found.shop != shop:
+            raise PermissionError("this conversation belongs to another shop")
+        return False, None
+
+    def _retrying(self, attempt: Callable[[], tuple[bool, T]], conversation_id: str, wait: float) -> T:
+        """Run ``attempt`` (one transaction) until it takes the lease, or :class:`Busy` after ``wait`` s."""
         deadline = time.monotonic() + wait
         while True:
-            now = time.time()
-            with self.engine.begin() as conn:
-                row = conn.execute(select(chat_conversations).where(chat_conversations.c.id == conversation_id)).first()
-                if row is None:
-                    try:
-                        conn.execute(insert(chat_conversations).values(
-                            id=conversation_id, shop=shop, channel=channel, status="bot",
-                            state=State(conversation_id=conversation_id, shop=shop,
-                                        channel=channel).model_dump_json(),
-                            lease_owner=self.owner, lease_until=now + LEASE_SECONDS, updated_at=_now()))
-                        return None
-                    except IntegrityError:
-                        pass
-                else:
-                    if row.shop != shop:
-                        raise PermissionError("this conversation belongs to another shop")
-                    taken = conn.execute(update(chat_conversations).where(and_(
-                        chat_conversations.c.id == conversation_id,
-                        or_(chat_conversations.c.lease_owner.is_(None), chat_conversations.c.lease_until < now,
-                            chat_conversations.c.lease_owner == self.owner),
-                    )).values(lease_owner=self.owner, lease_until=now + LEASE_SECONDS)).rowcount
-                    if taken:
-                        return State.model_validate_json(row.state)
+            try:
+                done, value = attempt()
+                if done:
+                    return value
+            except _Raced:
+                pass
             if time.monotonic() > deadline:
                 raise Busy(conversation_id)
             time.sleep(0.005)
+
+    def acquire(self, conversation_id: str, shop: str, channel: str, *, wait: float = 10.0) -> State | None:
+        """Take the conversation's lease (creating the row); its state, or None when it is new."""
+
+        def attempt() -> tuple[bool, State | None]:
+            with self._writing() as conn:
+                return self._take(conn, conversation_id, shop, channel)
+
+        return self._retrying(attempt, conversation_id, wait)
+
+    def begin_turn(self, conversation_id: str, shop: str, channel: str, external_id: str,
+                   plan: Callable[[State | None], TurnPlan], *, wait: float = 10.0) -> TurnPlan | None:
+        """A turn's first transaction: take the lease, and unless ``external_id`` was recorded before (then
+        ``None``, and nothing changes), record the inbound message and what ``plan`` made of the state.
+
+        ``plan`` is the pure reducer's step: it runs inside the transaction, under the lease.
+        """
+
+        def attempt() -> tuple[bool, TurnPlan | None]:
+            with self._writing() as conn:
+                taken, state = self._take(conn, conversation_id, shop, channel)
+                if not taken:
+                    return False, None
+                seen = state is not None and conn.execute(select(chat_messages.c.id).where(and_(
+                    chat_messages.c.conversation_id == conversation_id, chat_messages.c.role == "user",
+                    chat_messages.c.external_id == external_id))).first() is not None
+                if seen:
+                    conn.rollback()  # the lease was never taken
+                    return True, None
+                decided = plan(state)
+                conn.execute(insert(chat_messages).values(conversation_id=conversation_id, role="user",
+                                                          external_id=external_id, text=decided.inbound,
+                                                          created_at=_now()))
+                self._advance(conn, decided.state, decided.effect, decided.replies, external_id)
+                return True, decided
+
+        return self._retrying(attempt, conversation_id, wait)
+
+    def continue_turn(self, done_key: str, result: dict[str, Any], state: State, effect: Effect | None,
+                      replies: list[Message], reply_to: str | None) -> dict[str, Any] | None:
+        """After an effect: mark it done with ``result`` and save ``state``, in one transaction, with either
+        the next ``effect`` marked started, or (``effect`` None) the turn's ``replies`` recorded and the
+        lease released. If the next effect had been started before (a restart), the state is saved alone and
+        its recorded result returned when it finished (``None``: it must run again)."""
+        recorded = json.dumps(result, default=str)
+        try:
+            with self._writing() as conn:
+                self._done(conn, done_key, recorded)
+                self._advance(conn, state, effect, replies, reply_to)
+            return None
+        except IntegrityError:
+            assert effect is not None
+            with self._writing() as conn:
+                self._done(conn, done_key, recorded)
+                self._save(conn, state)
+            return self.effect_result(effect.key)
+
+    def _done(self, conn: Connection, key: str, recorded: str) -> None:
+        conn.execute(update(chat_effects).where(and_(chat_effects.c.key == key, chat_effects.c.status != "done"))
+                     .values(status="done", result=recorded))
+
+    def _advance(self, conn: Connection, state: State, effect: Effect | None, replies: list[Message],
+                 reply_to: str | None) -> None:
+        if effect is not None:
+            self._save(conn, state)
+            conn.execute(insert(chat_effects).values(key=effect.key, conversation_id=state.conversation_id,
+                                                     kind=effect.kind, status="started",
+                                                     args=json.dumps(_redacted(effect.args))))
+            return
+        if replies:
+            now = _now()
+            conn.execute(insert(chat_messages), [
+                {"conversation_id": state.conversation_id, "role": "bot", "external_id": None,
+                 "reply_to": reply_to, "text": m.plain_text(), "body": m.model_dump_json(), "created_at": now}
+                for m in replies])
+        self._save(conn, state, release=True)
 
     def create(self, conversation_id: str, shop: str, channel: str, *, language: str | None = None) -> None:
         """A new, empty conversation (its first language when known)."""
         state = State(conversation_id=conversation_id, shop=shop, channel=channel,
                       lang=language if language in ("ja", "ko", "en") else "en")
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(insert(chat_conversations).values(id=conversation_id, shop=shop, channel=channel,
                                                            status="bot", state=state.model_dump_json(),
                                                            lease_owner=None, lease_until=None, updated_at=_now()))
 
     def save(self, state: State, *, release: bool = False) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             self._save(conn, state, release=release)
 
-    def _save(self, conn: Any, state: State, *, release: bool = False) -> None:
+    def _save(self, conn: Connection, state: State, *, release: bool = False) -> None:
         values: dict[str, Any] = {"state": state.model_dump_json(), "status": state.status, "updated_at": _now()}
         if release:
             values |= {"lease_owner": None, "lease_until": None}
@@ -172,39 +318,8 @@ class ChatStore:
             chat_conversations.c.id == state.conversation_id,
             chat_conversations.c.lease_owner == self.owner)).values(**values))
 
-    def start_effect(self, state: State, key: str, kind: str, args: dict[str, Any]) -> dict[str, Any] | None:
-        """Save ``state`` and mark effect ``key`` started, in one transaction; if it had been started before
-        (a restart), its recorded result when it finished (``None``: it must run again)."""
-        try:
-            with self.engine.begin() as conn:
-                self._save(conn, state)
-                conn.execute(insert(chat_effects).values(key=key, conversation_id=state.conversation_id, kind=kind,
-                                                         status="started", args=json.dumps(_redacted(args))))
-            return None
-        except IntegrityError:
-            with self.engine.begin() as conn:
-                self._save(conn, state)
-            return self.effect_result(key)
-
-    def finish_effect(self, key: str, result: dict[str, Any], state: State) -> None:
-        """Record the effect's result and the state it led to, in one transaction."""
-        with self.engine.begin() as conn:
-            conn.execute(update(chat_effects).where(and_(chat_effects.c.key == key, chat_effects.c.status != "done"))
-                         .values(status="done", result=json.dumps(result, default=str)))
-            self._save(conn, state)
-
-    def finish_turn(self, state: State, reply_to: str | None, messages: list[Message]) -> None:
-        """Record the bot's messages, save the state and release the lease, in one transaction."""
-        with self.engine.begin() as conn:
-            if messages:
-                conn.execute(insert(chat_messages), [
-                    {"conversation_id": state.conversation_id, "role": "bot", "external_id": None,
-                     "reply_to": reply_to, "text": m.plain_text(), "body": m.model_dump_json(), "created_at": _now()}
-                    for m in messages])
-            self._save(conn, state, release=True)
-
     def release(self, conversation_id: str) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(update(chat_conversations).where(and_(
                 chat_conversations.c.id == conversation_id, chat_conversations.c.lease_owner == self.owner,
             )).values(lease_owner=None, lease_until=None))
@@ -228,16 +343,6 @@ class ChatStore:
             return sorted(rows)
 
     # -- transcript -----------------------------------------------------------
-
-    def record_inbound(self, conversation_id: str, external_id: str, text: str) -> bool:
-        """Store a customer's message; False when that external id was already recorded."""
-        try:
-            with self.engine.begin() as conn:
-                conn.execute(insert(chat_messages).values(conversation_id=conversation_id, role="user",
-                                                          external_id=external_id, text=text, created_at=_now()))
-            return True
-        except IntegrityError:
-            return False
 
     def replies_to(self, conversation_id: str, external_id: str) -> list[Message]:
         """The bot's answer to an inbound message, as recorded the first time."""
@@ -273,7 +378,7 @@ class ChatStore:
         return json.loads(row.result)  # type: ignore[no-any-return]
 
     def effect_done(self, key: str, result: dict[str, Any]) -> None:
-        with self.engine.begin() as conn:
+        with self._writing() as conn:
             conn.execute(update(chat_effects).where(chat_effects.c.key == key).values(
                 status="done", result=json.dumps(result, default=str)))
 

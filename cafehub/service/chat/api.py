@@ -179,13 +179,14 @@ def send_message(caller: ConversationAccess, conversation: ConversationPath, bod
                  response: Response) -> Replies:
     engine = caller.chat.conversations
     try:
-        answered = engine.handle(caller.shop.id, conversation, body.event(), message_id=body.message_id,
+        answered = engine.answer(caller.shop.id, conversation, body.event(), message_id=body.message_id,
                                  channel="api", member_id=caller.claim.member_id)
     except Busy:
         raise ApiError(409, "conflict", "this conversation is busy answering another message; send again",
                        field="path.conversation") from None
     _cors(request, response, caller.chat.config)
-    return Replies(messages=[BotMessage(message=m, text=render_text(m)) for m in answered], status=_status(caller))
+    return Replies(messages=[BotMessage(message=m, text=render_text(m)) for m in answered.messages],
+                   status=answered.status)
 
 
 @router.get("/conversations/{conversation}/messages", response_model=Transcript,
