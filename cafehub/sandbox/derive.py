@@ -88,7 +88,8 @@ def derive_products(data: r.ShopData, now: datetime) -> tuple[dict[int, Product]
             variant_code = f"{code}000{chr(65 + index)}"
             pick = h("stock", variant_code)
             stock = 0 if pick % 4 == 0 else pick % 20
-            restock = (now + timedelta(days=1 + pick % 9)).date() if stock == 0 and pick % 2 == 0 else None
+            # Two in three sold-out variants have a restock date in the warehouse; the rest none ("unknown").
+            restock = (now + timedelta(days=1 + pick % 9)).date() if stock == 0 and pick // 4 % 3 else None
             variants[variant_code] = Variant(variant_code, no, OPTION_NAMES[index], Decimal("0.00"), stock, restock)
     return products, variants
 
