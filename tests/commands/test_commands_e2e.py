@@ -433,3 +433,20 @@ def test_a_warehouse_failure_gives_the_failure_message_and_an_operator(
     logged = "\n".join(r.getMessage() for r in caplog.records)
     customer = shop.sb.shop.orders[order.order_id]
     assert not [v for v in (customer.buyer_name, customer.buyer_cellphone, customer.buyer_email) if v and v in logged]
+
+
+def test_lists_hold_the_five_newest_and_history_needs_at_most_two_cafe24_calls(shop: Shop) -> None:
+    member = Identity.member("m0009")
+    made = [shop.order(["N10", "N20"] if n % 2 else ["N20"], member="m0009", days_ago=(n + 1) / 1000)
+            for n in range(7)]  # minutes old: newer than any order of the sample shop
+    newest = [o.order_id for o in made[:5]]
+    engine = shop.engine()
+    engine.mall_settings()  # read once and cached, as in a running shop
+    before = engine.reader.cafe24.stats.calls
+    history = engine.step(member, "/orders", {})
+    assert engine.reader.cafe24.stats.calls - before <= 2
+    assert orders_in(history.message) == newest
+    eta = engine.step(member, "/eta", {})
+    assert orders_in(eta.message) == newest
+    cancel = engine.step(member, "/cancel", {})
+    assert orders_in(cancel.message) == newest
