@@ -67,11 +67,13 @@ def bad_segment_option(span: Span) -> Diagnostic:
 # ---------------------------------------------------------------- E01xx: limits
 
 
-def text_too_long(length: int, limit: int) -> Diagnostic:
+def text_too_long(length: int | None, limit: int) -> Diagnostic:
+    """``length`` is ``None`` when reading stopped at the limit (an endless or huge input)."""
+    size = f"{length:,} characters long" if length is not None else f"longer than {limit:,} characters"
     return Diagnostic(
         "E0101",
         E,
-        f"segment text is {length:,} characters long; the limit is {limit:,}",
+        f"segment text is {size}; the limit is {limit:,}",
         None,
         ("raise Limits.max_length if this is intended",),
     )

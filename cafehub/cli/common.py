@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import codecs
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import NoReturn
+from typing import BinaryIO, NoReturn
 
 import typer
 from rich.console import Console
 
 from cafehub.diagnostics import SegmentError, render_all
+from cafehub.grammar.limits import DEFAULT_LIMITS
+from cafehub.reasons import text_too_long
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -42,27 +45,34 @@ def fail(message: str, exit_code: int = 2) -> NoReturn:
     raise typer.Exit(exit_code)
 
 
-def read_segment_input(text: str | None, file: Path | None) -> tuple[str, str]:
-    """The segment text and a name for it (for ``-->`` lines): TEXT, ``-`` (stdin) or ``-f FILE``."""
+def read_segment_input(text: str | None, file: Path | None,
+                       max_chars: int = DEFAULT_LIMITS.max_length) -> tuple[str, str]:
+    """The segment text and a name for it (for ``-->`` lines): TEXT, ``-`` (stdin) or ``-f FILE``.
+
+    A file or standard input is read only up to ``max_chars + 1`` characters: past the
+    limit the answer is E0101 whatever follows, so ``-f /dev/zero`` or an endless pipe
+    is refused at once instead of filling memory.
+    """
     if file is not None and text is not None:
         raise UserError("give the segment as TEXT or with -f FILE, not both")
     if file is not None:
         if str(file) == "-":
-            return _stdin(), "<stdin>"
+            return _stdin(max_chars), "<stdin>"
         try:
-            data = file.read_bytes()
+            with file.open("rb") as stream:
+                data = _read_bounded(stream, max_chars)
         except OSError as exc:
             raise UserError(f"cannot read {file}: {exc.strerror}") from None
         return _decode(data, str(file)), str(file)
     if text is None:
         raise UserError("give the segment as TEXT, '-' for standard input, or -f FILE")
     if text == "-":
-        return _stdin(), "<stdin>"
+        return _stdin(max_chars), "<stdin>"
     return text, "segment"
 
 
-def _stdin() -> str:
-    return _decode(sys.stdin.buffer.read(), "<stdin>")
+def _stdin(max_chars: int) -> str:
+    return _decode(_read_bounded(sys.stdin.buffer, max_chars), "<stdin>")
 
 
 def _decode(data: bytes, origin: str) -> str:
@@ -73,6 +83,32 @@ def _decode(data: bytes, origin: str) -> str:
         return decode(data)
     except SegmentError as error:
         raise InputError(error, origin) from None
+
+
+_CHUNK = 1 << 16
+
+
+def _read_bounded(stream: BinaryIO, max_chars: int) -> bytes:
+    """Every byte of ``stream`` if it holds at most ``max_chars`` characters; else E0101.
+
+    Characters are counted as UTF-8 is decoded, chunk by chunk, so no more than the limit
+    plus one character (and one chunk) is ever held. Bytes that are not UTF-8 stop the
+    count; the caller's decode then says where they are.
+    """
+    chunks: list[bytes] = []
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    count = 0
+    while True:
+        chunk = stream.read(_CHUNK)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        try:
+            count += len(decoder.decode(chunk))
+        except UnicodeDecodeError:
+            return b"".join(chunks)
+        if count > max_chars:
+            raise SegmentError([text_too_long(None, max_chars)])
 
 
 def print_diagnostics(error: SegmentError, source: str | None, origin: str) -> None:

@@ -135,8 +135,11 @@ def from_json(
     check_names: Annotated[bool, typer.Option("--check/--no-check", help="Also check names and types.")] = True,
 ) -> None:
     """Print the canonical text of a JSON AST document."""
+    from cafehub.grammar.json_ast import JSON_LENGTH_FACTOR
+    from cafehub.grammar.limits import DEFAULT_LIMITS
+
     with user_errors():
-        source, origin = read_segment_input(document, file)
+        source, origin = read_segment_input(document, file, DEFAULT_LIMITS.max_length * JSON_LENGTH_FACTOR)
     with user_errors(None, origin):
         tree = api.from_json(source)
         if check_names:

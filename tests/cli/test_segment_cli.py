@@ -128,3 +128,42 @@ def test_an_integer_of_thousands_of_digits_is_a_diagnostic_not_a_traceback() -> 
     assert result.returncode == 1
     assert "error[E0304]: integer of 4,301 digits is out of range" in result.stderr
     assert " --> segment:1:17" in result.stderr
+
+
+def _bounded_run(args: list[str], stdin: object = None) -> subprocess.CompletedProcess[str]:
+    """Run the CLI with at most 1 GiB of address space: unbounded reading fails fast, never the machine."""
+    import resource
+
+    def limit() -> None:
+        resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))
+
+    return subprocess.run([sys.executable, "-m", "cafehub", *args], stdin=stdin, capture_output=True, text=True,
+                          timeout=60, preexec_fn=limit)
+
+
+def test_endless_input_is_read_only_up_to_the_limit() -> None:
+    too_long = "error[E0101]: segment text is longer than 100,000 characters; the limit is 100,000"
+    result = _bounded_run(["segment", "check", "-f", "/dev/zero"])
+    assert (result.returncode, result.stderr.splitlines()[:1]) == (1, [too_long]), result.stderr[-2000:]
+    with open("/dev/zero", "rb") as zero:
+        result = _bounded_run(["segment", "check", "-"], stdin=zero)
+    assert (result.returncode, result.stderr.splitlines()[:1]) == (1, [too_long]), result.stderr[-2000:]
+    with open("/dev/zero", "rb") as zero:
+        result = _bounded_run(["segment", "check", "--json", "-f", "-"], stdin=zero)
+    assert result.returncode == 1, result.stderr[-2000:]
+    assert [d["code"] for d in json.loads(result.stdout)["diagnostics"]] == ["E0101"]
+    result = _bounded_run(["segment", "from-json", "-f", "/dev/zero"])
+    assert (result.returncode, "E0101" in result.stderr) == (1, True), result.stderr[-2000:]
+
+
+def test_a_file_at_the_limit_in_any_script_is_read_whole(tmp_path: Path) -> None:
+    # The limit counts characters, not bytes: 100,000 characters of Hangul are 300,000 bytes.
+    head, tail = 'coupon(name = "', '")'
+    at_limit = tmp_path / "at_limit.seg"
+    at_limit.write_text(head + "가" * (100_000 - len(head) - len(tail)) + tail, encoding="utf-8")
+    assert run("segment", "check", "-f", str(at_limit)).returncode == 0
+    over = tmp_path / "over.seg"
+    over.write_text(head + "가" * (100_001 - len(head) - len(tail)) + tail, encoding="utf-8")
+    result = run("segment", "check", "-f", str(over))
+    assert result.returncode == 1
+    assert "E0101" in result.stderr
