@@ -195,10 +195,9 @@ def expanded_size(tree: s.Segment, references: dict[tuple[str, int | None], Refe
             atoms += ref_atoms
             deepest = max(deepest, depth - 1 + ref_depth)
             continue
-        atoms += 1
+        counted, condition = s.conditions_of(node)
+        atoms += counted
         deepest = max(deepest, depth)
-        condition = node.condition if isinstance(node, s.Exists) else (
-            node.subject.condition if isinstance(node.subject, s.Measure) else None)
         if condition is not None:
             stack.append((condition, depth + 1))
     return atoms, deepest

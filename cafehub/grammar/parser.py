@@ -246,9 +246,14 @@ def parse(text: str | bytes, *, limits: Limits = DEFAULT_LIMITS) -> s.Segment:
 
 
 def _check_size(tree: s.Segment, limits: Limits, source: str) -> None:
-    """Depth and atom count, computed iteratively so a deep tree cannot overflow the stack."""
-    atoms = 0
+    """Depth and the number of conditions, computed iteratively so a deep tree cannot overflow the stack.
+
+    Every condition is counted (the text is already bounded by the length limit), so
+    E0103 gives the real number, located at the first condition past the limit.
+    """
     max_depth, max_atoms = limits.max_depth, limits.max_atoms
+    atoms = 0
+    past: Span | None = None
     stack: list[tuple[s.Node, int]] = [(tree, 1)]
     while stack:
         node, depth = stack.pop()
@@ -256,24 +261,19 @@ def _check_size(tree: s.Segment, limits: Limits, source: str) -> None:
             at = node.span
             raise SegmentError([too_deep(max_depth, Span(at.start, at.start + 1, at.line, at.column))], source)
         if isinstance(node, (s.And, s.Or)):
-            stack.extend((item, depth + 1) for item in node.items)
+            stack.extend((item, depth + 1) for item in reversed(node.items))
             continue
         if isinstance(node, s.Not):
             stack.append((node.operand, depth + 1))
             continue
-        atoms += 1
-        if atoms > max_atoms:
-            raise SegmentError([too_many_atoms(atoms, max_atoms, node.span)], source)
-        if isinstance(node, s.SegmentRef):
-            continue
-        if isinstance(node, s.Exists):
-            condition = node.condition
-        elif isinstance(node.subject, s.Measure):
-            condition = node.subject.condition
-        else:
-            continue
+        counted, condition = s.conditions_of(node)
+        atoms += counted
+        if atoms > max_atoms and past is None:
+            past = node.span
         if condition is not None:
             stack.append((condition, depth + 1))
+    if past is not None:
+        raise SegmentError([too_many_atoms(atoms, max_atoms, past)], source)
 
 
 def _lex_diagnostic(source: str, at: int) -> Diagnostic:

@@ -345,7 +345,25 @@ def walk(node: SyntaxNode) -> Iterator[SyntaxNode]:
 
 
 PREDICATE_TYPES = (Compare, InList, Within, Between, Contains)
-#: Nodes that count towards ``Limits.max_atoms``.
-ATOM_TYPES = (Exists, SegmentRef, *PREDICATE_TYPES)
+
+
+def conditions_of(node: Node) -> tuple[int, Condition | None]:
+    """How many conditions an atom counts by itself, and the row condition inside it to count too.
+
+    What counts towards ``Limits.max_atoms`` ("conditions"): every test of a field or
+    of a measure, a collection test without a condition (``cart()``), and a saved
+    segment used by name (the checker counts it written out). A collection test
+    counts as its conditions, so ``cart(product = 1)`` is one condition and
+    ``order(status = paid).count >= 3`` two (the status and the count).
+    """
+    if isinstance(node, Exists):
+        return (1, None) if node.condition is None else (0, node.condition)
+    if isinstance(node, SegmentRef):
+        return 1, None
+    if isinstance(node, (And, Or, Not)):
+        return 0, None
+    return 1, node.subject.condition if isinstance(node.subject, Measure) else None
+
+
 #: Nodes that add a level of nesting for ``Limits.max_depth``.
 NESTING_TYPES = (And, Or, Not, Exists, SegmentRef, Measure, *PREDICATE_TYPES)

@@ -49,6 +49,37 @@ def test_atom_limit_is_a_clean_error() -> None:
     assert _codes(text) == ["E0103"]
 
 
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("cart(product = 1)", 1),
+        ("cart()", 1),
+        ("no order(status = paid and ordered_at within last 30d)", 2),
+        ("order(status = paid).count >= 3", 2),
+        ("order().count >= 3", 1),
+        ('segment("vip") or coupon(expires_at within next 1d)', 2),
+        ("not (cart(product in [1, 2]) or order(product = 3 or product = 4).sum(quantity) > 2)", 4),
+    ],
+)
+def test_a_collection_test_counts_as_its_conditions(text: str, count: int) -> None:
+    cafehub.parse(text, limits=Limits(max_atoms=count))
+    with pytest.raises(SegmentError) as caught:
+        cafehub.parse(f"({text}) and cart()", limits=Limits(max_atoms=count))
+    (problem,) = caught.value.diagnostics
+    assert problem.message == f"segment has {count + 1} conditions; the limit is {count}"
+
+
+def test_e0103_gives_the_real_count_at_the_first_condition_past_the_limit() -> None:
+    for total in (1_001, 1_500, 3_000):
+        text = " or ".join(f"cart(product = {i})" for i in range(total))
+        with pytest.raises(SegmentError) as caught:
+            cafehub.parse(text)
+        (problem,) = caught.value.diagnostics
+        assert problem.message == f"segment has {total:,} conditions; the limit is 1,000"
+        assert problem.span is not None
+        assert text[problem.span.start:problem.span.end] == "product = 1000"
+
+
 @pytest.mark.timeout(5)
 def test_deep_json_is_a_clean_error() -> None:
     deep = '{"version": 1, "segment": ' + '{"type": "not", "operand": ' * 100_000 + "{}" + "}" * 100_001
