@@ -89,6 +89,12 @@ REQUESTS: dict[tuple[str, str], tuple[dict[str, Any] | None, str, int]] = {
     ("POST", "/v1/shops/{shop}/segments/{name}/count"): ({"now": "2026-11-26T10:30:00+09:00"}, "read", 200),
     ("POST", "/v1/shops/{shop}/segments/{name}/sql"): ({"dialect": "duckdb"}, "read", 200),
     ("POST", "/v1/shops/{shop}/segments/{name}/explain"): ({"member_id": MEMBER}, "read", 200),
+    ("GET", "/v1/shops/{shop}/segments/{name}/audience"): (None, "read", 200),
+    ("POST", "/v1/shops/{shop}/snapshots"): ({"campaign": CAMPAIGN, "segment": "lapsed"}, "write", 201),
+    ("GET", "/v1/shops/{shop}/snapshots"): (None, "read", 200),
+    ("GET", "/v1/shops/{shop}/snapshots/{campaign}"): (None, "read", 200),
+    ("GET", "/v1/shops/{shop}/snapshots/{campaign}/members"): (None, "read", 200),
+    ("POST", "/v1/shops/{shop}/membership"): ({"member_id": MEMBER, "explain": True}, "read", 200),
 }
 
 

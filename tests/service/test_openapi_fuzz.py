@@ -25,21 +25,27 @@ from hypothesis import HealthCheck, settings
 from schemathesis.checks import positive_data_acceptance
 
 from cafehub.registry import SegmentRegistry
+from cafehub.registry.audience import Snapshots
 from cafehub.service.app import create_app
-from cafehub.service.config import parse_config
+from cafehub.service.config import ShopConfig, parse_config
+from cafehub.service.state import shop_context
 from cafehub.store.engines import open_engine
 
-from .conftest import Service, copy_stores, make_service
+from .conftest import NOW, Service, copy_stores, make_service
 
 
 @pytest.fixture(scope="module")
 def fuzzed_service(tmp_path_factory: pytest.TempPathFactory, shop_stores: dict[str, str]) -> Iterator[Service]:
-    """The app over copies of the stores (fuzzing saves, deletes and records), alpha with a saved segment vip."""
+    """The app over copies of the stores (fuzzing saves, deletes and records), alpha with a saved segment vip
+    and a recorded campaign spring."""
     directory = Path(tmp_path_factory.mktemp("fuzz"))
     stores = copy_stores(shop_stores, directory)
     engine = open_engine(stores["alpha"])
     try:
-        SegmentRegistry(engine, "alpha").save("vip", "order(status = paid).count >= 2", saved_by="setup")
+        registry = SegmentRegistry(engine, "alpha")
+        registry.save("vip", "order(status = paid).count >= 2", saved_by="setup")
+        Snapshots(registry).take("spring", "vip", shop_context(ShopConfig(id="alpha", store="sqlite://"), NOW),
+                                 taken_by="setup")
     finally:
         engine.dispose()
     made = make_service(directory, stores)
@@ -69,5 +75,7 @@ def test_every_operation_keeps_its_published_contract(case: Any, fuzzed_service:
         case.path_parameters["shop"] = "alpha"
     if "name" in (case.path_parameters or {}) and case.method in ("GET", "POST"):
         case.path_parameters["name"] = "vip"  # reads and evaluations of a segment that exists; changes get any name
+    if "campaign" in (case.path_parameters or {}):
+        case.path_parameters["campaign"] = "spring"
     case.call_and_validate(app=fuzzed_service.app, headers=fuzzed_service.headers("alpha", "write"),
                            excluded_checks=[positive_data_acceptance])

@@ -23,8 +23,14 @@ MAX_MEMBER_ID = 64  # customers.member_id is TEXT(64)
 Dialect = Literal["sqlite", "duckdb", "postgres", "mysql", "spark", "bigquery", "snowflake", "trino"]
 
 def _text_instant(value: object) -> object:
-    """Refuse a number for an instant: pydantic would read it as seconds since 1970, which no caller means."""
+    """Refuse a number (or a number as text) for an instant: pydantic would read it as seconds since 1970."""
     if isinstance(value, (int, float)):
+        raise ValueError("an instant is ISO 8601 text")
+    if isinstance(value, str):
+        try:
+            float(value)
+        except ValueError:
+            return value
         raise ValueError("an instant is ISO 8601 text")
     return value
 
