@@ -48,6 +48,15 @@ def bad_literal(message: str, span: Span, hint: str | None = None) -> Diagnostic
     return Diagnostic("E0004", E, message, span, _hints(hint))
 
 
+#: What the reader accepts as a number, for every malformed-number diagnostic.
+NUMBER_FORMS = ("a number is digits, with an optional '-', '_' between two digits and a decimal part: "
+                "12, -3, 1_000, 12.50")
+
+
+def malformed_number(problem: str, span: Span, hint: str | None = None) -> Diagnostic:
+    return Diagnostic("E0004", E, f"malformed number: {problem}", span, _hints(hint, NUMBER_FORMS))
+
+
 def unterminated_string(span: Span) -> Diagnostic:
     return Diagnostic(
         "E0005", E, "unterminated string", span, ("close the string with '\"' on the same line",)

@@ -23,6 +23,7 @@ from cafehub.grammar.limits import DEFAULT_LIMITS, Limits, bracket_depth_exceeds
 from cafehub.grammar.syntax_errors import describe_unexpected
 from cafehub.grammar.transform import SyntaxBuilder, Token, begin_parse
 from cafehub.reasons import (
+    malformed_number,
     not_utf8,
     text_too_long,
     too_deep,
@@ -281,7 +282,34 @@ def _lex_diagnostic(source: str, at: int) -> Diagnostic:
     if char == '"':
         end = source.find("\n", at)
         return unterminated_string(Span.at(source, at, len(source) if end == -1 else end))
+    number = _NUMBERISH.match(source, at)
+    if number is not None:
+        return _number_diagnostic(number.group(), Span.at(source, at, number.end()))
     return unexpected_character(char, Span.at(source, at, at + 1), _character_hint(source, at))
+
+
+#: Where the lexer fails on something that starts like a number: the whole run of it.
+_NUMBERISH = re.compile(r"-?\d(?:[\w.]|(?<=[eE])[+-](?=\d))*")
+_EXPONENT = re.compile(r"-?\d[\d_]*(?:\.[\d_]*)?[eE][+-]?\d")
+_RADIX = re.compile(r"-?0[xXoObB]")
+_UNDERSCORE = re.compile(r"__|_(?!\d)|(?<!\d)_")
+
+
+def _number_diagnostic(word: str, span: Span) -> Diagnostic:
+    """Say what is wrong with a malformed number (``1e309``, ``0x10``, ``1__0``, ``1.``, ``3x``)."""
+    if _RADIX.match(word):
+        return malformed_number("hexadecimal, octal and binary are not supported", span, "write it in decimal")
+    if _EXPONENT.match(word):
+        return malformed_number("exponents are not supported", span, "write the number out: 1e3 is 1000")
+    if _UNDERSCORE.search(word):
+        return malformed_number("'_' must stand between two digits", span)
+    if word.count(".") > 1:
+        return malformed_number("more than one decimal point", span)
+    if re.search(r"\.(?!\d)", word):
+        return malformed_number("a decimal point needs digits after it", span, "write 1.0 or 1, not 1.")
+    return malformed_number(
+        "letters right after the digits", span,
+        "a duration is a number and one unit: h, d or w (3d, 12h, 2w); otherwise put a space after the number")
 
 
 _CHARACTER_HINTS = {

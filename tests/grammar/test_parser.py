@@ -124,3 +124,39 @@ def test_syntax_errors_have_codes_and_positions(text: str, code: str) -> None:
         api.parse(text)
     assert info.value.codes == [code]
     assert info.value.diagnostics[0].span is not None
+
+
+@pytest.mark.parametrize(
+    ("written", "problem", "hint"),
+    [
+        ("1e309", "exponents are not supported", "write the number out: 1e3 is 1000"),
+        ("-2.5E+3", "exponents are not supported", "write the number out: 1e3 is 1000"),
+        ("0x10", "hexadecimal, octal and binary are not supported", "write it in decimal"),
+        ("0b101", "hexadecimal, octal and binary are not supported", "write it in decimal"),
+        ("1__0", "'_' must stand between two digits", None),
+        ("1_000_", "'_' must stand between two digits", None),
+        ("1.5.2", "more than one decimal point", None),
+        ("7.", "a decimal point needs digits after it", "write 1.0 or 1, not 1."),
+        ("10abc", "letters right after the digits", "a duration is a number and one unit: h, d or w (3d, 12h, "
+                                                      "2w); otherwise put a space after the number"),
+    ],
+)
+def test_a_malformed_number_says_what_a_number_may_look_like(written: str, problem: str, hint: str | None) -> None:
+    text = f"cart(quantity > {written}) and cart()"
+    with pytest.raises(SegmentError) as info:
+        api.parse(text)
+    (diagnostic,) = info.value.diagnostics
+    assert (diagnostic.code, diagnostic.message) == ("E0004", f"malformed number: {problem}")
+    assert diagnostic.span is not None
+    assert text[diagnostic.span.start:diagnostic.span.end] == written
+    number_forms = "a number is digits, with an optional '-', '_' between two digits and a decimal part: " \
+                   "12, -3, 1_000, 12.50"
+    assert diagnostic.hints == ((hint,) if hint else ()) + (number_forms,)
+
+
+def test_a_duration_with_an_unknown_unit_is_a_malformed_number() -> None:
+    with pytest.raises(SegmentError) as info:
+        api.parse("order(ordered_at within last 3m)")
+    (diagnostic,) = info.value.diagnostics
+    assert diagnostic.message == "malformed number: letters right after the digits"
+    assert "a duration is a number and one unit: h, d or w" in diagnostic.hints[0]
