@@ -112,9 +112,17 @@ class SqlCompiler:
         """Whether the node being compiled is checked per candidate of a driving test."""
         self.negated = False
         """Whether the node being compiled is under an odd number of ``Not`` (segment level)."""
+        self._keys_wanted = False
+        """Whether the next key set is the query's source (:meth:`_driven_by_keys`), not a test."""
+        self._keys: exp.Select | None = None
 
     def query(self, node: ir.Node) -> exp.Select:
-        """``SELECT c.member_id FROM customers c WHERE <segment>``, or a grouped pass that drives it."""
+        """``SELECT c.member_id FROM customers c WHERE <segment>``, or a grouped pass that drives it, or,
+        where member references are enforced, the driving test's own keys in place of ``customers``."""
+        if self._trusts_references():
+            keyed = self._driven_by_keys(node)
+            if keyed is not None:
+                return keyed
         if self.dialect.shapes.rows_drive:
             driven = self._driven_by_rows(node)
             if driven is not None:
@@ -122,6 +130,56 @@ class SqlCompiler:
         pred = self.segment(node)
         member = exp.alias_(self.rel.customer_id(), "member_id", quoted=True)
         return where(exp.select(member, copy=False).from_(self.rel.table("customers"), copy=False), pred.expr)
+
+    def _trusts_references(self) -> bool:
+        """Whether the keys of a collection's rows can stand for customers.
+
+        Only where the mapping declares member references enforced, and not where string
+        equality follows a collation (MySQL): a ``DISTINCT`` over member ids there would merge
+        ``Alice`` and ``alice`` on a user's case-insensitive table.
+        """
+        return self.rel.mapping.member_references == "enforced" and self.dialect.exact_string_type is None
+
+    def _driven_by_keys(self, node: ir.Node) -> exp.Select | None:
+        """The segment over the keys of its driving test, with no ``customers`` read.
+
+        ``SELECT c.member_id FROM (SELECT DISTINCT cc.member_id AS member_id FROM customer_coupons cc
+        WHERE <rows> AND cc.member_id IS NOT NULL) AS c WHERE <the other tests>``: the driver is a
+        positive test (a customer it holds for has rows), so its keys are exactly the customers
+        it holds for once every member reference names a customer; the other tests keep their
+        shapes, correlated on the derived table, which takes the alias and column name of
+        ``customers``. The planner reads the driver from its rows' index range instead of
+        joining and de-duplicating against every customer (the demo's ``coupon(expires_at within
+        next 1d)``: measured in docs/SQL.md). ``None`` when no positive test can drive.
+        """
+        shapes = self.dialect.shapes
+        units = planning.plan(node.items if isinstance(node, ir.And) else (node,), shapes.merge, shapes.element_join)
+        lead = planning.key_driver(units)
+        if lead is None:
+            return None
+        self._keys_wanted, self._keys = True, None
+        try:
+            self.unit(units[lead])
+        finally:
+            self._keys_wanted = False
+        keys = self._captured_keys()
+        if keys is None:
+            raise InternalCompileError(f"the driving test gave no key set: {units[lead]}")
+        others = []
+        for i, unit in enumerate(units):
+            if i != lead:
+                with self._filtering(shapes.filter is not None):
+                    others.append(self.unit(unit))
+        customer = self.rel.customer_id()
+        source = exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.Identifier(this=customer.table, quoted=True)))
+        member = exp.alias_(customer, "member_id", quoted=True)
+        query = exp.select(member, copy=False).from_(source, copy=False)
+        self.rel.used.pop("customers", None)  # ``c`` is the derived table: customers is not read
+        return where(query, and_([o.expr for o in others])) if others else query
+
+    def _captured_keys(self) -> exp.Select | None:
+        """The key set :meth:`_member_of` kept for :meth:`_driven_by_keys` (``None``: none was built)."""
+        return self._keys
 
     def _driven_by_rows(self, node: ir.Node) -> exp.Select | None:
         """The segment as its driving group's pass, joined to customers before grouping.
@@ -205,6 +263,8 @@ class SqlCompiler:
         an index, once: cheaper as a set than per candidate, and an index a per-candidate
         subquery must not be planned around)."""
         shapes = self.dialect.shapes
+        if self._keys_wanted:
+            return Shape.GROUPED  # the driver of _driven_by_keys: a key set, never correlated
         return shapes.filter if self.filtering and shapes.filter is not None and not selective else own
 
     def seg_or(self, node: ir.Or) -> Pred:
@@ -352,6 +412,16 @@ class SqlCompiler:
         id). Elsewhere a null key only makes ``IN`` unknown for customers it does not hold,
         which reads as false, as it should; and the filter can cost (DuckDB: 1.4x).
         """
+        if self._keys_wanted:
+            self._keys_wanted = False
+            key = keys.selects[0]
+            conditions = [*conditions, self.rel.not_null(fresh(key))]
+            name = self.rel.mapping.column("customers", "member_id")
+            keys = keys.select(exp.alias_(fresh(key), name, quoted=True), append=False, copy=False)
+            if not keys.args.get("group"):
+                keys = keys.distinct(copy=False)
+            self._keys = where(keys, and_(conditions))
+            return exp.true()
         if self.dialect.key_set_test is KeySetTest.IN:
             if negated:
                 conditions = [*conditions, self.rel.not_null(fresh(keys.selects[0]))]

@@ -22,6 +22,14 @@ target dialect, so a mapping cannot inject anything. Whether the mapped names
 exist is checked against the database before a query runs
 (:func:`cafehub.execution.sql.verify_tables`).
 
+A mapping also says whether the data guarantees its member references
+(``member_references``): ``"enforced"`` when every member id of a coupon,
+cart item or order names a customer, as the store's loader guarantees.
+Queries may then take a segment's customers from the rows that qualify them
+(``SELECT DISTINCT cc.member_id FROM customer_coupons cc WHERE ...``)
+without checking each against ``customers``. Declared, never assumed: the
+default, ``"unchecked"``, keeps rows of unknown members out.
+
 A timestamp column holds one of two kinds of value, and a time bound is only
 right when it is written for the column's kind (``times``):
 
@@ -67,6 +75,9 @@ TIME_COLUMNS: dict[str, tuple[str, ...]] = {
 
 TimeKind = Literal["utc", "zoned"]
 """What a timestamp column holds: zone-less UTC, or an instant shown in the session's zone."""
+
+MemberReferences = Literal["unchecked", "enforced"]
+"""Whether every member id in ``customer_coupons``, ``cart_items`` and ``orders`` names a customer."""
 
 MAX_NAME_LENGTH = 255
 
@@ -136,6 +147,13 @@ class SchemaMapping(BaseModel):
         default=None, description="Schema for tables whose physical name has no schema part."
     )
     tables: dict[str, TableMapping] = Field(default_factory=dict)
+    member_references: MemberReferences = Field(
+        default="unchecked",
+        description="'enforced' when every non-null member_id of customer_coupons, cart_items and orders is the "
+        "member_id of a row of customers (the store's loader enforces it): a segment whose customers all come "
+        "from such rows is then answered from those rows alone, without reading customers. 'unchecked' (the "
+        "default): rows whose member is not a customer are never selected.",
+    )
 
     @field_validator("default_schema")
     @classmethod

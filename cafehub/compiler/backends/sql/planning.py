@@ -298,6 +298,25 @@ def driver(units: Sequence[Unit]) -> int | None:
     return best[1] if best is not None else None
 
 
+def key_driver(units: Sequence[Unit]) -> int | None:
+    """The unit whose key set can replace ``customers`` (member references enforced), or ``None``.
+
+    A group, or a positive test written as it is (not under ``not``, not an aggregate test
+    that holds without rows): its key set holds exactly the customers it is true for.
+    Selective ones first, else the earliest, as :func:`driver`.
+    """
+    best: tuple[int, int] | None = None
+    for i, unit in enumerate(units):
+        if isinstance(unit, Atom) and (unit.negated or not unit.positive):
+            continue
+        if not isinstance(unit, (Atom, Group)):
+            continue
+        rank = 0 if unit.selective else 1
+        if best is None or rank < best[0]:
+            best = (rank, i)
+    return best[1] if best is not None else None
+
+
 @dataclass(frozen=True, slots=True)
 class RowPass:
     """A grouped pass that is the query itself (PostgreSQL's ``rows_drive``).
