@@ -38,13 +38,21 @@ def test_tokens_are_encrypted_at_rest_and_only_this_key_opens_them(tmp_path: Pat
         engine = create_engine(f"sqlite:///{tmp_path / 'store.db'}")
         key = TokenCipher.from_text(new_key())
         store = SqlTokenStore(engine, key)
+
+        def raw_row() -> tuple[str, str]:
+            with engine.connect() as conn:
+                return tuple(conn.execute(select(sync_tokens.c.access_token, sync_tokens.c.refresh_token)).one())
+
         client = sb.client(store)
-        assert client.count_orders(*_days()) >= 0  # the stored token works
+        # as written by the authorization, before any read (a read would seal a plain row it found)
+        assert all(value.startswith("v1:") for value in raw_row())
+        sb.sandbox.oauth.expire_access_tokens()
+        assert client.count_orders(*_days()) >= 0  # the stored token is refreshed, and the new one works
+        assert client.stats.refreshes == 1
+        raw = raw_row()
+        assert all(value.startswith("v1:") for value in raw)  # as written by the refresh
         access, refresh = _tokens_of(store)
         assert sb.sandbox.oauth.holds(access)
-        with engine.connect() as conn:
-            raw = conn.execute(select(sync_tokens.c.access_token, sync_tokens.c.refresh_token)).one()
-        assert all(value.startswith("v1:") for value in raw)
         engine.dispose()
         on_disk = (tmp_path / "store.db").read_bytes()
         assert access.encode() not in on_disk
