@@ -152,3 +152,87 @@ def test_the_session_cookie_is_httponly_and_changes_need_the_csrf_header(
     expect(browser.locator("#login-reason")).to_have_text("You are signed out.")
     browser.goto(f"{base}/shops/alpha/editor")
     assert "/login" in browser.url
+
+
+def test_save_as_new_versions_and_the_history(
+    writable: Service, serve_app: Callable[[Any], str], browser: Any
+) -> None:
+    from cafehub.registry import SegmentRegistry
+
+    base = serve_app(writable.app)
+    sign_in(browser, base, writable.tokens["alpha", "write"])
+    expect(browser.locator("#saved-list")).to_have_text("none yet")
+    expect(browser.locator("#save")).to_be_enabled()
+
+    first = "order(status = paid).count >= 2"
+    browser.fill("#segment-name", "vip")
+    browser.fill("#segment-description", "two paid orders")
+    type_segment(browser, first)
+    expect(browser.locator("#status")).to_have_text("✓ valid")
+    browser.click("#save")
+    expect(browser.locator("#save-result")).to_have_text("saved as version 1")
+    assert browser.url.endswith("/shops/alpha/editor?segment=vip")
+    expect(browser.locator("#saved-list li")).to_have_text(["vip v1"])
+
+    second = "order(status = paid).count >= 3 and no order(ordered_at within last 60d)"
+    type_segment(browser, second)
+    browser.click("#save")
+    expect(browser.locator("#save-result")).to_have_text("saved as version 2")
+    browser.click("#save")  # the same text again: nothing new
+    expect(browser.locator("#save-result")).to_have_text("unchanged: the same text as version 2")
+
+    type_segment(browser, "order(status = payed).count >= 3")  # refused with its diagnostics, nothing saved
+    expect(browser.locator("#status")).to_have_text("✗ 1 error")
+    browser.click("#save")
+    expect(browser.locator("#save-result")).to_have_text("the segment has 1 error")
+    expect(browser.locator(".diagnostic .headline").first).to_have_text(
+        "error[E0203]: unknown status 'payed'; did you mean 'paid'?")
+
+    engine = open_engine(writable.stores["alpha"])
+    try:
+        history = SegmentRegistry(engine, "alpha").history("vip")
+    finally:
+        engine.dispose()
+    assert [v.text for v in history] == [first, second]
+    versions = browser.locator("#history li.version")
+    expect(versions).to_have_count(2)
+    assert [versions.nth(i).get_attribute("data-version") for i in range(2)] == ["2", "1"]  # newest first
+    expect(versions.nth(1).locator(".muted")).to_contain_text(f"by {history[0].saved_by}")
+    expect(versions.nth(0).locator("code.preview")).to_have_text(second)
+    versions.nth(1).locator("button").click()  # load version 1 back into the editor
+    expect(browser.locator("#segment-text")).to_have_value(first)
+    expect(browser.locator("#status")).to_have_text("✓ valid")
+    expect(browser.locator("#save-result")).to_have_text("loaded version 1")
+    expect(browser.locator("#sql")).to_have_text(compile_sql(api.check(first), dialect="postgres").sql)
+    screenshot(browser, "editor-history.png")
+
+    # opening the saved segment by its link shows its latest version and description
+    browser.goto(f"{base}/shops/alpha/editor?segment=vip")
+    expect(browser.locator("#segment-text")).to_have_value(second)
+    expect(browser.locator("#segment-description")).to_have_value("two paid orders")
+    expect(browser.locator("#history li.version")).to_have_count(2)
+
+
+def test_a_saved_segment_is_usable_by_name_in_the_editor(
+    writable: Service, serve_app: Callable[[Any], str], browser: Any
+) -> None:
+    from cafehub.registry import SegmentRegistry
+
+    engine = open_engine(writable.stores["alpha"])
+    try:
+        registry = SegmentRegistry(engine, "alpha")
+        registry.save("vip", "order(status = paid).count >= 2", saved_by="setup")
+        text = 'segment("vip") and no order(ordered_at within last 30d)'
+        ctx = shop_context(writable.config.shops["alpha"], NOW)
+        audience = run_sql(engine, registry.check(text), ctx)
+    finally:
+        engine.dispose()
+    base = serve_app(writable.app)
+    sign_in(browser, base, writable.tokens["alpha", "read"])
+    type_segment(browser, text)
+    expect(browser.locator("#status")).to_have_text("✓ valid")
+    browser.fill("#at", AT)
+    browser.click("#count")
+    expect(browser.locator("#count-result")).to_have_text(f"{len(audience):,} customers at {NOW.isoformat()}")
+    type_segment(browser, 'segment("vpi")')
+    expect(browser.locator(".diagnostic .headline").first).to_contain_text("unknown saved segment 'vpi'")
