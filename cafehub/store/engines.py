@@ -217,6 +217,28 @@ def _denied(url: URL, shown: str, detail: str) -> StoreError:
     )
 
 
+def missing_columns_fix(url: URL) -> str:
+    """What mends a store whose tables lack columns cafehub reads (``store init`` does not: it keeps
+    the tables that are there as they are)."""
+    new = "sqlite:///new.db" if url.get_backend_name() == "sqlite" else "NEW_URL"
+    return (
+        "`cafehub store init` keeps existing tables as they are, so it cannot add a column: add it to the table, "
+        f"or load the data into a new store (`cafehub store init --db {new}`, then `cafehub store load DIR --db "
+        f"{new}`); for tables of your own, run segments through a schema mapping (--mapping)"
+    )
+
+
+def _mismatch(url: URL, detail: str, *, column: bool) -> StoreError:
+    """A query that needs a table or column the store lacks: what would mend it (init only creates tables)."""
+    shown = display_url(url)
+    if column:
+        return StoreError(f"the store at {shown} lacks a column cafehub reads ({detail}); {missing_columns_fix(url)}")
+    return StoreError(
+        f"the store at {shown} lacks a table cafehub reads ({detail}); {init_hint(url)} to create the missing "
+        f"tables (it keeps the others)"
+    )
+
+
 def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> StoreError:
     """A :class:`StoreError` saying in one line what ``exc`` means for the store at ``url``.
 
@@ -242,7 +264,7 @@ def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> Sto
         if code in _MYSQL_UNKNOWN_DB:
             return StoreError(f"{_where(url)} has no database '{url.database}'; create it first")
         if code in _MYSQL_NO_TABLE or code in _MYSQL_NO_COLUMN:
-            return StoreError(f"the store at {shown} does not match cafehub's schema ({detail}); {init_hint(url)}")
+            return _mismatch(url, detail, column=code in _MYSQL_NO_COLUMN)
         return StoreError(f"the store at {shown} failed: {detail}")
     if backend == "postgresql":
         detail = re.sub(r"^connection failed:\s*", "", message)
@@ -254,8 +276,8 @@ def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> Sto
             return StoreError(f"{_where(url)} refused the login: {detail}")
         if any(s in lowered for s in ("connection refused", "resolve host", "timeout", "timed out", "no route")):
             return StoreError(f"cannot reach {_where(url)}: {detail}")
-        if "relation" in lowered and "does not exist" in lowered:
-            return StoreError(f"the store at {shown} does not match cafehub's schema ({detail}); {init_hint(url)}")
+        if getattr(orig, "sqlstate", None) in _PG_MISSING:
+            return _mismatch(url, detail, column=orig.sqlstate == "42703")  # type: ignore[union-attr]
     if backend in ("sqlite", "duckdb"):
         path = file_path(url)
         if "unable to open" in lowered or "cannot open" in lowered:
@@ -270,8 +292,9 @@ def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> Sto
             return StoreError(f"the store file {path or shown} is in use by another process: {message}")
         if "not a database" in lowered or "not a valid duckdb" in lowered:
             return StoreError(f"{path or shown} is not a {backend} database file")
-        if "no such table" in lowered or "no such column" in lowered or "does not exist" in lowered:
-            return StoreError(f"the store at {shown} does not match cafehub's schema ({message}); {init_hint(url)}")
+        if "no such table" in lowered or "no such column" in lowered or missing_object(exc, url):
+            column = "no such column" in lowered or type(orig).__name__ == "BinderException"
+            return _mismatch(url, message, column=column)
     return StoreError(f"the store at {shown} failed: {message}")
 
 
@@ -353,8 +376,7 @@ def check_store(engine: Engine) -> None:
         if problems:
             what = "column" if len(problems) == 1 else "columns"
             raise StoreError(
-                f"the store at {shown} has no {what} {', '.join(problems)}; it was not made by "
-                f"`cafehub store init` (map your own tables with a schema mapping instead)"
+                f"the store at {shown} has no {what} {', '.join(problems)}; {missing_columns_fix(url)}"
             )
 
 

@@ -128,3 +128,66 @@ def test_a_mariadb_user_without_grants_on_the_tables_read(mysql_user: str) -> No
         assert "refused access: SELECT command denied to user" in message
         assert f"for table `{make_url(mysql_user).database}`.`{table}`; the database user '{user}' needs SELECT" \
             in message
+
+
+def _predicate_error(url: str) -> str:
+    from cafehub import check
+    from cafehub.execution.python import run_predicate
+    from cafehub.store.engines import store_errors
+
+    engine = create_engine(url)
+    try:
+        with pytest.raises(StoreError) as caught, store_errors(engine):
+            run_predicate(engine, check("order(status = paid)"), CONTEXTS["seoul_march"])
+    finally:
+        engine.dispose()
+    return str(caught.value)
+
+
+def _without_status(url: str) -> None:
+    engine = canonical_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE orders DROP COLUMN status"))
+        conn.execute(text("INSERT INTO customers (member_id, joined_at) VALUES ('m1', '2025-01-01 00:00:00')"))
+    engine.dispose()
+
+
+MENDS = ("`cafehub store init` keeps existing tables as they are, so it cannot add a column: add it to the table, "
+         "or load the data into a new store")
+
+
+def test_a_missing_column_says_what_would_mend_it_not_store_init(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    _without_status(url)
+    message = _predicate_error(url)
+    assert message.startswith(f"the store at {url} lacks a column cafehub reads (no such column: ")
+    assert MENDS in message
+    assert "--mapping" in message
+    assert message == _predicate_error(url)
+    opened = open_error(url)
+    assert opened.startswith(f"the store at {url} has no column 'orders.status'; {MENDS}")
+
+
+def test_a_missing_table_is_mended_by_store_init(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'store.db'}"
+    engine = canonical_engine(url)
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO customers (member_id, joined_at) VALUES ('m1', '2025-01-01 00:00:00')"))
+        conn.execute(text("DROP TABLE order_payments"))
+        conn.execute(text("DROP TABLE order_items"))
+        conn.execute(text("DROP TABLE orders"))
+    engine.dispose()
+    message = _predicate_error(url)
+    assert message.startswith(f"the store at {url} lacks a table cafehub reads (no such table: ")
+    assert message.endswith(f"run `cafehub store init --db {url}` to create the missing tables (it keeps the others)")
+
+
+@pytest.mark.postgres
+def test_a_missing_column_on_postgres(postgres_url: str) -> None:
+    from cafehub.testing.engines import private_namespace
+
+    with private_namespace(postgres_url, f"nocol_{uuid.uuid4().hex[:6]}") as url:
+        _without_status(url)
+        message = _predicate_error(url)
+        assert "lacks a column cafehub reads (column " in message
+        assert MENDS in message
