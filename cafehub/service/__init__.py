@@ -8,7 +8,8 @@ Modules: ``app`` (the factory, the router list, the route check),
 ``config`` (which shops exist: each one's store and settings), ``tokens``
 (hashed API tokens with read/write scopes), ``auth`` (the dependencies that
 authenticate), ``state`` (engines per shop), ``errors`` (one error shape),
-``segments`` and ``pages`` (the areas built here).
+``segments`` (text, saved segments, audiences and snapshots, membership;
+docs/SERVICE.md) and ``pages`` (the areas built here).
 
 Contract for adding a router
 ----------------------------
@@ -23,7 +24,8 @@ Contract for adding a router
    parameter, verifies the token and its scope, and hands the route a
    ``Caller``: ``caller.shop`` (the shop's :class:`~cafehub.service.config.ShopConfig`),
    ``caller.store()`` (its store's engine; the only store a route may
-   touch), ``caller.who`` (recorded as the author of a change).
+   touch), ``caller.registry()`` (its saved segments, in that store),
+   ``caller.who`` (recorded as the author of a change).
    An area with another way to authenticate (the Channel Talk webhook's
    signature) writes its own dependency, decorated with
    :func:`~cafehub.service.auth.authenticator`, that resolves the shop and
