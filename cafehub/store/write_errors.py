@@ -21,7 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from cafehub.store.engines import StoreError
 
 _TABLE = re.compile(r"(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|FROM)\s+[`\"\[]?(\w+)", re.IGNORECASE)
-_MYSQL_COLUMN = re.compile(r"column '(\w+)'")
+_MYSQL_COLUMN = re.compile(r"column '(\w+)'", re.IGNORECASE)  # "Column 'c' cannot be null"
 _QUALIFIED = re.compile(r"constraint failed: (\w+)\.(\w+)")
 
 #: Kind of problem by PostgreSQL SQLSTATE.
@@ -68,13 +68,13 @@ def explain_write(exc: SQLAlchemyError, *metadatas: MetaData) -> StoreWriteError
     sqlstate = getattr(getattr(orig, "diag", None), "sqlstate", None) or getattr(orig, "sqlstate", None)
     errno = orig.args[0] if orig is not None and orig.args and isinstance(orig.args[0], int) else None
     text = str(orig.args[1]) if errno is not None and len(orig.args) > 1 else str(orig or "")
-    if sqlstate:
-        problem = _PG.get(str(sqlstate), f"the database refused the write (SQLSTATE {sqlstate})")
-        column = getattr(getattr(orig, "diag", None), "column_name", None) or ""
-    elif errno is not None:
+    if errno is not None:  # MySQL/MariaDB (PyMySQL also sets a SQLSTATE, too coarse: 23000 for all integrity)
         problem = _MYSQL.get(errno, f"the database refused the write (error {errno})")
         named = _MYSQL_COLUMN.search(text)
         column = named.group(1) if named else ""
+    elif sqlstate:
+        problem = _PG.get(str(sqlstate), f"the database refused the write (SQLSTATE {sqlstate})")
+        column = getattr(getattr(orig, "diag", None), "column_name", None) or ""
     else:
         lowered = text.lower()
         problem = next((kind for key, kind in _KEYWORDS if key in lowered), "the database refused the write")

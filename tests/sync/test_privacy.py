@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine, text
 
+from cafehub.connectors.tokens import MemoryTokenStore
 from cafehub.sandbox.control import Fault
 from cafehub.sandbox.testing import SandboxHandle, serve, shop
 from cafehub.store import io as store_io
@@ -62,11 +63,13 @@ def leaks(text_: str, values: list[str]) -> list[str]:
     return found
 
 
-def run(sb: SandboxHandle, target: Any, *, full: bool = False, **client: Any) -> str:
-    """One sync; returns what it showed (the stop message, if it stopped)."""
+def run(sb: SandboxHandle, target: Any, *, full: bool = False, phases: tuple[str, ...] | None = None,
+        **client: Any) -> str:
+    """One sync (of ``phases``, or all); returns what it showed (the stop message, if it stopped)."""
     c = sb.client(**client)
     try:
-        report = Syncer(c, target, SyncOptions(full=full)).run()
+        options = SyncOptions(full=full) if phases is None else SyncOptions(full=full, phases=phases)
+        report = Syncer(c, target, options).run()
         return f"{report}"
     except SyncStopped as stopped:
         return str(stopped)
@@ -153,3 +156,41 @@ def test_the_cli_stops_on_a_refusing_store_with_one_line_and_no_row_data(tmp_pat
         assert "Traceback" not in output
         assert "writing to table customers failed" in output
         assert leaks(output, secrets_of(sb, data)) == []
+
+
+def test_no_personal_data_or_secret_when_the_sync_gives_up(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    """The stops the test above does not reach: retries used up on timeouts and on 5xx answers to calls whose
+    query holds member ids, and a refresh token refused (the shop owner removed the app)."""
+    data = private_shop()
+    caplog.set_level(logging.DEBUG)
+    shown: list[str] = []
+    with serve(tmp_path, data) as sb:
+        faults = sb.sandbox.faults
+        tokens = MemoryTokenStore()
+        target = create_engine(f"sqlite:///{tmp_path / 'synced.db'}")
+        shown.append(run(sb, target, store=tokens))  # a first full run: the next ones look members up by id
+
+        faults.delay("/customersprivacy", 1.0, times=100)  # the withdrawal check (member_id=...) never answers
+        stopped = run(sb, target, store=tokens, phases=("carts",), timeout=0.2)
+        assert "sync stopped in carts" in stopped
+        assert "ReadTimeout" in stopped
+        shown.append(stopped)
+        faults.clear()
+
+        faults.fail("/carts$", 503, times=100)  # the carts of members by id: the server keeps failing
+        stopped = run(sb, target, store=tokens, phases=("carts",))
+        assert "sync stopped in carts" in stopped
+        assert "HTTP 503" in stopped
+        shown.append(stopped)
+        faults.clear()
+
+        sb.sandbox.oauth.revoke_all()  # both tokens refused: the mall must authorize again
+        stopped = run(sb, target, store=tokens)
+        assert "the mall must authorize the app again" in stopped
+        shown.append(stopped)
+
+        values = secrets_of(sb, data)
+        logs = "\n".join(f"{rec.name} {rec.getMessage()}" for rec in caplog.records)
+        assert "member_id=" not in logs
+        assert leaks("\n".join(shown), values) == []
+        assert leaks(logs, values) == []
