@@ -11,7 +11,6 @@ from typing import Any
 
 from cafehub.compiler.check import DEFAULT_OPTIONS, CheckedSegment, CheckOptions, check_tree
 from cafehub.compiler.references import SegmentResolver
-from cafehub.grammar import json_ast
 from cafehub.grammar import syntax as s
 from cafehub.grammar.format import DEFAULT_WIDTH, format_segment, leading_comments
 from cafehub.grammar.limits import DEFAULT_LIMITS, Limits
@@ -63,12 +62,16 @@ def format(segment: SegmentInput, *, width: int = DEFAULT_WIDTH, limits: Limits 
 
 def to_json(segment: SegmentInput, *, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """The JSON AST document of a segment."""
+    from cafehub.grammar import json_ast  # pydantic: imported by the JSON functions only
+
     tree = _parse(decode(segment), limits=limits) if isinstance(segment, (str, bytes)) else segment
     return json_ast.to_json(tree)
 
 
 def from_json(document: str | bytes | dict[str, Any], *, limits: Limits = DEFAULT_LIMITS) -> s.Segment:
     """Read a JSON AST document into a syntax tree (structure is validated, names are not)."""
+    from cafehub.grammar import json_ast
+
     return json_ast.from_json(document, limits=limits)
 
 
@@ -79,9 +82,13 @@ def check_json(
     resolver: SegmentResolver | None = None,
 ) -> CheckedSegment:
     """Read and check a JSON AST document; diagnostics point into its canonical text."""
+    from cafehub.grammar import json_ast
+
     return check(json_ast.from_json(document, limits=options.limits), options=options, resolver=resolver)
 
 
 def json_schema() -> dict[str, Any]:
     """The JSON Schema of JSON AST documents."""
+    from cafehub.grammar import json_ast
+
     return json_ast.json_schema()

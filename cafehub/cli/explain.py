@@ -12,18 +12,19 @@ from __future__ import annotations
 import json
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.text import Text
-from rich.tree import Tree
 
 from cafehub.cli import registry as registry_cli
 from cafehub.cli.common import UserError, err, fail, out, read_segment_input, user_errors
 from cafehub.compiler.evaluation import DEFAULT_HISTORY_START, DEFAULT_ZONE, ContextError, EvalContext, load_zone
-from cafehub.execution.explain import Clause, Evidence, Explanation, Node, explain
-from cafehub.execution.python import load_customer
-from cafehub.store.engines import StoreError, open_store
+
+if TYPE_CHECKING:  # the command imports these when it runs, so other segment commands start without them
+    from rich.tree import Tree
+
+    from cafehub.execution.explain import Clause, Evidence, Explanation, Node
 
 #: Row keys listed per line of evidence before "+N more".
 MAX_LISTED = 12
@@ -99,6 +100,8 @@ def _add_evidence(tree: Tree, evidence: Evidence) -> None:
 
 
 def _add_node(tree: Tree | None, node: Node) -> Tree:
+    from rich.tree import Tree
+
     label = Text.assemble(_mark(node.value), Text(node.text))
     if node.version is not None:
         label.append(f"  version {node.version}", style="dim")
@@ -121,6 +124,8 @@ def render(explanation: Explanation) -> Tree:
         _line(f"  at {explanation.now.isoformat()} ({explanation.zone}), cart retention "
               f"{explanation.cart_retention_days}d, history from {explanation.history_start}"),
     )
+    from rich.tree import Tree
+
     root = Tree(header)
     _add_node(root, explanation.root)
     return root
@@ -154,6 +159,10 @@ def register(app: typer.Typer) -> None:
         shop: registry_cli.ShopOpt = registry_cli.DEFAULT_SHOP,
     ) -> None:
         """Explain, clause by clause, why a member matches a segment or not."""
+        from cafehub.execution.explain import explain
+        from cafehub.execution.python import load_customer
+        from cafehub.store.engines import StoreError, open_store
+
         with user_errors():
             source, origin = read_segment_input(text, file)
             if not member:
