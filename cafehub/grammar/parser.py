@@ -7,10 +7,14 @@ brackets, 5 MB of text or 100,000 nested parentheses.
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
+import sys
 from collections.abc import Iterator
 from functools import cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from lark import Lark
@@ -56,14 +60,19 @@ class _Engine:
     language (``tests/grammar/test_parser.py`` checks both agree).
     """
 
-    def __init__(self) -> None:
+    def __init__(self, cache_file: str | None = None) -> None:
         grammar = resources.files("cafehub.grammar").joinpath("segment.lark").read_text("utf-8")
+        # Building the LALR tables takes about 50 ms, a tenth of a command's start;
+        # Lark's cache reads them back in about 5 ms. Lark keys the file's content by
+        # the grammar, the options, its own version and Python's, and rebuilds (and
+        # rewrites) a stale or unreadable file; ``cache_file=None`` builds every time.
         self.lark = Lark(
             grammar,
             parser="lalr",
             lexer="basic",
             transformer=SyntaxBuilder(),
             maybe_placeholders=True,
+            cache=cache_file if cache_file is not None else False,
         )
         inner = self.lark.parser.parser.parser
         table = inner.parse_table
@@ -85,7 +94,7 @@ class _Engine:
             for rule, callback in inner.callbacks.items()
             if not isinstance(rule, str)
         }
-        self.ignore = frozenset(self.lark.ignore_tokens)
+        self.ignore = frozenset(self.lark.lexer_conf.ignore)  # also set on a Lark read from its cache
         self.master, self.keywords = self._lexer(list(self.lark.terminals))
 
     def _lexer(self, terminals: list[TerminalDef]) -> tuple[re.Pattern[str], dict[str, dict[str, str]]]:
@@ -190,9 +199,39 @@ class _Engine:
         raise AssertionError("unreachable: $END always ends the loop")  # pragma: no cover
 
 
+def grammar_cache_file() -> str | None:
+    """Where the parse tables are kept between runs, or ``None`` (no cache).
+
+    ``$CAFEHUB_CACHE_DIR`` (empty: no cache), else ``$XDG_CACHE_HOME/cafehub``,
+    else ``~/.cache/cafehub``: a directory of the user's own, never a shared
+    temporary one, since Lark reads the file with pickle. The name carries the
+    grammar's digest and the Lark and Python versions, so installs of other
+    versions side by side do not overwrite each other's file.
+    """
+    configured = os.environ.get("CAFEHUB_CACHE_DIR")
+    if configured is not None:
+        if not configured:
+            return None
+        folder = Path(configured)
+    else:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        folder = Path(base) / "cafehub"
+    import lark
+
+    grammar = resources.files("cafehub.grammar").joinpath("segment.lark").read_bytes()
+    digest = hashlib.sha256(grammar).hexdigest()[:16]
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    except OSError:
+        return None
+    if not os.access(folder, os.W_OK):
+        return None
+    return str(folder / f"segment-grammar-{digest}-lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.cache")
+
+
 @cache
 def _engine() -> _Engine:
-    return _Engine()
+    return _Engine(grammar_cache_file())
 
 
 def reserved_words() -> frozenset[str]:
