@@ -5,7 +5,8 @@ best hand-written SQL on SQLite, DuckDB and PostgreSQL), ``predicates``
 (compiled predicates against hand-written Python), ``scaling`` (time and peak
 memory per stage at 10k and 100k customers, and 1M with ``--million``),
 ``service`` (the HTTP API's overhead over the library call for check and compile),
-``commands`` (chat command steps), ``chat`` (200 conversations at once over the chat API).
+``commands`` (chat command steps), ``chat`` (200 conversations at once over the chat API),
+``startup`` (``cafehub segment check``/``fmt`` as whole processes against bare Python).
 Each prints a table with ratios against a baseline measured in the same run
 and writes its results, with the machine and versions, to ``bench/results/``.
 The demo shops they run on are built once and cached in ``bench/data/``.
@@ -16,7 +17,7 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from bench import chat_load, commands, compile_latency, predicates, scaling, service_overhead, sql_execution
+from bench import chat_load, commands, compile_latency, predicates, scaling, service_overhead, sql_execution, startup
 from bench.common import write_results
 
 SUITES: dict[str, ModuleType] = {
@@ -27,6 +28,7 @@ SUITES: dict[str, ModuleType] = {
     "service": service_overhead,
     "commands": commands,
     "chat": chat_load,
+    "startup": startup,
 }
 
 

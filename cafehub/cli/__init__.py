@@ -2,7 +2,8 @@
 
 Sub-apps are imported only when their command runs (or when help lists
 them), so ``cafehub segment check`` never pays for SQLAlchemy, the sandbox or
-the demo generator. To add an area, write a module with a Typer ``app`` whose
+the demo generator; their plain options are read without pydantic (see
+:mod:`cafehub.cli.coercion`). To add an area, write a module with a Typer ``app`` whose
 import is light (heavy imports go inside the command functions) and add one
 line to :data:`AREAS`.
 """
@@ -14,6 +15,8 @@ from typing import Any
 
 import typer
 from typer.core import TyperGroup
+
+from cafehub.cli.coercion import lighten, lighten_param
 
 #: command name -> (module holding a Typer ``app``, one-line help shown in ``cafehub --help``).
 AREAS: dict[str, tuple[str, str]] = {
@@ -44,11 +47,14 @@ class LazyAreas(TyperGroup):
     def list_commands(self, ctx: Any) -> list[str]:  # click's Context (vendored by newer Typer)
         return sorted({*super().list_commands(ctx), *AREAS})
 
+    def get_help_option(self, ctx: Any) -> Any:
+        return lighten_param(super().get_help_option(ctx))
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in AREAS:
             return found
-        command = typer.main.get_command(load_area(cmd_name))
+        command = lighten(typer.main.get_command(load_area(cmd_name)), ctx)
         command.name = cmd_name
         if not command.help:
             command.help = AREAS[cmd_name][1]

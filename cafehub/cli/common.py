@@ -7,17 +7,42 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import BinaryIO, NoReturn
+from typing import TYPE_CHECKING, Any, BinaryIO, NoReturn
 
 import typer
-from rich.console import Console
 
 from cafehub.diagnostics import SegmentError, render_all
 from cafehub.grammar.limits import DEFAULT_LIMITS
 from cafehub.reasons import text_too_long
 
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+if TYPE_CHECKING:
+    from rich.console import Console
+
+
+class _LazyConsole:
+    """A rich ``Console`` made on first use: rich takes about 20 ms to import, and
+    ``segment check``/``fmt`` print plain text (:func:`echo`) without it."""
+
+    def __init__(self, **options: Any) -> None:
+        self._options = options
+        self._console: Console | None = None
+
+    def __getattr__(self, name: str) -> Any:
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(**self._options)
+        return getattr(self._console, name)
+
+
+out: Any = _LazyConsole(highlight=False, soft_wrap=True)
+err: Any = _LazyConsole(stderr=True, highlight=False, soft_wrap=True)
+
+
+def echo(text: str, *, stderr: bool = False) -> None:
+    """Print text as it is: no markup, no highlighting, and no ``:name:`` emoji codes
+    (rich turns ``:fire:`` in a segment's comment into an emoji even with ``markup=False``)."""
+    typer.echo(text, err=stderr)
 
 
 class InputError(SegmentError):
@@ -112,8 +137,7 @@ def _read_bounded(stream: BinaryIO, max_chars: int) -> bytes:
 
 
 def print_diagnostics(error: SegmentError, source: str | None, origin: str) -> None:
-    err.print(render_all(error.diagnostics, source if source is not None else error.source, origin),
-              markup=False, highlight=False)
+    echo(render_all(error.diagnostics, source if source is not None else error.source, origin), stderr=True)
 
 
 @contextmanager

@@ -3,8 +3,8 @@
 Prints the segment as a tree: each clause with ✓ or ✗, and under it the
 evidence (rows in scope and matched, the aggregate computed, the time
 windows resolved in the shop's zone). ``--json`` prints
-:meth:`cafehub.execution.explain.Explanation.to_dict` instead. The lead's
-``cafehub/cli/__init__.py`` calls :func:`register` on the ``segment`` app.
+:meth:`cafehub.execution.explain.Explanation.to_dict` instead. The ``segment``
+group builds :data:`app` only when ``explain`` runs or help lists it.
 """
 
 from __future__ import annotations
@@ -190,4 +190,8 @@ def register(app: typer.Typer) -> None:
         out.print(render(explanation), soft_wrap=False)
 
 
-__all__ = ["build_context", "parse_now", "register", "render"]
+#: The ``explain`` command, built only when it runs (see :data:`cafehub.cli.segment.ELSEWHERE`).
+app = typer.Typer()
+register(app)
+
+__all__ = ["app", "build_context", "parse_now", "register", "render"]

@@ -12,12 +12,12 @@ from typer.core import TyperGroup
 
 from cafehub import api
 from cafehub.cli import registry as registry_cli
+from cafehub.cli.coercion import lighten
 from cafehub.cli.common import (
     InputError,
     UserError,
-    err,
+    echo,
     fail,
-    out,
     print_diagnostics,
     read_segment_input,
     user_errors,
@@ -30,6 +30,7 @@ ELSEWHERE: dict[str, str] = {
     **dict.fromkeys(("save", "list", "show", "history", "delete"), "cafehub.cli.registry"),
     **dict.fromkeys(("audience", "snapshot", "snapshots"), "cafehub.cli.audience"),
     "membership": "cafehub.cli.membership",
+    "explain": "cafehub.cli.explain",
 }
 
 
@@ -43,7 +44,7 @@ class _CommandsElsewhere(TyperGroup):
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in ELSEWHERE:
             return found
-        built = typer.main.get_command(import_module(ELSEWHERE[cmd_name]).app)
+        built = lighten(typer.main.get_command(import_module(ELSEWHERE[cmd_name]).app), ctx)
         return built.get_command(ctx, cmd_name) if hasattr(built, "get_command") else built
 
 
@@ -55,7 +56,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print machine-readable JS
 
 
 def _emit_json(data: Any) -> None:
-    out.print(json.dumps(data, ensure_ascii=False, indent=2), markup=False, highlight=False)
+    echo(json.dumps(data, ensure_ascii=False, indent=2))
 
 
 @app.command()
@@ -86,9 +87,9 @@ def check(text: TextArg = None, file: FileOpt = None, as_json: JsonOpt = False,
         _emit_json({"valid": True, "diagnostics": [d.to_dict() for d in checked.warnings]})
         return
     if checked.warnings:
-        err.print(render_all(checked.warnings, source, origin), markup=False, highlight=False)
+        echo(render_all(checked.warnings, source, origin), stderr=True)
     note = f" ({len(checked.warnings)} warning(s))" if checked.warnings else ""
-    out.print(f"ok: {origin} is a valid segment{note}", markup=False, highlight=False)
+    echo(f"ok: {origin} is a valid segment{note}")
 
 
 @app.command("fmt")
@@ -108,14 +109,14 @@ def fmt(
         formatted = api.format(source, width=width)
     if check_only:
         if formatted.rstrip("\n") != source.rstrip("\n"):
-            err.print(f"{origin} is not in canonical form", markup=False)
+            echo(f"{origin} is not in canonical form", stderr=True)
             raise typer.Exit(1)
         return
     if write:
         assert file is not None
         file.write_text(formatted + "\n", encoding="utf-8")
         return
-    out.print(formatted, markup=False, highlight=False)
+    echo(formatted)
 
 
 @app.command("to-json")
@@ -144,7 +145,7 @@ def from_json(
         tree = api.from_json(source)
         if check_names:
             api.check(tree)
-    out.print(api.format(tree), markup=False, highlight=False)
+    echo(api.format(tree))
 
 
 @app.command()
@@ -309,12 +310,3 @@ def run(
         typer.echo(str(len(ids)))
     elif ids:
         typer.echo("\n".join(ids))
-
-
-def _register_explain() -> None:
-    from cafehub.cli import explain as explain_cli
-
-    explain_cli.register(app)
-
-
-_register_explain()

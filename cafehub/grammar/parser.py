@@ -13,7 +13,6 @@ import re
 import sys
 from collections.abc import Iterator
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -35,6 +34,10 @@ from cafehub.reasons import (
     unexpected_character,
     unterminated_string,
 )
+
+#: The grammar, shipped beside this module (read by path: importlib.resources costs
+#: more to import than the file costs to read, and the package is never zipped).
+GRAMMAR_FILE = Path(__file__).with_name("segment.lark")
 
 
 class _LexFailure(Exception):
@@ -61,7 +64,7 @@ class _Engine:
     """
 
     def __init__(self, cache_file: str | None = None) -> None:
-        grammar = resources.files("cafehub.grammar").joinpath("segment.lark").read_text("utf-8")
+        grammar = GRAMMAR_FILE.read_text("utf-8")
         # Building the LALR tables takes about 50 ms, a tenth of a command's start;
         # Lark's cache reads them back in about 5 ms. Lark keys the file's content by
         # the grammar, the options, its own version and Python's, and rebuilds (and
@@ -218,7 +221,7 @@ def grammar_cache_file() -> str | None:
         folder = Path(base) / "cafehub"
     import lark
 
-    grammar = resources.files("cafehub.grammar").joinpath("segment.lark").read_bytes()
+    grammar = GRAMMAR_FILE.read_bytes()
     digest = hashlib.sha256(grammar).hexdigest()[:16]
     try:
         folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -226,7 +229,8 @@ def grammar_cache_file() -> str | None:
         return None
     if not os.access(folder, os.W_OK):
         return None
-    return str(folder / f"segment-grammar-{digest}-lark{lark.__version__}-py{sys.version_info[0]}{sys.version_info[1]}.cache")
+    python = f"py{sys.version_info[0]}{sys.version_info[1]}"
+    return str(folder / f"segment-grammar-{digest}-lark{lark.__version__}-{python}.cache")
 
 
 @cache

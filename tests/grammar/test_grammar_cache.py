@@ -80,12 +80,14 @@ def test_cache_location(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None
     assert grammar_cache_file() is None  # empty: no cache
     monkeypatch.setenv("CAFEHUB_CACHE_DIR", str(tmp_path / "mine"))
     mine = grammar_cache_file()
-    assert mine is not None and Path(mine).parent == tmp_path / "mine"
+    assert mine is not None
+    assert Path(mine).parent == tmp_path / "mine"
     assert (tmp_path / "mine").stat().st_mode & 0o077 == 0  # created private
     monkeypatch.delenv("CAFEHUB_CACHE_DIR")
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
     xdg = grammar_cache_file()
-    assert xdg is not None and Path(xdg).parent == tmp_path / "xdg" / "cafehub"
+    assert xdg is not None
+    assert Path(xdg).parent == tmp_path / "xdg" / "cafehub"
 
 
 def test_cache_directory_that_cannot_be_made_means_no_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
