@@ -17,7 +17,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from bench import distributions
@@ -25,6 +25,7 @@ from cafehub.demo import generator
 from cafehub.demo.generator import DemoSettings
 from cafehub.demo.shop import build
 from cafehub.store import schema
+from cafehub.store.engines import session_connect_args
 from cafehub.store.io import analyze, clear_tables, write_records
 
 DATA = Path(__file__).parent / "data"
@@ -77,7 +78,8 @@ def _stored_fingerprint(engine: Engine) -> str | None:
 
 def store(engine_name: str, customers: int, *, distribution: str = DEMO, log: bool = True) -> Engine:
     """An engine whose store holds the shop of ``distribution`` with ``customers`` customers (built if needed)."""
-    engine = create_engine(_url(engine_name, customers, distribution))
+    url = make_url(_url(engine_name, customers, distribution))
+    engine = create_engine(url, connect_args=session_connect_args(url))  # the session settings a store has
     wanted = fingerprint(customers, distribution)
     if _stored_fingerprint(engine) == wanted:
         return engine

@@ -38,6 +38,30 @@ CONNECT_TIMEOUT = 10
 #: Backends whose drivers take a ``connect_timeout`` argument.
 _TIMEOUT_BACKENDS = {"postgresql": "connect_timeout", "mysql": "connect_timeout", "mariadb": "connect_timeout"}
 
+#: Session settings of every PostgreSQL connection a store opens (docs/SQL.md, "PostgreSQL session settings").
+#: Segment queries are mostly time windows whose selectivity only the bound values tell: psycopg prepares a
+#: statement on its fifth run, and after five custom plans PostgreSQL may switch to a generic one, estimated
+#: blind and 1.5x-2x slower (demo shop, 100k customers: cart total 230 ms to 450 ms; bought A, never B 550 ms
+#: to 850 ms, a nested loop), so the same query took either time depending on which pooled connection ran it.
+#: JIT starts by estimated cost (over 100,000: shops of a million customers) and compiled for 190-220 ms per
+#: run of a query it did not make faster.
+POSTGRES_SESSION_OPTIONS = "-c plan_cache_mode=force_custom_plan -c jit=off"
+
+
+def session_connect_args(url: URL) -> dict[str, Any]:
+    """Driver arguments every store engine gets: a connect timeout, and PostgreSQL's session settings.
+
+    A URL that sets ``options`` (PostgreSQL) keeps its own.
+    """
+    backend = url.get_backend_name()
+    connect_args: dict[str, Any] = {}
+    option = _TIMEOUT_BACKENDS.get(backend)
+    if option and option not in url.query:
+        connect_args[option] = CONNECT_TIMEOUT
+    if backend == "postgresql" and "options" not in url.query:
+        connect_args["options"] = POSTGRES_SESSION_OPTIONS
+    return connect_args
+
 #: Engines the project creates and tests the canonical store on (others may work).
 SUPPORTED_BACKENDS = ("sqlite", "postgresql", "mysql", "mariadb", "duckdb")
 
@@ -142,12 +166,8 @@ def open_engine(url: str | None = None, *, must_exist: bool = False) -> Engine:
             raise StoreError(f"cannot create the store {path}: the directory {path.parent} does not exist")
         if backend == "sqlite":
             _create_private(path)
-    connect_args: dict[str, Any] = {}
-    option = _TIMEOUT_BACKENDS.get(backend)
-    if option and option not in parsed.query:
-        connect_args[option] = CONNECT_TIMEOUT
     try:
-        return create_engine(parsed, connect_args=connect_args)
+        return create_engine(parsed, connect_args=session_connect_args(parsed))
     except NoSuchModuleError:
         raise StoreError(
             f"unknown database kind '{parsed.drivername}' in {display_url(parsed)} "

@@ -148,3 +148,22 @@ def test_an_empty_server_database_says_to_run_init(postgres_url: str) -> None:
     assert "has no table" in message
     assert "'orders'" in message
     assert message.endswith(f"run `cafehub store init --db {display_url(postgres_url)}`")
+
+
+@pytest.mark.postgres
+def test_postgres_sessions_plan_every_run_and_do_not_jit(postgres_url: str) -> None:
+    """Custom plans on every run (a generic plan of a time window is estimated blind) and no JIT."""
+    engine = open_engine(postgres_url)
+    try:
+        with engine.connect() as conn:
+            assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "force_custom_plan"
+            assert conn.execute(text("SHOW jit")).scalar() == "off"
+    finally:
+        engine.dispose()
+    own = open_engine(f"{postgres_url}?options=-c%20jit%3Don")  # a URL's own options win
+    try:
+        with own.connect() as conn:
+            assert conn.execute(text("SHOW jit")).scalar() == "on"
+            assert conn.execute(text("SHOW plan_cache_mode")).scalar() == "auto"
+    finally:
+        own.dispose()
