@@ -36,7 +36,11 @@ from pathlib import Path
 from typing import Any
 
 TARGET_P95_MS = 100.0
-CONVERSATIONS = 200
+#: Conversations at once (``CAFEHUB_BENCH_CHAT_CONVERSATIONS``).
+CONVERSATIONS = int(os.environ.get("CAFEHUB_BENCH_CHAT_CONVERSATIONS", "200"))
+#: Worker processes of ``cafehub serve`` (``CAFEHUB_BENCH_CHAT_WORKERS``; conversations are in the store, leased
+#: per conversation, so any worker may answer any turn).
+WORKERS = int(os.environ.get("CAFEHUB_BENCH_CHAT_WORKERS", "1"))
 #: Seconds a customer takes between messages (``CAFEHUB_BENCH_CHAT_THINK="5,15"`` for people who read first).
 THINK_SECONDS = tuple(float(x) for x in os.environ.get("CAFEHUB_BENCH_CHAT_THINK", "0.5,1.5").split(",")[:2])
 DEADLINE_SECONDS = 600.0
@@ -67,9 +71,18 @@ def _p95(samples: list[float]) -> float:
     return ordered[max(0, int(len(ordered) * 0.95) - 1)] if ordered else 0.0
 
 
+def _median(samples: list[float]) -> float:
+    return statistics.median(samples) if samples else 0.0
+
+
 @dataclass
 class Tally:
     latencies: list[float] = field(default_factory=list)
+    #: Per turn, from the service's ``Server-Timing``: its own time (from a worker thread taking the request to
+    #: the answer), that thread's CPU time, and of its time the part spent waiting for Cafe24's rate limit.
+    server_ms: list[float] = field(default_factory=list)
+    server_cpu_ms: list[float] = field(default_factory=list)
+    cafe24_wait_ms: list[float] = field(default_factory=list)
     #: Per conversation: its token headers, messages sent (retries not counted), bot messages received.
     sent: dict[str, tuple[dict[str, str], int, int]] = field(default_factory=dict)
     retried: int = 0
@@ -131,15 +144,18 @@ cafe24_max_per_second = 100000.0
             service_log = (folder / "service.log").open("wb")
             service = subprocess.Popen(
                 [sys.executable, "-m", "cafehub", "serve", "--config", str(folder / "cafehub.toml"),
-                 "--port", str(service_port), "--log-level", "warning"],
+                 "--port", str(service_port), "--log-level", "warning", "--workers", str(WORKERS)],
                 stdout=service_log, stderr=subprocess.STDOUT,
                 env={**os.environ, "CAFEHUB_OTP_SECRET": "b" * 64})
             _wait_for(service_port, service)
             base = f"http://127.0.0.1:{service_port}/v1/shops/bench/chat"
             cpu_before = {name: _cpu_seconds(p.pid) for name, p in (("sandbox", sandbox), ("service", service))}
+            load_before = os.getloadavg()
             result = asyncio.run(_load(base, token, members))
             result["cpu_s"] = {name: round(_cpu_seconds(p.pid) - cpu_before[name], 1)
                                for name, p in (("sandbox", sandbox), ("service", service))}
+            result["load_average"] = {"before": [round(x, 2) for x in load_before],
+                                      "after": [round(x, 2) for x in os.getloadavg()]}
             claims = _claims(create_engine(str(source.url)), text)
             logged = (folder / "service.log").read_text(encoding="utf-8", errors="replace").splitlines()
             result["service_errors"] = [line for line in logged if "Error" in line or "error" in line][-20:]
@@ -153,16 +169,21 @@ cafe24_max_per_second = 100000.0
     result["shop"] = {"customers": 200, "orders": 3000}
     result["target_p95_ms"] = TARGET_P95_MS
     result["think_seconds"] = list(THINK_SECONDS)
+    result["workers"] = WORKERS
+    result["cpus"] = os.cpu_count()
     return result
 
 
 def _cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) a process has used so far (Linux /proc)."""
+    """CPU time (user + system) a process and its live children (``--workers``) have used so far (Linux /proc)."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        children = [int(c) for task in Path(f"/proc/{pid}/task").iterdir()
+                    for c in (task / "children").read_text().split()]
     except OSError:
         return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    own = (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return own + sum(_cpu_seconds(child) for child in children)
 
 
 def _claims(engine: Any, text: Any) -> dict[str, int]:
@@ -188,6 +209,7 @@ async def _load(base: str, token: str, members: list[str]) -> dict[str, Any]:
         wall = time.perf_counter() - started
         lost = await _check_transcripts(http, base, tally)
     turns = len(tally.latencies)
+    own = [latency - wait for latency, wait in zip(tally.latencies, tally.cafe24_wait_ms, strict=True)]
     return {
         "conversations": len(members),
         "wall_s": round(wall, 2),
@@ -199,6 +221,14 @@ async def _load(base: str, token: str, members: list[str]) -> dict[str, Any]:
         "max_ms": round(max(tally.latencies), 1),
         "alone_median_ms": round(statistics.median(alone.latencies), 1),
         "alone_p95_ms": round(_p95(alone.latencies), 1),
+        "ex_wait_median_ms": round(_median(own), 1),
+        "ex_wait_p95_ms": round(_p95(own), 1),
+        "cafe24_wait_total_s": round(sum(tally.cafe24_wait_ms) / 1e3, 3),
+        "server_median_ms": round(_median(tally.server_ms), 1),
+        "server_p95_ms": round(_p95(tally.server_ms), 1),
+        "server_cpu_median_ms": round(_median(tally.server_cpu_ms), 2),
+        "alone_server_median_ms": round(_median(alone.server_ms), 1),
+        "alone_server_cpu_median_ms": round(_median(alone.server_cpu_ms), 2),
         "retried_turns": tally.retried,
         "reconnects": tally.reconnects,
         "retry_mismatches": tally.retry_mismatches,
@@ -207,6 +237,16 @@ async def _load(base: str, token: str, members: list[str]) -> dict[str, Any]:
         "outcomes": tally.outcomes,
         "errors": tally.errors[:10],
     }
+
+
+def _server_timing(header: str) -> dict[str, float]:
+    """``turn;dur=12.5, cpu;dur=3.1, cafe24-wait;dur=0.00`` as ``{"turn": 12.5, ...}`` (milliseconds)."""
+    found: dict[str, float] = {}
+    for part in header.split(","):
+        name, _, rest = part.strip().partition(";dur=")
+        if name and rest:
+            found[name] = float(rest)
+    return found
 
 
 def _buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
@@ -272,6 +312,10 @@ async def _conversation(http: Any, base: str, token: str, member: str, tally: Ta
             response = await _post_once_more(http, f"{base}/conversations/{conversation}/messages", body, headers,
                                              tally)
             tally.latencies.append((time.perf_counter() - start) * 1e3)
+            timing = _server_timing(response.headers.get("server-timing", ""))
+            tally.server_ms.append(timing.get("turn", 0.0))
+            tally.server_cpu_ms.append(timing.get("cpu", 0.0))
+            tally.cafe24_wait_ms.append(timing.get("cafe24-wait", 0.0))
             response.raise_for_status()
             answer = response.json()
             sent += 1
@@ -306,13 +350,22 @@ async def _check_transcripts(http: Any, base: str, tally: Tally) -> int:
 
 
 def report(result: dict[str, Any]) -> str:
+    load = result.get("load_average", {})
     lines = [
         f"{result['conversations']} conversations at once, {result['turns']} turns in {result['wall_s']} s "
-        f"(rate limit off; think time {THINK_SECONDS[0]}-{THINK_SECONDS[-1]} s; store: {result['store']})",
+        f"(rate limit off; think time {THINK_SECONDS[0]}-{THINK_SECONDS[-1]} s; store: {result['store']}; "
+        f"{result.get('workers', 1)} service worker(s); {result.get('cpus')} CPUs, load average "
+        f"{load.get('before', ['?'])[0]} before, {load.get('after', ['?'])[0]} after)",
         f"  turn latency under load: median {result['median_ms']} ms, p95 {result['p95_ms']} ms "
-        f"(target <= {TARGET_P95_MS:.0f} ms), max {result['max_ms']} ms",
+        f"(target <= {TARGET_P95_MS:.0f} ms), max {result['max_ms']} ms; excluding Cafe24 rate-limit waits "
+        f"({result.get('cafe24_wait_total_s', 0)} s in all): median {result.get('ex_wait_median_ms')} ms, "
+        f"p95 {result.get('ex_wait_p95_ms')} ms",
+        f"  inside the service (Server-Timing, no queueing): median {result.get('server_median_ms')} ms, "
+        f"p95 {result.get('server_p95_ms')} ms; CPU of the turn's thread: median "
+        f"{result.get('server_cpu_median_ms')} ms",
         f"  one conversation alone:  median {result['alone_median_ms']} ms, p95 {result['alone_p95_ms']} ms "
-        f"(p95 ratio under load {result['p95_ms'] / max(result['alone_p95_ms'], 0.001):.1f}x)",
+        f"(p95 ratio under load {result['p95_ms'] / max(result['alone_p95_ms'], 0.001):.1f}x); inside the "
+        f"service median {result.get('alone_server_median_ms')} ms, CPU {result.get('alone_server_cpu_median_ms')} ms",
         f"  sustained: {result['conversations_per_s']} conversations/s, {result['turns_per_s']} turns/s; "
         f"{result['cancellations']} cancellations written",
         f"  CPU used during the load: service {result['cpu_s']['service']} s, sandbox {result['cpu_s']['sandbox']} s "

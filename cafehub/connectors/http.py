@@ -29,7 +29,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from cafehub.connectors.config import Cafe24Config
 from cafehub.connectors.errors import MalformedResponse, TransportError, api_error, transport_problem
 from cafehub.connectors.oauth import TokenManager, _field_path
-from cafehub.connectors.ratelimit import LeakyBucket, bucket_for, is_usage_block
+from cafehub.connectors.ratelimit import LeakyBucket, bucket_for, count_wait, is_usage_block
 
 T = TypeVar("T")
 
@@ -187,9 +187,12 @@ class ApiCaller:
                 go, delay = retry.on_response(attempt, response, write=write, bucket_wait=self.bucket.wait_time())
                 if go:
                     self.stats.add(retries=1)
+                    if status == 429:
+                        count_wait(delay)
                     self.config.sleep(delay)
                     continue
                 raise api_error(response, endpoint)
             if pause:
+                count_wait(pause)
                 self.config.sleep(pause)
             return json_body(response, endpoint)

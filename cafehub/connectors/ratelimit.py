@@ -70,6 +70,22 @@ def _number(value: str | None) -> float | None:
         return None
 
 
+_THREAD_WAITS = threading.local()
+
+
+def thread_waited() -> float:
+    """Seconds this thread has spent so far waiting for a mall's rate limit: the bucket before a call, the
+    back-off after a 429, the pause a usage block asks for. A request handler reads it before and after its
+    work to tell its own time from Cafe24's limit (the chat API's ``Server-Timing``)."""
+    return float(getattr(_THREAD_WAITS, "seconds", 0.0))
+
+
+def count_wait(seconds: float) -> None:
+    """Add ``seconds`` of rate-limit waiting to this thread's :func:`thread_waited`."""
+    if seconds > 0:
+        _THREAD_WAITS.seconds = thread_waited() + seconds
+
+
 class LeakyBucket:
     """Our view of a mall's limits; :meth:`acquire` waits until a call may be sent."""
 
@@ -125,6 +141,7 @@ class LeakyBucket:
                     self._level += 1
                     self._last_start = now
                     self.waited += total
+                    count_wait(total)
                     return total
                 blocked = max(0.0, self._blocked_until - now)
             self._sleep(wait)

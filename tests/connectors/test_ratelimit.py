@@ -90,3 +90,23 @@ def test_fill_after_a_429_makes_the_next_call_wait() -> None:
     b.fill()
     # the server had no room: the next call waits for one slot to drain (1 / 2 s), not for the headroom too
     assert b.wait_time() == pytest.approx(0.5)
+
+
+def test_waits_are_counted_on_the_thread_that_waited() -> None:
+    """A request handler tells its own time from the rate limit's by the waits counted on its thread."""
+    import threading
+
+    from cafehub.connectors.ratelimit import thread_waited
+
+    clock = Clock()
+    b = bucket(clock, max_per_second=2.0)
+    before = thread_waited()
+    b.acquire()  # the first call goes at once
+    assert thread_waited() == before
+    b.acquire()  # the next waits half a second
+    assert thread_waited() - before == pytest.approx(0.5)
+    elsewhere: list[float] = []
+    other = threading.Thread(target=lambda: elsewhere.append(thread_waited()))
+    other.start()
+    other.join()
+    assert elsewhere == [0.0]

@@ -1,17 +1,31 @@
-"""The conversation store on its own (no sandbox): leases across workers, repeated messages, and what a turn
-costs in write transactions."""
+"""The conversation store on its own (no sandbox), on SQLite, PostgreSQL and MariaDB: leases across workers,
+repeated messages, and what a turn costs in write transactions."""
 
 from __future__ import annotations
 
 import threading
+import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import create_engine, event
 
 from cafehub.runtime.conversations.model import Effect, State
 from cafehub.runtime.conversations.store import ChatStore, TurnPlan
 from cafehub.runtime.messages.model import Message, TextBlock
+
+
+@pytest.fixture(params=["sqlite", "postgres", "mysql"])
+def url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A store database (the servers' databases are shared by the session: each test uses its own ids)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'chat.db'}"
+    return str(request.getfixturevalue(f"{request.param}_url"))
+
+
+def _id() -> str:
+    return f"c-{uuid.uuid4().hex[:12]}"
 
 
 def _reply(n: int) -> Message:
@@ -26,18 +40,18 @@ def _counting(state: State | None, conversation: str, *, effect: bool = False) -
     return TurnPlan("hello", after, [_reply(after.seq)], effects)
 
 
-def test_turns_of_two_workers_on_one_conversation_lose_no_state(tmp_path: Path) -> None:
+def test_turns_of_two_workers_on_one_conversation_lose_no_state(url: str) -> None:
     """Two processes' stores (own engines, own lease owners), four threads each, one conversation: every turn
     reads the state the previous one saved (a lease taken after the state was read would lose turns)."""
-    url = f"sqlite:///{tmp_path / 'chat.db'}"
     stores = [ChatStore(create_engine(url)), ChatStore(create_engine(url))]
     stores[1]._writer = threading.Lock()  # another process: its own writer lock, only SQLite's between them
     turns = 15
+    c1 = _id()
 
     def talk(store: ChatStore, thread: int) -> None:
         for n in range(turns):
-            started = store.begin_turn("c-1", "s", "api", f"{id(store)}-{thread}-{n}",
-                                       lambda state: _counting(state, "c-1"), wait=30.0)
+            started = store.begin_turn(c1, "s", "api", f"{id(store)}-{thread}-{n}",
+                                       lambda state: _counting(state, c1), wait=30.0)
             assert started is not None
 
     threads = [threading.Thread(target=talk, args=(store, t)) for store in stores for t in range(4)]
@@ -45,41 +59,43 @@ def test_turns_of_two_workers_on_one_conversation_lose_no_state(tmp_path: Path) 
         thread.start()
     for thread in threads:
         thread.join()
-    state = stores[0].load("c-1")
+    state = stores[0].load(c1)
     assert state is not None
     assert state.seq == 8 * turns
-    roles = [role for role, _ in stores[1].transcript("c-1")]
+    roles = [role for role, _ in stores[1].transcript(c1)]
     assert roles.count("user") == roles.count("bot") == 8 * turns
 
 
-def test_a_repeated_message_id_records_nothing_and_keeps_no_lease(tmp_path: Path) -> None:
-    store = ChatStore(create_engine(f"sqlite:///{tmp_path / 'chat.db'}"))
-    first = store.begin_turn("c-2", "s", "api", "m1", lambda state: _counting(state, "c-2"))
+def test_a_repeated_message_id_records_nothing_and_keeps_no_lease(url: str) -> None:
+    store = ChatStore(create_engine(url))
+    c2 = _id()
+    first = store.begin_turn(c2, "s", "api", "m1", lambda state: _counting(state, c2))
     assert first is not None
     assert first.state.seq == 1
-    assert store.begin_turn("c-2", "s", "api", "m1", lambda state: _counting(state, "c-2")) is None
-    assert [m.texts() for m in store.replies_to("c-2", "m1")] == [["reply 1"]]
-    other = ChatStore(create_engine(f"sqlite:///{tmp_path / 'chat.db'}"))
-    assert other.acquire("c-2", "s", "api", wait=0.0) is not None  # the repeat left the lease free
+    assert store.begin_turn(c2, "s", "api", "m1", lambda state: _counting(state, c2)) is None
+    assert [m.texts() for m in store.replies_to(c2, "m1")] == [["reply 1"]]
+    other = ChatStore(create_engine(url))
+    assert other.acquire(c2, "s", "api", wait=0.0) is not None  # the repeat left the lease free
 
 
-def test_a_turn_costs_one_write_transaction_and_one_more_per_effect(tmp_path: Path) -> None:
-    engine = create_engine(f"sqlite:///{tmp_path / 'chat.db'}")
+def test_a_turn_costs_one_write_transaction_and_one_more_per_effect(url: str) -> None:
+    engine = create_engine(url)
     store = ChatStore(engine)
+    c3 = _id()
     commits: list[Any] = []
     event.listen(engine, "commit", commits.append)
-    plain = store.begin_turn("c-3", "s", "api", "m1", lambda state: _counting(state, "c-3"))
+    plain = store.begin_turn(c3, "s", "api", "m1", lambda state: _counting(state, c3))
     assert plain is not None
     assert plain.effect is None
     assert len(commits) == 1
-    started = store.begin_turn("c-3", "s", "api", "m2", lambda state: _counting(state, "c-3", effect=True))
+    started = store.begin_turn(c3, "s", "api", "m2", lambda state: _counting(state, c3, effect=True))
     assert started is not None
     assert started.effect is not None
     assert len(commits) == 2
-    assert store.unfinished() == ["c-3"]  # recorded started with the state, before it runs
+    assert c3 in store.unfinished()  # recorded started with the state, before it runs
     assert store.continue_turn(started.effect.key, {"step": {}}, started.state, None, [_reply(9)], "m2") is None
     assert len(commits) == 3
-    assert store.unfinished() == []
-    assert [m.texts() for m in store.replies_to("c-3", "m2")] == [["reply 9"]]
-    again = ChatStore(create_engine(f"sqlite:///{tmp_path / 'chat.db'}"))
-    assert again.acquire("c-3", "s", "api", wait=0.0) is not None  # released with the replies
+    assert c3 not in store.unfinished()
+    assert [m.texts() for m in store.replies_to(c3, "m2")] == [["reply 9"]]
+    again = ChatStore(create_engine(url))
+    assert again.acquire(c3, "s", "api", wait=0.0) is not None  # released with the replies

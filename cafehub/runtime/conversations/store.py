@@ -37,13 +37,14 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    bindparam,
     event,
     insert,
     or_,
     select,
     update,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from cafehub.runtime.messages.model import Message
 
@@ -89,6 +90,32 @@ chat_effects = Table(
     Column("args", Text, nullable=False),
     Column("result", Text, nullable=True),
 )
+
+
+# The statements of a turn, built once: building a Core statement per execution cost about ten times its
+# execution on SQLite (coercions and cache keys), and a turn runs about nine. Parameters are ``b_…`` (a
+# bound parameter may not share a column's name in an UPDATE).
+_cc, _cm, _ce = chat_conversations.c, chat_messages.c, chat_effects.c
+_TAKE_LEASE = update(chat_conversations).where(
+    _cc.id == bindparam("b_id"), _cc.shop == bindparam("b_shop"),
+    or_(_cc.lease_owner.is_(None), _cc.lease_until < bindparam("b_now"), _cc.lease_owner == bindparam("b_owner")),
+).values(lease_owner=bindparam("b_owner"), lease_until=bindparam("b_until"))
+_STATE = select(_cc.state).where(_cc.id == bindparam("b_id"))
+_SHOP = select(_cc.shop).where(_cc.id == bindparam("b_id"))
+_NEW_CONVERSATION = insert(chat_conversations)
+_SEEN = select(_cm.id).where(_cm.conversation_id == bindparam("b_id"), _cm.role == "user",
+                             _cm.external_id == bindparam("b_external"))
+_NEW_MESSAGE = insert(chat_messages)
+_SAVE = update(chat_conversations).where(_cc.id == bindparam("b_id"), _cc.lease_owner == bindparam("b_owner")) \
+    .values(state=bindparam("b_state"), status=bindparam("b_status"), updated_at=bindparam("b_at"))
+_SAVE_AND_RELEASE = _SAVE.values(lease_owner=None, lease_until=None)
+_RELEASE = update(chat_conversations).where(_cc.id == bindparam("b_id"), _cc.lease_owner == bindparam("b_owner")) \
+    .values(lease_owner=None, lease_until=None)
+_NEW_EFFECT = insert(chat_effects)
+_EFFECT_DONE = update(chat_effects).where(_ce.key == bindparam("b_key"), _ce.status != "done") \
+    .values(status="done", result=bindparam("b_result"))
+_REPLIES_TO = select(_cm.body).where(_cm.conversation_id == bindparam("b_id"), _cm.role == "bot",
+                                     _cm.reply_to == bindparam("b_external")).order_by(_cm.id)
 
 
 def _now() -> datetime:
@@ -182,24 +209,18 @@ class ChatStore:
         conversation. The lease is taken before the state is read, so the state read is the one the lease
         protects (no other worker can have saved one in between)."""
         now = time.time()
-        taken = conn.execute(update(chat_conversations).where(and_(
-            chat_conversations.c.id == conversation_id,
-            chat_conversations.c.shop == shop,
-            or_(chat_conversations.c.lease_owner.is_(None), chat_conversations.c.lease_until < now,
-                chat_conversations.c.lease_owner == self.owner),
-        )).values(lease_owner=self.owner, lease_until=now + LEASE_SECONDS)).rowcount
+        taken = conn.execute(_TAKE_LEASE, {"b_id": conversation_id, "b_shop": shop, "b_now": now,
+                                           "b_owner": self.owner, "b_until": now + LEASE_SECONDS}).rowcount
         if taken:
-            raw = conn.execute(select(chat_conversations.c.state).where(
-                chat_conversations.c.id == conversation_id)).scalar_one()
+            raw = conn.execute(_STATE, {"b_id": conversation_id}).scalar_one()
             return True, State.model_validate_json(raw)
-        found = conn.execute(select(chat_conversations.c.shop).where(
-            chat_conversations.c.id == conversation_id)).first()
+        found = conn.execute(_SHOP, {"b_id": conversation_id}).first()
         if found is None:
             try:
-                conn.execute(insert(chat_conversations).values(
-                    id=conversation_id, shop=shop, channel=channel, status="bot",
-                    state=State(conversation_id=conversation_id, shop=shop, channel=channel).model_dump_json(),
-                    lease_owner=self.owner, lease_until=now + LEASE_SECONDS, updated_at=_now()))
+                conn.execute(_NEW_CONVERSATION, {
+                    "id": conversation_id, "shop": shop, "channel": channel, "status": "bot",
+                    "state": State(conversation_id=conversation_id, shop=shop, channel=channel).model_dump_json(),
+                    "lease_owner": self.owner, "lease_until": now + LEASE_SECONDS, "updated_at": _now()})
             except IntegrityError:
                 raise _Raced from None  # a concurrent first message created it: roll back, take the lease again
             return True, None
@@ -217,6 +238,11 @@ class ChatStore:
                     return value
             except _Raced:
                 pass
+            except DBAPIError as error:
+                if not _deadlock(error):
+                    raise
+                # the database chose this transaction as a deadlock's victim (MariaDB's gap locks when two
+                # workers create one conversation's row at once): nothing was written, try again
             if time.monotonic() > deadline:
                 raise Busy(conversation_id)
             time.sleep(0.005)
@@ -243,16 +269,15 @@ class ChatStore:
                 taken, state = self._take(conn, conversation_id, shop, channel)
                 if not taken:
                     return False, None
-                seen = state is not None and conn.execute(select(chat_messages.c.id).where(and_(
-                    chat_messages.c.conversation_id == conversation_id, chat_messages.c.role == "user",
-                    chat_messages.c.external_id == external_id))).first() is not None
+                seen = state is not None and conn.execute(
+                    _SEEN, {"b_id": conversation_id, "b_external": external_id}).first() is not None
                 if seen:
                     conn.rollback()  # the lease was never taken
                     return True, None
                 decided = plan(state)
-                conn.execute(insert(chat_messages).values(conversation_id=conversation_id, role="user",
-                                                          external_id=external_id, text=decided.inbound,
-                                                          created_at=_now()))
+                conn.execute(_NEW_MESSAGE, {"conversation_id": conversation_id, "role": "user",
+                                            "external_id": external_id, "reply_to": None, "text": decided.inbound,
+                                            "body": None, "created_at": _now()})
                 self._advance(conn, decided.state, decided.effect, decided.replies, external_id)
                 return True, decided
 
@@ -278,20 +303,19 @@ class ChatStore:
             return self.effect_result(effect.key)
 
     def _done(self, conn: Connection, key: str, recorded: str) -> None:
-        conn.execute(update(chat_effects).where(and_(chat_effects.c.key == key, chat_effects.c.status != "done"))
-                     .values(status="done", result=recorded))
+        conn.execute(_EFFECT_DONE, {"b_key": key, "b_result": recorded})
 
     def _advance(self, conn: Connection, state: State, effect: Effect | None, replies: list[Message],
                  reply_to: str | None) -> None:
         if effect is not None:
             self._save(conn, state)
-            conn.execute(insert(chat_effects).values(key=effect.key, conversation_id=state.conversation_id,
-                                                     kind=effect.kind, status="started",
-                                                     args=json.dumps(_redacted(effect.args))))
+            conn.execute(_NEW_EFFECT, {"key": effect.key, "conversation_id": state.conversation_id,
+                                       "kind": effect.kind, "status": "started",
+                                       "args": json.dumps(_redacted(effect.args)), "result": None})
             return
         if replies:
             now = _now()
-            conn.execute(insert(chat_messages), [
+            conn.execute(_NEW_MESSAGE, [
                 {"conversation_id": state.conversation_id, "role": "bot", "external_id": None,
                  "reply_to": reply_to, "text": m.plain_text(), "body": m.model_dump_json(), "created_at": now}
                 for m in replies])
@@ -311,23 +335,17 @@ class ChatStore:
             self._save(conn, state, release=release)
 
     def _save(self, conn: Connection, state: State, *, release: bool = False) -> None:
-        values: dict[str, Any] = {"state": state.model_dump_json(), "status": state.status, "updated_at": _now()}
-        if release:
-            values |= {"lease_owner": None, "lease_until": None}
-        conn.execute(update(chat_conversations).where(and_(
-            chat_conversations.c.id == state.conversation_id,
-            chat_conversations.c.lease_owner == self.owner)).values(**values))
+        conn.execute(_SAVE_AND_RELEASE if release else _SAVE, {
+            "b_id": state.conversation_id, "b_owner": self.owner, "b_state": state.model_dump_json(),
+            "b_status": state.status, "b_at": _now()})
 
     def release(self, conversation_id: str) -> None:
         with self._writing() as conn:
-            conn.execute(update(chat_conversations).where(and_(
-                chat_conversations.c.id == conversation_id, chat_conversations.c.lease_owner == self.owner,
-            )).values(lease_owner=None, lease_until=None))
+            conn.execute(_RELEASE, {"b_id": conversation_id, "b_owner": self.owner})
 
     def load(self, conversation_id: str) -> State | None:
         with self.engine.connect() as conn:
-            raw = conn.execute(select(chat_conversations.c.state).where(
-                chat_conversations.c.id == conversation_id)).scalar()
+            raw = conn.execute(_STATE, {"b_id": conversation_id}).scalar()
         return None if raw is None else State.model_validate_json(raw)
 
     def shop_of(self, conversation_id: str) -> str | None:
@@ -347,9 +365,7 @@ class ChatStore:
     def replies_to(self, conversation_id: str, external_id: str) -> list[Message]:
         """The bot's answer to an inbound message, as recorded the first time."""
         with self.engine.connect() as conn:
-            rows = conn.execute(select(chat_messages.c.body).where(and_(
-                chat_messages.c.conversation_id == conversation_id, chat_messages.c.role == "bot",
-                chat_messages.c.reply_to == external_id)).order_by(chat_messages.c.id)).scalars()
+            rows = conn.execute(_REPLIES_TO, {"b_id": conversation_id, "b_external": external_id}).scalars()
             return [Message.model_validate_json(body) for body in rows if body]
 
     def messages_since(self, conversation_id: str, after_id: int = 0) -> list[tuple[int, str, Message | None, str]]:
@@ -381,6 +397,13 @@ class ChatStore:
         with self._writing() as conn:
             conn.execute(update(chat_effects).where(chat_effects.c.key == key).values(
                 status="done", result=json.dumps(result, default=str)))
+
+
+def _deadlock(error: DBAPIError) -> bool:
+    """A deadlock or serialization failure the database resolved by rolling this transaction back."""
+    code = getattr(error.orig, "pgcode", None) or getattr(error.orig, "sqlstate", None)
+    args = getattr(error.orig, "args", ())
+    return code in ("40P01", "40001") or bool(args and args[0] in (1213, 1205))
 
 
 def _redacted(args: dict[str, Any]) -> dict[str, Any]:

@@ -20,6 +20,7 @@ Who may call what: :mod:`.access`.
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
@@ -27,6 +28,7 @@ from fastapi import APIRouter, Path, Query, Request, Response
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 
+from cafehub.connectors.ratelimit import thread_waited
 from cafehub.runtime.conversations import Event, render_text
 from cafehub.runtime.conversations.store import Busy, chat_conversations
 from cafehub.runtime.messages.model import Message
@@ -178,6 +180,7 @@ def _status(caller: Any) -> Literal["bot", "handed_over"]:
 def send_message(caller: ConversationAccess, conversation: ConversationPath, body: Inbound, request: Request,
                  response: Response) -> Replies:
     engine = caller.chat.conversations
+    started, cpu, waited = time.perf_counter(), time.thread_time(), thread_waited()
     try:
         answered = engine.answer(caller.shop.id, conversation, body.event(), message_id=body.message_id,
                                  channel="api", member_id=caller.claim.member_id)
@@ -185,8 +188,18 @@ def send_message(caller: ConversationAccess, conversation: ConversationPath, bod
         raise ApiError(409, "conflict", "this conversation is busy answering another message; send again",
                        field="path.conversation") from None
     _cors(request, response, caller.chat.config)
+    response.headers["Server-Timing"] = _server_timing(time.perf_counter() - started, time.thread_time() - cpu,
+                                                       thread_waited() - waited)
     return Replies(messages=[BotMessage(message=m, text=render_text(m)) for m in answered.messages],
                    status=answered.status)
+
+
+def _server_timing(wall: float, cpu: float, cafe24_wait: float) -> str:
+    """How long the turn took inside the service (``turn``: the engine's wall time, from the worker thread
+    taking the request to the answer; ``cpu``: that thread's CPU time; ``cafe24-wait``: of ``turn``, time
+    spent waiting for Cafe24's rate limit), in milliseconds, so a client or a load test can tell the
+    service's own time from queueing in front of it and from the mall's limit."""
+    return f"turn;dur={wall * 1e3:.2f}, cpu;dur={cpu * 1e3:.2f}, cafe24-wait;dur={cafe24_wait * 1e3:.2f}"
 
 
 @router.get("/conversations/{conversation}/messages", response_model=Transcript,

@@ -107,8 +107,12 @@ def test_inquiry_over_the_chat_api(chat: ChatService, lang: str, caplog: pytest.
     assert keys(shown) == ["orders.title"]
     assert shown["messages"][0]["message"]["language"] == lang
     assert order.order_id in shown["messages"][0]["text"]
-    details = chat.send(conversation, headers, text="1")  # "Details" of the newest order, by its number
-    assert keys(details) == ["orders.detail"]
+    timed = chat.http.post(f"{chat.url}/v1/shops/alpha/chat/conversations/{conversation}/messages",
+                           json={"text": "1"}, headers=headers)  # "Details" of the newest order, by its number
+    assert keys(timed.json()) == ["orders.detail"]
+    timing = dict(re.findall(r"([\w-]+);dur=([\d.]+)", timed.headers["server-timing"]))
+    assert set(timing) == {"turn", "cpu", "cafe24-wait"}
+    assert float(timing["turn"]) >= max(float(timing["cpu"]), float(timing["cafe24-wait"]))
 
     guest, guest_headers = chat.open()  # a guest whose contact has no orders: verification, then an operator
     chat.send(guest, guest_headers, text=INQUIRY[lang])
