@@ -130,3 +130,16 @@ def test_cli_errors_are_one_line(tmp_path: Path) -> None:
     broken = cafehub("token", "list", cwd=tmp_path)
     assert broken.returncode == 1
     assert "is not valid TOML" in broken.stderr
+
+
+def test_a_revocation_by_another_connection_is_seen_at_once(store: TokenStore) -> None:
+    """The SQLite fast path reads committed rows: a revocation written elsewhere (the CLI) counts at once."""
+    assert store._sqlite_file is not None  # the fast path is in use on an SQLite file
+    new = store.issue("alpha", "crm", frozenset({Scope.READ}))
+    assert store.verify(new.token) is not None
+    other = TokenStore.open(store.engine.url.render_as_string(hide_password=False))  # as `cafehub token revoke`
+    try:
+        other.revoke(new.info.token_id)
+    finally:
+        other.close()
+    assert store.verify(new.token) is None
