@@ -31,12 +31,12 @@ from typing import Any
 from sqlalchemy import Engine, and_, select
 from sqlalchemy.engine import Connection
 
-from cafehub import api
 from cafehub.compiler import ir
-from cafehub.compiler.backends.python import CartRow, CouponRow, CustomerData, OrderRow, compile_predicate
+from cafehub.compiler.backends.python import CartRow, CouponRow, CustomerData, OrderRow
 from cafehub.compiler.backends.python.compiler import Predicate
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
+from cafehub.execution.bulk import run_predicates
 from cafehub.store import records as rec
 from cafehub.store import schema
 from cafehub.store.engines import store_errors
@@ -278,22 +278,25 @@ def run_predicate(
     segment: str | CheckedSegment | ir.Node | Predicate,
     ctx: EvalContext,
     *,
-    batch_size: int = DEFAULT_BATCH_SIZE,
+    batch_size: int | None = None,
 ) -> list[str]:
     """Member ids matching ``segment`` at ``ctx``, sorted by code point (what ``run_sql`` returns).
 
-    Reads the store in batches of ``batch_size`` customers, so memory is
-    bounded by one batch's rows, on any engine with the canonical schema.
-    Raises :class:`~cafehub.diagnostics.SegmentError` for a bad segment text
-    (before touching the database) and :class:`StoreError` for a store that
-    cannot be read.
+    A segment (text, checked segment or IR) goes through the columnar bulk
+    reader (:func:`cafehub.execution.bulk.run_predicates`): only the tables,
+    columns and rows it reads, one partition of ``batch_size`` customers at
+    a time. An already compiled :class:`Predicate` (whose reads are not
+    known) is evaluated over whole :class:`CustomerData` objects read in
+    batches (:func:`iter_customers`). Either way memory is bounded by one
+    batch. Raises :class:`~cafehub.diagnostics.SegmentError` for a bad
+    segment text (before touching the database) and :class:`StoreError`
+    for a store, or a value in it, that cannot be read.
     """
-    if isinstance(segment, str):
-        segment = api.check(segment)
-    predicate = segment if isinstance(segment, Predicate) else compile_predicate(segment)
-    matches = predicate.bind(ctx)
+    if not isinstance(segment, Predicate):
+        return run_predicates(engine, [segment], ctx, batch_size=batch_size)[0]
+    matches = segment.bind(ctx)
     found: list[str] = []
-    for batch in iter_customers(engine, batch_size=batch_size):
+    for batch in iter_customers(engine, batch_size=batch_size or DEFAULT_BATCH_SIZE):
         found.extend(c.member_id for c in batch if matches(c))
     return sorted(found)
 

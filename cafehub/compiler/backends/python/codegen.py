@@ -14,7 +14,7 @@ function under a generated name (``_k1``, ``_k2``, ...), and so are the time
 bounds (``_b0``, ...); the generated functions read them as closure cells,
 filled at bind time (bounds combined with ``max``/``min``, ``_d3``, are
 computed once per bind in the factory's body). Attribute names come from the row types and are
-checked against the catalog; operators come from a fixed table. The only
+checked against the catalog (under a :class:`TupleLayout`, they become integer indexes); operators come from a fixed table. The only
 identifiers in the source are generated ones, fixed helper names and
 catalog field names. ``tests/python_backend/test_codegen_safety.py``
 checks this on random segments by reading the source back with :mod:`ast`.
@@ -43,7 +43,7 @@ from fractions import Fraction
 from typing import Any
 
 from cafehub.compiler import ir
-from cafehub.compiler.backends.python.data import COLLECTION_ATTRIBUTE, EXACT, NULLABLE_FIELDS
+from cafehub.compiler.backends.python.data import COLLECTION_ATTRIBUTE, EXACT, NULLABLE_FIELDS, TupleLayout
 from cafehub.compiler.backends.python.plan import (
     NOW,
     SCOPES,
@@ -126,7 +126,8 @@ class Generator:
     """Builds one program: functions defined inside a factory whose parameters are the context's
     instants, the segment's time bounds and the segment's values."""
 
-    def __init__(self) -> None:
+    def __init__(self, layout: TupleLayout | None = None) -> None:
+        self.layout = layout
         self.namespace: dict[str, Any] = {"_F": Fraction, "_add": EXACT.add, "_mul": EXACT.multiply}
         self.constants: dict[str, object] = {}
         self.bounds: dict[ir.TimePoint, str] = {}
@@ -183,6 +184,20 @@ class Generator:
     def export(self, key: str, function: str) -> None:
         self.exports[key] = function
 
+    # ------------------------------------------------------------ where values live
+
+    def attr(self, collection: Collection, attribute: str) -> str:
+        """The expression for ``attribute`` of row ``r``: ``r.name``, or ``r[i]`` under a tuple layout."""
+        if self.layout is None:
+            return f"r.{attribute}"
+        return f"r[{self.layout.index(collection, attribute)}]"
+
+    def rows(self, collection: Collection) -> str:
+        """The expression for customer ``c``'s rows of ``collection``: ``c.orders``, or ``c[i]``."""
+        if self.layout is None:
+            return f"c.{COLLECTION_ATTRIBUTE[collection]}"
+        return f"c[{self.layout.position(collection)}]"
+
     # ------------------------------------------------------------ row level (three-valued)
 
     def row(self, node: ir.Node, collection: Collection, want: bool, depth: int = 0) -> str:
@@ -206,7 +221,7 @@ class Generator:
         if isinstance(field, ir.Aggregate):
             raise PredicateCompileError("an aggregate cannot appear inside a condition")
         attribute = field_attribute(field, collection)
-        x = f"r.{attribute}"
+        x = self.attr(collection, attribute)
         holds = self.holds(node, x)
         nullable = (collection, attribute) in NULLABLE_FIELDS and not isinstance(node, ir.AnyOf)
         if want:
@@ -244,9 +259,9 @@ class Generator:
 
     # ------------------------------------------------------------ row filters (plan.py decides, this writes)
 
-    def range_test(self, term: Range) -> str:
+    def range_test(self, term: Range, collection: Collection) -> str:
         """All bounds of a range: one chained comparison, plus one more per bound of the other strictness."""
-        x = f"r.{term.attribute}"
+        x = self.attr(collection, term.attribute)
         lows = [(self.combine("max", [self.bound_name(b) for b in term.lower if b.inclusive == incl]),
                  "<=" if incl else "<") for incl in (True, False) if any(b.inclusive == incl for b in term.lower)]
         highs = [(self.combine("min", [self.bound_name(b) for b in term.upper if b.inclusive == incl]),
@@ -263,9 +278,9 @@ class Generator:
         if isinstance(term, IsNone):
             if term.attribute not in SCOPES[collection].unset:
                 raise PredicateCompileError(f"{term.attribute} is not a scope field of {collection.value}")
-            return f"r.{term.attribute} is None"
+            return f"{self.attr(collection, term.attribute)} is None"
         if isinstance(term, Range):
-            return self.range_test(term)
+            return self.range_test(term, collection)
         assert isinstance(term, Literal)
         return self.row(term.node, collection, term.want, 1)
 
@@ -276,7 +291,7 @@ class Generator:
     def scan(self, collection: Collection, where: ir.Node | None) -> tuple[str, str]:
         """The loop header and the filter expression of a collection scan (scope and condition)."""
         test = self.terms(finish(row_filter(collection, where), collection), collection)
-        return f"for r in c.{COLLECTION_ATTRIBUTE[collection]}:", test or "True"
+        return f"for r in {self.rows(collection)}:", test or "True"
 
     # ------------------------------------------------------------ aggregates
 
@@ -289,7 +304,7 @@ class Generator:
         assert agg.field is not None
         attribute = field_attribute(agg.field, agg.collection)
         nullable = (agg.collection, attribute) in NULLABLE_FIELDS
-        x = f"r.{attribute}"
+        x = self.attr(agg.collection, attribute)
         if func is AggregateFunc.COUNT_DISTINCT:
             # Over non-null values; for a set field, over the elements of every row.
             d = self.fresh("d")
@@ -479,7 +494,7 @@ class Generator:
         guard = self.terms(plan.guard, collection)
         if guard:
             body = [f"if {guard}:", *_indent(body)]
-        return [*init, f"for r in c.{COLLECTION_ATTRIBUTE[collection]}:", *_indent(body), *after]
+        return [*init, f"for r in {self.rows(collection)}:", *_indent(body), *after]
 
     def exists(self, collection: Collection, where: ir.Node | None) -> str:
         loop, test = self.scan(collection, where)
@@ -510,7 +525,7 @@ class Generator:
                 f"return {acc.value}"]))
             test = self.value_test(atom.node, "v")
             self.export(f"{key}.test", self.define("_t", "v", [f"return v is not None and {test}"]))
-        rows = f"c.{COLLECTION_ATTRIBUTE[atom.collection]}"
+        rows = self.rows(atom.collection)
         _loop, scope = self.scan(atom.collection, None)
         self.export(f"{key}.scope", self.define("_s", "c", [f"return [r for r in {rows} if {scope}]"]))
         _loop, test = self.scan(atom.collection, atom.where)

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from cafehub.compiler import ir
 from cafehub.compiler.backends.python.codegen import Generator, PredicateCompileError, Program
-from cafehub.compiler.backends.python.data import CustomerData, Row
+from cafehub.compiler.backends.python.data import CustomerData, Row, TupleLayout
 from cafehub.compiler.catalog import Collection
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
@@ -68,15 +68,18 @@ class Predicate:
         return sorted(c.member_id for c in customers if matches(c))
 
 
-def compile_predicate(segment: CheckedSegment | ir.Node) -> Predicate:
+def compile_predicate(segment: CheckedSegment | ir.Node, *, layout: TupleLayout | None = None) -> Predicate:
     """Compile a checked segment (or its IR) to a :class:`Predicate`.
 
-    Raises :class:`PredicateCompileError` for an IR the checker could not
-    have produced (a field of another collection, an aggregate in a
-    condition).
+    With ``layout``, the predicate takes customers and rows as tuples laid
+    out so (the bulk reader's form) instead of :class:`CustomerData`; the
+    generated loops are the same. Raises :class:`PredicateCompileError` for
+    an IR the checker could not have produced (a field of another
+    collection, an aggregate in a condition), and :class:`LayoutError` when
+    ``layout`` lacks a collection or attribute the segment reads.
     """
     node = _ir_of(segment)
-    gen = Generator()
+    gen = Generator(layout)
     gen.export("pred", gen.predicate(node))
     return Predicate(gen.build())
 

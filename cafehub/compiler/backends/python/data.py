@@ -17,6 +17,7 @@ rows from :mod:`cafehub.store.records` lives in :mod:`cafehub.execution.python`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Context, Decimal
@@ -106,6 +107,43 @@ NULLABLE_FIELDS: frozenset[tuple[Collection, str]] = frozenset(
 )
 
 
+@dataclass(frozen=True, slots=True)
+class TupleLayout:
+    """Customers and rows as plain tuples, the form the bulk reader builds (see ``cafehub.execution.bulk``).
+
+    Building a frozen dataclass per row costs more than evaluating a
+    predicate over it, so the bulk reader keeps the tuples its database
+    driver returns: a customer is a tuple whose item ``collections[c]`` holds
+    the rows of collection ``c``, and in such a row the attribute ``a`` (a
+    name of :data:`ROW_TYPES`, with the same meaning and Python type,
+    ``amount`` included) is item ``attributes[c][a]``. A predicate compiled
+    for a layout reads ``c[i]`` and ``r[j]`` where it would read
+    ``c.orders`` and ``r.status``; only the attributes the segment reads
+    need a place.
+    """
+
+    collections: Mapping[Collection, int]
+    attributes: Mapping[Collection, Mapping[str, int]]
+
+    def position(self, collection: Collection) -> int:
+        """Where a customer tuple holds ``collection``'s rows."""
+        try:
+            return self.collections[collection]
+        except KeyError:
+            raise LayoutError(f"the layout has no place for {collection.value} rows") from None
+
+    def index(self, collection: Collection, attribute: str) -> int:
+        """Where a row of ``collection`` holds ``attribute``."""
+        try:
+            return self.attributes[collection][attribute]
+        except KeyError:
+            raise LayoutError(f"the layout has no place for {collection.value}.{attribute}") from None
+
+
+class LayoutError(ValueError):
+    """A predicate asked for a collection or attribute its tuple layout does not hold."""
+
+
 Row = CouponRow | CartRow | OrderRow
 
 
@@ -126,7 +164,9 @@ __all__ = [
     "CartRow",
     "CouponRow",
     "CustomerData",
+    "LayoutError",
     "OrderRow",
     "Row",
+    "TupleLayout",
     "row_key",
 ]

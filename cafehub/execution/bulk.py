@@ -1,0 +1,486 @@
+"""The columnar bulk reader: several segments evaluated in memory over one read of the store.
+
+Building a :class:`~cafehub.compiler.backends.python.CustomerData` per
+customer, row object by row object, costs far more than evaluating a
+predicate. This path never builds one. It reads:
+
+- only the collections the segments test, and of each only the columns
+  they read (:mod:`cafehub.compiler.backends.python.reads`): a segment on
+  orders' statuses never touches coupons or order items;
+- only the rows that can be in scope at ``now``: held coupons, cart items
+  inside the retention window, orders inside the history window (each
+  bound widened by a day, so a timestamp stored in a slightly different
+  text form on SQLite is still read; the predicate applies the exact
+  scope itself);
+- for a set field that every segment only tests against listed values
+  (``order(product = 42)``), only the item or payment rows with a listed
+  element;
+
+straight from the database driver's cursor as tuples (no SQLAlchemy row
+processing), in one query per table and partition. Each partition's
+columns are converted where the driver does not already give the Python
+type the predicate compares (SQLite's text timestamps, numbers stored in
+money columns), and zipped back into row tuples laid out as a
+:class:`~cafehub.compiler.backends.python.data.TupleLayout`; each segment
+is compiled once for that layout, and every segment is evaluated on the
+partition's customers before the next partition is read, so one read
+serves them all.
+
+Memory stays flat: customers are split into partitions of a bounded size
+and only one partition's rows are held at a time. On SQLite, PostgreSQL
+and MySQL/MariaDB a partition is a keyset page of member ids (``last <
+member_id <= page's last``, through the ``member_id`` indexes). On DuckDB
+it is a hash partition (``hash(member_id) % k = i``): DuckDB has no use
+for its index on a range, so a page would scan whole tables for every
+page, while a hash partition scans each table once per partition, and
+there are few partitions.
+
+A value that cannot be read as its column's type (a hand-written text in a
+money column of a SQLite store, say) stops the run with a
+:class:`~cafehub.store.engines.StoreError` naming the table, the column,
+the row's key and the kind of problem, never the value.
+
+Results are the ids of the customers each segment selects, sorted by code
+point, as every backend's are; rows are grouped by exact member-id
+equality in Python, so a loose collation can only over-read.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+from itertools import compress, repeat
+from typing import Any
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
+
+from cafehub import api
+from cafehub.compiler import ir
+from cafehub.compiler.backends.python import compile_predicate
+from cafehub.compiler.backends.python.data import EXACT, TupleLayout
+from cafehub.compiler.backends.python.reads import Reads, reads_of_all
+from cafehub.compiler.catalog import Collection
+from cafehub.compiler.check import CheckedSegment
+from cafehub.compiler.evaluation import EvalContext, to_naive_utc
+from cafehub.store.engines import StoreError, store_errors
+
+#: Customers per keyset page on SQLite, PostgreSQL and MySQL/MariaDB.
+DEFAULT_PAGE_SIZE = 20_000
+#: Customers per hash partition on DuckDB (each partition scans every table it reads once).
+DEFAULT_PARTITION_SIZE = 100_000
+
+_CENT = Decimal("0.01")
+_DAY = timedelta(days=1)
+_EMPTY: tuple[()] = ()
+#: How SQLite stores a timestamp (SQLAlchemy's format), for bounds compared with the stored text.
+_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
+
+Segment = str | CheckedSegment | ir.Node
+
+
+# ---------------------------------------------------------------- what each collection reads
+
+
+@dataclass(frozen=True, slots=True)
+class _Source:
+    """Where a row attribute comes from: a column of the collection's table, of a kind."""
+
+    column: str
+    kind: str  # "int", "str", "time", "time?" (nullable), "money"
+
+
+@dataclass(frozen=True, slots=True)
+class _Table:
+    """A collection's table: its key (for messages), its attributes' columns, its scope as SQL."""
+
+    name: str
+    key: str
+    sources: dict[str, _Source]
+    scope: str
+
+
+_TABLES: dict[Collection, _Table] = {
+    Collection.COUPON: _Table("customer_coupons", "id", {
+        "id": _Source("id", "int"),
+        "coupon_no": _Source("coupon_no", "str"),
+        "issued_at": _Source("issued_at", "time"),
+        "expires_at": _Source("expires_at", "time"),
+        "used_at": _Source("used_at", "time?"),
+    }, "t.used_at IS NULL AND t.issued_at <= ? AND t.expires_at >= ?"),
+    Collection.CART: _Table("cart_items", "id", {
+        "id": _Source("id", "int"),
+        "product": _Source("product_no", "int"),
+        "quantity": _Source("quantity", "int"),
+        "price": _Source("price", "money"),
+        "option_price": _Source("option_price", "money"),
+        "added_at": _Source("added_at", "time"),
+    }, "t.added_at >= ? AND t.added_at <= ?"),
+    Collection.ORDER: _Table("orders", "order_id", {
+        "order_id": _Source("order_id", "str"),
+        "ordered_at": _Source("ordered_at", "time"),
+        "status": _Source("status", "str"),
+        "paid_amount": _Source("paid_amount", "money"),
+        "order_amount": _Source("order_amount", "money"),
+        "shipping_fee": _Source("shipping_fee", "money"),
+    }, "t.ordered_at >= ? AND t.ordered_at <= ?"),
+}
+
+#: Set fields of orders: the child table and its element column.
+_ELEMENTS: dict[str, tuple[str, _Source]] = {
+    "product": ("order_items", _Source("product_no", "int")),
+    "payment_method": ("order_payments", _Source("payment_method", "str")),
+}
+#: Coupon attributes that come from the coupon's definition (``coupons``), by exact number.
+_DEFINITION = ("name", "issue_type")
+
+
+def _scope_params(collection: Collection, ctx: EvalContext) -> list[datetime]:
+    """The scope's bounds, each widened by a day (the predicate applies the exact ones)."""
+    now = to_naive_utc(ctx.now_utc)
+    if collection is Collection.COUPON:
+        return [now + _DAY, now - _DAY]
+    low = to_naive_utc(ctx.cart_cutoff if collection is Collection.CART else ctx.history_cutoff)
+    return [low - _DAY, now + _DAY]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    """What one shared read fetches, and the tuple layout the predicates are compiled for.
+
+    Each row tuple is ``(member_id, *attributes)`` in ``attributes[c]``
+    order; a customer tuple holds one list of rows per collection, in
+    ``collections`` order.
+    """
+
+    collections: tuple[Collection, ...]
+    attributes: dict[Collection, tuple[str, ...]]
+    elements: dict[str, frozenset[ir.Scalar] | None]
+    layout: TupleLayout
+
+    @staticmethod
+    def of(wanted: Reads) -> Plan:
+        collections = tuple(c for c in Collection if c in wanted.attributes)
+        attributes = {c: tuple(sorted(wanted.attributes[c])) for c in collections}
+        elements = {a: wanted.elements.get((Collection.ORDER, a)) for a in _ELEMENTS
+                    if a in attributes.get(Collection.ORDER, ())}
+        layout = TupleLayout(
+            collections={c: i for i, c in enumerate(collections)},
+            attributes={c: {a: i + 1 for i, a in enumerate(names)} for c, names in attributes.items()},
+        )
+        return Plan(collections, attributes, elements, layout)
+
+
+# ---------------------------------------------------------------- reading values
+
+
+class _Unreadable(Exception):
+    def __init__(self, index: int, problem: str) -> None:
+        super().__init__(problem)
+        self.index = index
+        self.problem = problem
+
+
+def _money_value(value: object) -> Decimal:
+    """A stored money value as the row path reads it: two places, exact (SQLite may hold REAL or INTEGER)."""
+    if type(value) is Decimal:
+        if not value.is_finite():
+            raise ValueError("not a finite number")
+        return value.quantize(_CENT, context=EXACT)
+    if type(value) is int:
+        return Decimal(value).quantize(_CENT, context=EXACT)
+    if type(value) is float:
+        if not math.isfinite(value):
+            raise ValueError("not a finite number")
+        return Decimal(f"{value:.2f}")  # SQLAlchemy's reading of a REAL with scale 2
+    raise ValueError("not a number")
+
+
+def _first_bad(column: Sequence[object], good: Callable[[object], bool]) -> int:
+    return next(i for i, v in enumerate(column) if not good(v))
+
+
+def _convert(column: Sequence[Any], kind: str, typeless: bool) -> Sequence[Any]:
+    """``column`` as the predicate's Python types; raises :class:`_Unreadable` at the first bad value.
+
+    Typed engines already return ``int``, ``str``, naive ``datetime`` and
+    ``Decimal``; only money is normalised there. On SQLite (typeless)
+    every kind is checked, and timestamps are parsed from their text.
+    """
+    if kind == "money":
+        try:
+            table = {v: _money_value(v) for v in set(column)}
+        except (ValueError, TypeError, InvalidOperation):
+            index = _first_bad(column, _readable_money)
+            raise _Unreadable(index, "not a finite number" if _is_number(column[index]) else "not a number") from None
+        return list(map(table.__getitem__, column))
+    if not typeless:
+        return column
+    if kind in ("int", "str"):
+        wanted = int if kind == "int" else str
+        if not set(map(type, column)) <= {wanted}:
+            index = _first_bad(column, lambda v: type(v) is wanted)
+            raise _Unreadable(index, "not an integer" if kind == "int" else "not text")
+        return column
+    nullable = kind == "time?"
+    try:
+        times = [None if v is None and nullable else datetime.fromisoformat(v) for v in column]
+    except (TypeError, ValueError):
+        index = _first_bad(column, lambda v: (v is None and nullable) or _parses(v))
+        raise _Unreadable(index, "not a timestamp") from None
+    zones = {t.tzinfo for t in times if t is not None}
+    if zones - {None}:
+        index = next(i for i, t in enumerate(times) if t is not None and t.tzinfo is not None)
+        raise _Unreadable(index, "a timestamp with a UTC offset (the store holds naive UTC)")
+    return times
+
+
+def _readable_money(value: object) -> bool:
+    try:
+        _money_value(value)
+    except (ValueError, TypeError, InvalidOperation):
+        return False
+    return True
+
+
+def _is_number(value: object) -> bool:
+    return type(value) in (int, float, Decimal)
+
+
+def _parses(value: object) -> bool:
+    try:
+        datetime.fromisoformat(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+# ---------------------------------------------------------------- queries
+
+
+class _Reader:
+    """Runs the plan's queries on one connection through the driver's own cursor."""
+
+    def __init__(self, conn: Connection, plan: Plan, ctx: EvalContext) -> None:
+        self.conn = conn
+        self.plan = plan
+        self.ctx = ctx
+        dialect = conn.dialect
+        self.typeless = dialect.name == "sqlite"
+        self.hashed = dialect.name == "duckdb"
+        self.marker = "?" if dialect.paramstyle in ("qmark", "numeric_dollar") else "%s"
+        self.dbapi_error: type[Exception] = dialect.loaded_dbapi.Error
+        self.cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        self.definitions: dict[str, tuple[str | None, str | None]] | None = None
+
+    def fetch(self, sql: str, params: Sequence[object]) -> Sequence[tuple[Any, ...]]:
+        if self.marker != "?":
+            sql = sql.replace("%", "%%").replace("?", self.marker)
+        try:
+            self.cursor.execute(sql, tuple(params))
+            rows: Sequence[tuple[Any, ...]] = self.cursor.fetchall()
+        except self.dbapi_error as exc:
+            raise DBAPIError.instance(sql, list(params), exc, self.dbapi_error) from exc
+        return rows
+
+    def time(self, value: datetime) -> object:
+        return value.strftime(_SQLITE_TIME) if self.typeless else value
+
+    def scope(self, collection: Collection) -> list[object]:
+        return [self.time(v) for v in _scope_params(collection, self.ctx)]
+
+    def column(self, rows: Sequence[tuple[Any, ...]], columns: list[Sequence[Any]], i: int, kind: str,
+               table: str, name: str, key: int | None, key_name: str) -> Sequence[Any]:
+        try:
+            return _convert(columns[i], kind, self.typeless)
+        except _Unreadable as bad:
+            where = f" in the row whose {key_name} is {rows[bad.index][key]!r}" if key is not None else ""
+            raise StoreError(f"{table}.{name} cannot be read{where}: {bad.problem}") from None
+
+    # ------------------------------------------------------------ one partition
+
+    def collection(self, collection: Collection, part_sql: str, part_params: list[object]) -> list[tuple[Any, ...]]:
+        """The partition's rows of ``collection`` as ``(member_id, *attributes)`` tuples."""
+        table = _TABLES[collection]
+        names = self.plan.attributes[collection]
+        elements = self.plan.elements if collection is Collection.ORDER else {}
+        definition = [a for a in _DEFINITION if a in names] if collection is Collection.COUPON else []
+        amount = collection is Collection.CART and "amount" in names
+        needed = [a for a in names if a not in elements and a not in definition and not (amount and a == "amount")]
+        if amount:
+            needed += [a for a in ("price", "option_price", "quantity") if a not in needed]
+        if definition and "coupon_no" not in needed:
+            needed.append("coupon_no")
+        if elements and "order_id" not in needed:
+            needed.append("order_id")
+        select = ", ".join(["t.member_id", f"t.{table.key}", *(f"t.{table.sources[a].column}" for a in needed)])
+        sql = f"SELECT {select} FROM {table.name} t WHERE {part_sql.format(t='t')} AND {table.scope}"
+        rows = self.fetch(sql, [*part_params, *self.scope(collection)])
+        if not rows:
+            return []
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        values: dict[str, Sequence[Any]] = {}
+        key_kind = table.sources[table.key].kind
+        columns[1] = self.column(rows, columns, 1, key_kind, table.name, table.key, None, table.key)
+        for i, attribute in enumerate(needed, start=2):
+            source = table.sources[attribute]
+            values[attribute] = self.column(rows, columns, i, source.kind, table.name, source.column, 1, table.key)
+        if amount:
+            add, multiply = EXACT.add, EXACT.multiply
+            values["amount"] = [multiply(add(p, o), q) for p, o, q in
+                                zip(values["price"], values["option_price"], values["quantity"], strict=True)]
+        if definition:
+            definitions = self.coupon_definitions()
+            found = list(map(definitions.get, values["coupon_no"], repeat((None, None))))
+            values["name"] = [d[0] for d in found]
+            values["issue_type"] = [d[1] for d in found]
+        for attribute, wanted in elements.items():
+            by_order = self.elements(attribute, wanted, part_sql, part_params)
+            values[attribute] = list(map(by_order.get, values["order_id"], repeat(_EMPTY)))
+        return list(zip(columns[0], *(values[a] for a in names), strict=True))
+
+    def elements(self, attribute: str, wanted: frozenset[ir.Scalar] | None, part_sql: str,
+                 part_params: list[object]) -> dict[str, list[Any]]:
+        """Each order's elements of a set field (only the listed ones when ``wanted`` lists them)."""
+        child, source = _ELEMENTS[attribute]
+        sql = (f"SELECT e.order_id, e.{source.column} FROM {child} e JOIN orders t ON t.order_id = e.order_id "
+               f"WHERE {part_sql.format(t='t')} AND {_TABLES[Collection.ORDER].scope}")
+        params: list[object] = [*part_params, *self.scope(Collection.ORDER)]
+        if wanted is not None:
+            if not wanted:
+                return {}
+            listed = sorted(wanted, key=repr)
+            sql += f" AND e.{source.column} IN ({', '.join('?' * len(listed))})"
+            params += listed
+        rows = self.fetch(sql, params)
+        by_order: dict[str, list[Any]] = defaultdict(list)
+        if not rows:
+            return by_order
+        columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+        elements = self.column(rows, columns, 1, source.kind, child, source.column, 0, "order_id")
+        for order_id, element in zip(columns[0], elements, strict=True):
+            by_order[order_id].append(element)
+        return by_order
+
+    def coupon_definitions(self) -> dict[str, tuple[str | None, str | None]]:
+        """Coupon definitions by exact number (a LEFT JOIN's values: a missing one gives nulls)."""
+        if self.definitions is None:
+            rows = self.fetch("SELECT coupon_no, name, issue_type FROM coupons", [])
+            found: dict[str, tuple[str | None, str | None]] = {}
+            for number, name, issue_type in rows:
+                if self.typeless and not (type(name) is str and type(issue_type) is str):
+                    bad = "name" if type(name) is not str else "issue_type"
+                    raise StoreError(f"coupons.{bad} cannot be read in the row whose coupon_no is {number!r}: "
+                                     "not text")
+                found[number] = (name, issue_type)
+            self.definitions = found
+        return self.definitions
+
+    def customers(self, part_sql: str, part_params: list[object]) -> list[tuple[str, tuple[Any, ...]]]:
+        """The partition's member ids with their customer tuples."""
+        ids = [row[0] for row in self.fetch(f"SELECT t.member_id FROM customers t WHERE {part_sql.format(t='t')}",
+                                            part_params)]
+        return self.assemble(ids, part_sql, part_params)
+
+    def assemble(self, ids: list[str], part_sql: str, part_params: list[object]) -> list[tuple[str, tuple[Any, ...]]]:
+        if self.typeless and not set(map(type, ids)) <= {str}:
+            raise StoreError("customers.member_id cannot be read in some row: not text")
+        columns: list[list[Any]] = []
+        for collection in self.plan.collections:
+            groups: defaultdict[str, list[tuple[Any, ...]]] = defaultdict(list)
+            for row in self.collection(collection, part_sql, part_params):
+                groups[row[0]].append(row)
+            columns.append(list(map(groups.get, ids, repeat(_EMPTY))))
+        customers = list(zip(*columns, strict=True)) if columns else [()] * len(ids)
+        return list(zip(ids, customers, strict=True))
+
+    # ------------------------------------------------------------ partitions
+
+    def partitions(self, size: int) -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+        """Every customer once, one partition at a time."""
+        if self.hashed:
+            (count,) = self.fetch("SELECT count(*) FROM customers", [])[0]
+            parts = max(1, math.ceil(count / size))
+            for i in range(parts):
+                yield self.customers("hash({t}.member_id) % ? = ?", [parts, i])
+            return
+        last: str | None = None
+        while True:
+            if last is None:
+                page = self.fetch("SELECT member_id FROM customers ORDER BY member_id LIMIT ?", [size])
+            else:
+                page = self.fetch("SELECT member_id FROM customers WHERE member_id > ? ORDER BY member_id LIMIT ?",
+                                  [last, size])
+            ids = [row[0] for row in page]
+            if not ids:
+                return
+            if last is None:
+                yield self.assemble(ids, "{t}.member_id <= ?", [ids[-1]])
+            else:
+                yield self.assemble(ids, "{t}.member_id > ? AND {t}.member_id <= ?", [last, ids[-1]])
+            last = ids[-1]
+
+
+# ---------------------------------------------------------------- entry points
+
+
+def _ir(segment: Segment) -> ir.Node:
+    if isinstance(segment, str):
+        return api.check(segment).ir
+    if isinstance(segment, CheckedSegment):
+        return segment.ir
+    return segment
+
+
+def plan_for(nodes: Sequence[ir.Node]) -> Plan:
+    """The shared read for these segments (their IR after composition)."""
+    return Plan.of(reads_of_all(nodes))
+
+
+def run_predicates(
+    engine: Engine,
+    segments: Sequence[Segment],
+    ctx: EvalContext,
+    *,
+    batch_size: int | None = None,
+) -> list[list[str]]:
+    """The member ids each segment selects at ``ctx`` (sorted by code point), from one read of the store.
+
+    ``batch_size`` is the number of customers per partition (default: a
+    page of :data:`DEFAULT_PAGE_SIZE`, or a DuckDB hash partition of
+    :data:`DEFAULT_PARTITION_SIZE`); memory grows with it, not with the
+    shop. Every segment is checked before the database is touched
+    (:class:`~cafehub.diagnostics.SegmentError`); a store that cannot be
+    read, or a value that cannot be read, raises :class:`StoreError`.
+    """
+    if batch_size is not None and batch_size < 1:
+        raise ValueError("batch_size must be at least 1")
+    nodes = [_ir(s) for s in segments]
+    plan = plan_for(nodes)
+    predicates = [compile_predicate(node, layout=plan.layout) for node in nodes]
+    # Compiled for the plan's tuple layout, each takes a customer tuple, not a CustomerData.
+    bound: list[Callable[[tuple[Any, ...]], bool]] = [p.program.bind(ctx)["pred"] for p in predicates]
+    found: list[list[str]] = [[] for _ in nodes]
+    with store_errors(engine), engine.connect() as conn:
+        reader = _Reader(conn, plan, ctx)
+        size = batch_size or (DEFAULT_PARTITION_SIZE if reader.hashed else DEFAULT_PAGE_SIZE)
+        for partition in reader.partitions(size):
+            ids = [m for m, _ in partition]
+            customers = [c for _, c in partition]
+            for out, matches in zip(found, bound, strict=True):
+                out.extend(compress(ids, map(matches, customers)))
+    return [sorted(ids) for ids in found]
+
+
+__all__ = [
+    "DEFAULT_PAGE_SIZE",
+    "DEFAULT_PARTITION_SIZE",
+    "Plan",
+    "plan_for",
+    "run_predicates",
+]
