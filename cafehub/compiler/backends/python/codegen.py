@@ -14,8 +14,8 @@ function under a generated name (``_k1``, ``_k2``, ...), and so are the time
 bounds (``_b0``, ...); the generated functions read them as closure cells,
 filled at bind time (bounds combined with ``max``/``min``, ``_d3``, are
 computed once per bind in the factory's body). Attribute names come from the row types and are
-checked against the catalog (under a :class:`TupleLayout`, they become integer indexes); operators come from a fixed table. The only
-identifiers in the source are generated ones, fixed helper names and
+checked against the catalog (under a :class:`TupleLayout`, they become integer indexes);
+operators come from a fixed table. The only identifiers in the source are generated ones, fixed helper names and
 catalog field names. ``tests/python_backend/test_codegen_safety.py``
 checks this on random segments by reading the source back with :mod:`ast`.
 
