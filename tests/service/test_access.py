@@ -1,9 +1,10 @@
 """Who may call what: every shop route refuses a missing, bad or revoked token, another shop's token,
 an unknown shop, and (for changes) a token without the write scope.
 
-:data:`REQUESTS` holds one valid request per shop route; a test checks it
-covers every route the app has (every method of every path, enumerated from
-the app), so a new route cannot ship without its access tests. The stores
+:data:`REQUESTS` holds one valid request per shop route (pages, chat surfaces
+and public routes have their own tables); a test enumerates every route the
+app has (every method of every path, shop or not) and fails on one that no
+table covers, so a new route cannot ship without its access tests. The stores
 are this module's own copies with saved segments and a recorded campaign in
 both shops (the same names), so a route that looked in the wrong shop would
 find something. Data isolation (one shop's answers never come from the
@@ -113,6 +114,45 @@ CHAT = {("POST", "/v1/shops/{shop}/chat/conversations"),
         ("OPTIONS", "/v1/shops/{shop}/chat/{path:path}"),
         ("POST", "/v1/shops/{shop}/channeltalk/webhook"),
         ("GET", "/shops/{shop}/chat")}
+
+
+#: Routes of no shop, open to anyone (checked by ``check_routes`` to be marked public): each with a path to call
+#: and the status it answers without a token. Nothing in them is shop-specific.
+PUBLIC: dict[tuple[str, str], tuple[str, int]] = {
+    ("GET", "/health"): ("/health", 200),
+    ("GET", "/"): ("/", 303),
+    ("GET", "/login"): ("/login", 200),
+    ("POST", "/login"): ("/login", 401),  # an empty form: the sign-in page again
+    ("POST", "/logout"): ("/logout", 303),
+    ("GET", "/static/{name}"): ("/static/editor.js", 200),
+    ("GET", "/chat-static/{name}"): ("/chat-static/chat.js", 200),
+    ("GET", "/openapi.json"): ("/openapi.json", 200),
+    ("GET", "/docs"): ("/docs", 200),
+    ("GET", "/docs/oauth2-redirect"): ("/docs/oauth2-redirect", 200),
+    ("GET", "/redoc"): ("/redoc", 200),
+}
+
+
+def all_routes(service: Service) -> set[tuple[str, str]]:
+    """Every (method, path) the app serves, shop or not (HEAD, which Starlette adds to GET, left out)."""
+    return {(method, path) for path, route in iter_routes(service.app)
+            for method in getattr(route, "methods", None) or {"(any)"} if method != "HEAD"}
+
+
+def test_every_route_of_the_app_is_covered(service: Service) -> None:
+    """A new route of any kind fails here until it is in one of the tables (and so gets its access tests)."""
+    covered = set(REQUESTS) | PAGES | CHAT | set(PUBLIC)
+    routes = all_routes(service)
+    assert routes - covered == set(), "routes without access tests"
+    assert covered - routes == set(), "tables naming routes the app does not have"
+
+
+@pytest.mark.parametrize("key", sorted(PUBLIC), ids=lambda key: f"{key[0]} {key[1]}")
+def test_public_routes_answer_anyone(client: TestClient, key: tuple[str, str]) -> None:
+    path, status = PUBLIC[key]
+    client.cookies.clear()
+    response = client.request(key[0], path, follow_redirects=False)
+    assert response.status_code == status
 
 
 def shop_routes(service: Service) -> set[tuple[str, str]]:
