@@ -151,6 +151,33 @@ def test_a_worker_killed_mid_cancel_is_resumed_without_a_second_cancel(world: Wo
     assert restarted.resume() == {}
 
 
+def test_after_a_restart_the_customers_next_message_finishes_what_the_dead_worker_left(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Nobody called resume(): the next message finds the conversation waiting for an effect no one runs,
+    finishes it (the cancel it confirmed, written once), then answers the message."""
+    order = world.guest_order(["N20", "N20"])
+    cancel_until_confirm(world, "c-next", "en", order.order_id, order.buyer_cellphone or "")
+    real = ChatActions._command
+
+    def step_then_die(self: ChatActions, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        real(self, *args, **kwargs)
+        raise Killed
+
+    monkeypatch.setattr(store_module, "LEASE_SECONDS", 3.0)
+    monkeypatch.setattr(ChatActions, "_command", step_then_die)
+    monkeypatch.setattr(ChatStore, "release", lambda self, conversation_id: None)
+    with pytest.raises(Killed):
+        world.say("c-next", "yes")
+    monkeypatch.undo()
+    restarted = ConversationEngine(ChatStore(create_engine(str(world.db.url))), lambda shop: world.actions)
+    assert restarted.resume(wait=0.0) == {}  # the dead worker's lease still holds: left for later, no error
+    answered = restarted.handle("demo", "c-next", "hello", message_id="after-restart")
+    assert answered[0].texts() == [DONE["en"]]
+    assert len(answered) > 1  # then the answer to "hello"
+    assert len(world.writes(order.order_id)) == 1
+    assert restarted.resume() == {}
+
+
 def test_inquiry_for_a_signed_in_member_in_japanese(world: World) -> None:
     order = add_order(world.sandbox, ["N20"], member="chatmember1")
     replies = world.say("c-member", INQUIRY["ja"], member_id="chatmember1")

@@ -33,9 +33,13 @@ from cafehub.runtime.messages.model import Message
 from .actions import ChatActions
 from .machine import Reducer
 from .model import Effect, Event, State
-from .store import ChatStore, TurnPlan, chat_effects
+from .store import Busy, ChatStore, TurnPlan, chat_effects
 
 log = logging.getLogger("cafehub.conversations")
+
+
+class _Unfinished(Exception):
+    """The conversation's state waits for an effect no worker is running (its worker died)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,8 +128,12 @@ class ConversationEngine:
         external = message_id or uuid.uuid4().hex
         reducer = self.reducer(shop)
         inbound = event
+        earlier: list[Message] = []
+        resumed = False
 
         def plan(state: State | None) -> TurnPlan:
+            if state is not None and state.task is not None and state.task.step == "waiting" and not resumed:
+                raise _Unfinished  # a dead worker's effect: finish it first (the lease was free, so no one runs it)
             text = inbound_text(state, inbound)
             if state is None:
                 lang = language if language in ("ja", "ko", "en") else "en"
@@ -136,17 +144,23 @@ class ConversationEngine:
             return TurnPlan(text, state, replies, effects)
 
         with self._lock(conversation_id):
-            started = self.store.begin_turn(conversation_id, shop, channel, external, plan)
+            try:
+                started = self.store.begin_turn(conversation_id, shop, channel, external, plan)
+            except _Unfinished:
+                # answer what the customer asked before the restart, then this message
+                earlier = self._finish_pending(shop, conversation_id, wait=10.0) or []
+                resumed = True
+                started = self.store.begin_turn(conversation_id, shop, channel, external, plan)
             if started is None:
                 return None
             if started.effect is None:
-                return Answer(started.replies, started.state.status)
+                return Answer(earlier + started.replies, started.state.status)
             finished = False
             try:
                 state, replies = self._drain(shop, reducer, started.state, started.replies, started.effects,
                                              external, recorded=None)
                 finished = True
-                return Answer(replies, state.status)
+                return Answer(earlier + replies, state.status)
             finally:
                 if not finished:
                     self.store.release(conversation_id)
@@ -168,31 +182,49 @@ class ConversationEngine:
                                               replies, reply_to)
         return state, replies
 
-    def resume(self) -> dict[str, list[Message]]:
-        """Finish every conversation a dead worker left mid-effect; the messages each produced."""
+    def resume(self, *, wait: float = 10.0) -> dict[str, list[Message]]:
+        """Finish every conversation a dead worker left mid-effect; the messages each produced.
+
+        A conversation whose lease is still held (a live worker, or a dead one's for up to
+        :data:`~.store.LEASE_SECONDS`) after ``wait`` seconds is left for later: its customer's next message
+        finishes it (:meth:`handle`), or a later call.
+        """
         done: dict[str, list[Message]] = {}
         for conversation_id in self.store.unfinished():
             shop = self.store.shop_of(conversation_id)
             if shop is None:
                 continue
-            reducer = self.reducer(shop)
-            with self._lock(conversation_id):
-                state = self.store.acquire(conversation_id, shop, "api")
-                finished = False
-                try:
-                    if state is None or state.seq == 0:
-                        continue
-                    pending = self._pending_effect(state)
-                    if pending is None:
-                        continue
-                    state, replies = self._drain(shop, reducer, state, [], [pending], None,
-                                                 recorded=self.store.effect_result(pending.key))
-                    finished = True
-                    done[conversation_id] = replies
-                finally:
-                    if not finished:
-                        self.store.release(conversation_id)
+            try:
+                replies = self._resume_one(shop, conversation_id, wait=wait)
+            except Busy:
+                continue
+            if replies is not None:
+                done[conversation_id] = replies
         return done
+
+    def _resume_one(self, shop: str, conversation_id: str, *, wait: float) -> list[Message] | None:
+        with self._lock(conversation_id):
+            return self._finish_pending(shop, conversation_id, wait=wait)
+
+    def _finish_pending(self, shop: str, conversation_id: str, *, wait: float) -> list[Message] | None:
+        """Finish the effect a dead worker left started in one conversation (the caller holds the
+        conversation's thread lock); its messages, or ``None`` when nothing was left."""
+        reducer = self.reducer(shop)
+        state = self.store.acquire(conversation_id, shop, "api", wait=wait)
+        finished = False
+        try:
+            if state is None or state.seq == 0:
+                return None
+            pending = self._pending_effect(state)
+            if pending is None:
+                return None
+            state, replies = self._drain(shop, reducer, state, [], [pending], None,
+                                         recorded=self.store.effect_result(pending.key))
+            finished = True
+            return replies
+        finally:
+            if not finished:
+                self.store.release(conversation_id)
 
     def _pending_effect(self, state: State) -> Effect | None:
         """The effect a dead worker left started, rebuilt from the state (its recorded arguments are redacted)."""

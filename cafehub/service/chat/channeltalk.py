@@ -32,8 +32,6 @@ from typing import Any
 from fastapi import APIRouter, Request
 from pydantic import BaseModel
 
-from cafehub.connectors.errors import ConnectorError
-from cafehub.runtime.conversations import render_text
 from cafehub.runtime.conversations.store import Busy
 from cafehub.service.errors import ERROR_RESPONSES, ApiError
 
@@ -103,12 +101,5 @@ def answer(chat: ShopChat, message: dict[str, Any], member: str | None) -> None:
     except Exception as error:  # a worker must never die silently
         log.exception("channel talk message failed: %s", type(error).__name__)
         return
-    if not replies or chat.channeltalk is None:
-        return  # a repeated delivery, or an operator has the chat
-    for number, reply in enumerate(replies):
-        try:
-            chat.channeltalk.send_text(chat_id, render_text(reply).split("\n"),
-                                       request_id=f"{message['message_id']}:{number}")
-        except ConnectorError as error:
-            log.warning("channel talk reply failed: %s", error.endpoint or type(error).__name__)
-            return
+    if replies:  # none: a repeated delivery, or an operator has the chat
+        chat.post_replies(chat_id, replies, str(message["message_id"]))

@@ -27,12 +27,14 @@ from typing import Any
 from cafehub.connectors.cafe24.client import Cafe24Client
 from cafehub.connectors.channeltalk import ChannelTalkClient, ChannelTalkConfig
 from cafehub.connectors.config import Cafe24Config
+from cafehub.connectors.errors import ConnectorError
 from cafehub.connectors.mail import SmtpConfig, SmtpMailer
 from cafehub.connectors.ratelimit import BucketSpec, LeakyBucket
 from cafehub.connectors.sellmate import SellmateClient, SellmateConfig
 from cafehub.connectors.sms import SmsClient, SmsConfig
 from cafehub.connectors.tokens import MemoryTokenStore, SqlTokenStore
-from cafehub.runtime.conversations import ChatActions, ChatStore, ConversationEngine
+from cafehub.runtime.conversations import ChatActions, ChatStore, ConversationEngine, render_text
+from cafehub.runtime.conversations.store import LEASE_SECONDS
 from cafehub.runtime.engine import CommandEngine
 from cafehub.runtime.identity import (
     CodeSender,
@@ -46,6 +48,7 @@ from cafehub.runtime.identity import (
     SmsCodeSender,
     load_secret,
 )
+from cafehub.runtime.messages.model import Message
 from cafehub.runtime.reads import ShopConnectors
 from cafehub.runtime.settings import HubSettings, ShopSettings, load_settings
 from cafehub.service.config import ChatConfig, ShopConfig, secret_value
@@ -191,6 +194,28 @@ class ShopChat:
             access_secret=secret_value(ct.access_secret, "chat.channeltalk.access_secret"),
             base_url=ct.base_url, bot_name=ct.bot_name, handoff_manager_id=ct.handoff_manager_id))
 
+    def post_replies(self, chat_id: str, replies: list[Message], request_id: str) -> None:
+        """Post the bot's messages to a Channel Talk user chat (request ids ``<request_id>:<n>``: a retried
+        post is the same message); a failure is logged and the rest is not sent."""
+        if self.channeltalk is None:
+            return
+        for number, reply in enumerate(replies):
+            try:
+                self.channeltalk.send_text(chat_id, render_text(reply).split("\n"), request_id=f"{request_id}:{number}")
+            except ConnectorError as error:
+                log.warning("channel talk reply failed: %s", error.endpoint or type(error).__name__)
+                return
+
+    def resume(self) -> int:
+        """Finish the conversations a dead worker of this shop left mid-effect (their leases free); the
+        Channel Talk ones get their answers posted. How many were finished."""
+        done = self.conversations.resume(wait=0.0)
+        for conversation_id, replies in done.items():
+            if conversation_id.startswith(CHANNELTALK_PREFIX) and replies:
+                self.post_replies(conversation_id.removeprefix(CHANNELTALK_PREFIX), replies,
+                                  f"resume-{conversation_id}")
+        return len(done)
+
     def hand_over(self, shop: str, conversation_id: str, reason: str, key: str) -> None:
         """A Channel Talk chat: a private note for the managers and the chat given to the configured manager.
 
@@ -217,6 +242,7 @@ class ChatRuntime:
         self.workers = ThreadPoolExecutor(max_workers=8, thread_name_prefix="chat-webhook")
         self._shops: dict[str, ShopChat] = {}
         self._lock = threading.Lock()
+        self._closing = threading.Event()
 
     def shop(self, shop: ShopConfig) -> ShopChat:
         found = self._shops.get(shop.id)
@@ -226,12 +252,29 @@ class ChatRuntime:
                 found = self._shops.get(shop.id)
                 if found is None:
                     found = self._shops[shop.id] = ShopChat(shop, shop.chat, self.state, self.secret)
+                    self.workers.submit(self._resume, found)
         return found
+
+    def _resume(self, chat: ShopChat) -> None:
+        """A restarted service finishes what its dead workers left mid-effect: once when the shop's chat is
+        first used, and again when a dead worker's lease has run out (conversations still leased then are
+        finished by their customer's next message; see :meth:`ConversationEngine.handle`)."""
+        for attempt in range(2):
+            if attempt and self._closing.wait(LEASE_SECONDS + 1.0):
+                return
+            try:
+                finished = chat.resume()
+            except Exception as error:  # a background sweep must not die silently, nor stop the service
+                log.warning("resuming conversations failed: %s", type(error).__name__)
+                continue
+            if finished:
+                log.info("resumed %d conversation(s) left mid-effect", finished)
 
     def new_conversation_id(self) -> str:
         return f"w-{secrets.token_urlsafe(16)}"
 
     def close(self) -> None:
+        self._closing.set()
         self.workers.shutdown(wait=True, cancel_futures=False)
         with self._lock:
             for chat in self._shops.values():
