@@ -137,6 +137,7 @@ settings = "shop.toml"
 cafe24_capacity = 100000
 cafe24_drain_per_second = 100000.0
 cafe24_max_per_second = 100000.0
+{'codes = "redis://127.0.0.1:6379/15"' if WORKERS > 1 else ""}
 ''', encoding="utf-8")
             tokens = TokenStore.open(f"sqlite:///{folder / 'cafehub-service.db'}")
             token = tokens.issue("bench", "load", frozenset({Scope.READ, Scope.WRITE})).token

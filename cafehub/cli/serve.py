@@ -7,11 +7,14 @@ commands never pay for them.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from cafehub.cli.common import fail, out
+
+if TYPE_CHECKING:
+    from cafehub.service.config import ServiceConfig
 
 app = typer.Typer(help="Run the cafehub service (segment API, web editor, chat).")
 
@@ -48,7 +51,33 @@ def serve(
     if workers == 1:
         uvicorn.run(application, host=host, port=port, log_level=log_level, server_header=False)
         return
+    problem = shared_state_problem(loaded)
+    if problem:
+        fail(f"--workers {workers}: {problem}", 1)
     if config is not None:  # each worker builds its own app from the same file
         os.environ[CONFIG_ENV] = str(config.resolve())
     uvicorn.run("cafehub.service.app:create_app", factory=True, host=host, port=port, workers=workers,
                 log_level=log_level, server_header=False)
+
+
+def shared_state_problem(config: ServiceConfig) -> str | None:
+    """Why several worker processes would break a shop's chat, or ``None``.
+
+    Conversations are in the store, leased per conversation, so any worker may answer any turn; but a
+    conversation token signed by one worker must verify in the others (one ``CAFEHUB_OTP_SECRET``), and a code
+    sent by one must be checked by another (codes in Redis, not in one process's memory).
+    """
+    import os
+
+    from cafehub.runtime.identity.codes import SECRET_ENV
+
+    chats = sorted(shop.id for shop in config.shops.values() if shop.chat is not None)
+    if not chats:
+        return None
+    if not os.environ.get(SECRET_ENV):
+        return f"set {SECRET_ENV} (32 bytes or more) so every worker signs and checks the same chat tokens and codes"
+    memory = [shop.id for shop in config.shops.values() if shop.chat is not None and shop.chat.codes == "memory"]
+    if memory:
+        return (f"shop(s) {', '.join(memory)} keep one-time codes in one process's memory; set "
+                "[shops.ID.chat] codes = \"redis://…\" so every worker sees them")
+    return None

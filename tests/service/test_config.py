@@ -94,3 +94,21 @@ def test_the_environment_names_the_file(tmp_path: Path, monkeypatch: pytest.Monk
     monkeypatch.chdir("/")
     monkeypatch.setenv("CAFEHUB_CONFIG", str(path))
     assert list(load_config().shops) == ["from-env"]
+
+
+def test_several_workers_need_one_secret_and_shared_codes(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``cafehub serve --workers N``: a chat token or a code from one worker must be good in the others."""
+    from cafehub.cli.serve import shared_state_problem
+    from cafehub.service.config import ServiceConfig, parse_config
+
+    def config(codes: str | None) -> ServiceConfig:
+        chat = {"key": "pk_shop_" + "k" * 20, "mall_id": "mall"} | ({"codes": codes} if codes else {})
+        return parse_config({"shops": {"plain": {"store": "sqlite:///a.db"},
+                                       "talk": {"store": "sqlite:///b.db", "chat": chat}}}, tmp_path)
+
+    monkeypatch.delenv("CAFEHUB_OTP_SECRET", raising=False)
+    assert shared_state_problem(parse_config({"shops": {"plain": {"store": "sqlite:///a.db"}}}, tmp_path)) is None
+    assert "CAFEHUB_OTP_SECRET" in (shared_state_problem(config("redis://127.0.0.1:6379/0")) or "")
+    monkeypatch.setenv("CAFEHUB_OTP_SECRET", "s" * 40)
+    assert "talk" in (shared_state_problem(config(None)) or "")
+    assert shared_state_problem(config("redis://127.0.0.1:6379/0")) is None
