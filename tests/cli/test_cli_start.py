@@ -208,3 +208,14 @@ def test_fmt_and_check_print_text_as_it_is(tmp_path: Path) -> None:
     assert bad.returncode == 1
     assert ':smile: [red]' in bad.stderr
     assert "\N{FIRE}" not in bad.stderr
+
+
+def test_rich_progress_runs_on_the_lazy_consoles() -> None:
+    """demo, store load and sync show a rich Progress on ``out``/``err``, which enters its console."""
+    from rich.progress import Progress
+
+    from cafehub.cli.common import err, out
+
+    for console in (out, err):
+        with Progress(console=console, transient=True) as bar:
+            bar.update(bar.add_task("step", total=2), advance=2)
