@@ -43,6 +43,8 @@ def main() -> None:
                         help="sql: comma-separated shop distributions (default: demo and every generator of "
                         "bench/distributions.py)")
     parser.add_argument("--engines", default=None, help="sql: comma-separated engines (default: all)")
+    parser.add_argument("--references", default=None,
+                        help="sql: comma-separated reference segments (default: all six)")
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in SUITES]
     if unknown:
@@ -59,6 +61,8 @@ def main() -> None:
             options["distributions"] = tuple(args.distributions.split(","))
         if args.engines:
             options["engines"] = tuple(args.engines.split(","))
+        if args.references:
+            options["references"] = tuple(args.references.split(","))
         result = module.run(**options)
         print(module.report(result))
         print(f"results: {write_results(name, result)}\n", flush=True)

@@ -71,7 +71,8 @@ def _interleaved(
 
 
 def run(customers: int = 100_000, engines: tuple[str, ...] = data.ENGINES, runs: int | None = None,
-        distributions: tuple[str, ...] = data.DISTRIBUTIONS, **_: Any) -> dict[str, Any]:
+        distributions: tuple[str, ...] = data.DISTRIBUTIONS, references: tuple[str, ...] | None = None,
+        **_: Any) -> dict[str, Any]:
     ctx = EvalContext(now=data.NOW, zone=ZoneInfo("Asia/Seoul"))
     runs = runs if runs is not None else 7
     handwritten_params = parameters(ctx)
@@ -83,7 +84,13 @@ def run(customers: int = 100_000, engines: tuple[str, ...] = data.ENGINES, runs:
                 continue
             engine = data.store(engine_name, customers, distribution=distribution)
             for ref in REFERENCES:
-                rows.append(_measure(engine, engine_name, distribution, ref, ctx, handwritten_params, runs))
+                if references is not None and ref.name not in references:
+                    continue
+                row = _measure(engine, engine_name, distribution, ref, ctx, handwritten_params, runs)
+                rows.append(row)
+                print(f"   {distribution} {engine_name} {ref.name}: {row['ratio_of_medians']:.2f} "
+                      f"({row['compiled_median_ms']:.1f} ms, best {row['best_shape']} {row['best_median_ms']:.1f} ms)",
+                      flush=True)
             engine.dispose()
     return {"customers": customers, "runs": runs, "target_ratio": TARGET_RATIO, "rows": rows,
             "geomean": _geomean([r["ratio_of_medians"] for r in rows]),
