@@ -290,11 +290,12 @@ def invalid_json_ast(message: str, path: str) -> Diagnostic:
     return Diagnostic("E0702", E, message, None, (), path)
 
 
-def unsupported_version(version: object, supported: int) -> Diagnostic:
+def unsupported_version(version: str, supported: int) -> Diagnostic:
+    """``version``: the document's value written as JSON."""
     return Diagnostic(
         "E0703",
         E,
-        f"unsupported JSON AST version {version!r}; this cafehub reads version {supported}",
+        f"unsupported JSON AST version {version}; this cafehub reads version {supported}",
         None,
         (),
         "$.version",

@@ -487,14 +487,28 @@ def from_json(document: str | bytes | dict[str, Any], *, limits: Limits = DEFAUL
         data = document
         if _data_depth_exceeds(data, json_limit):
             raise SegmentError([too_deep(limits.max_depth, None)])
-    if isinstance(data, dict) and "version" in data and data["version"] != VERSION:
-        raise SegmentError([unsupported_version(data["version"], VERSION)])
+    if isinstance(data, dict) and "version" in data and not _is_version(data["version"]):
+        raise SegmentError([unsupported_version(_shown(data["version"]), VERSION)])
     try:
         model = _DOCUMENT.validate_python(data)
     except ValidationError as exc:
         diagnostics = [invalid_json_ast(_describe(err), _json_path(data, tuple(err["loc"]))) for err in exc.errors()]
         raise SegmentError(_dedupe(diagnostics)[:20]) from None
     return _Reader().node(model.segment)
+
+
+def _is_version(value: object) -> bool:
+    """Whether ``value`` is the integer the schema's ``"const": 1`` allows (``true`` is not: JSON
+    Schema never takes a boolean for a number, though Python's ``True == 1``)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float)) and value == VERSION
+
+
+def _shown(value: object) -> str:
+    """A JSON value as JSON text (``true``, ``null``, ``"1"``), for messages about JSON documents."""
+    try:
+        return json.dumps(value)
+    except (TypeError, ValueError):
+        return repr(value)
 
 
 def _describe(err: Any) -> str:

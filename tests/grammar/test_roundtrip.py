@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from cafehub import api
+from cafehub.diagnostics import SegmentError
 from cafehub.grammar import json_ast
 from cafehub.grammar.format import format_segment
 from cafehub.testing.syntax import segments
@@ -101,3 +103,72 @@ def test_json_documents_validate_against_the_published_schema(tree: object) -> N
     import jsonschema
 
     jsonschema.validate(api.to_json(tree), api.json_schema())  # type: ignore[arg-type]
+
+
+#: Small documents that together hold every node type and field; each of their values is
+#: replaced in turn by each of :data:`_OTHER_VALUES` (small, so the schema validates them fast).
+_DOCUMENTS = (
+    "order(status = paid).sum(paid_amount) > 10.5",
+    "no cart(product in [1, 2])",
+    'segment("vip", version = 2)',
+    'coupon(name not contains "x")',
+    "not order(ordered_at between 2025-01-01 and 2025-01-02T10:00Z)",
+    "cart(added_at > 3d ago or quantity >= 2)",
+    "order(ordered_at within last 3d)",
+)
+#: Python's equalities the schema does not share (True == 1, False == 0), and null. (1.0: JSON Schema
+#: counts it as an integer while the reader wants an integer literal, except for the version.)
+_OTHER_VALUES: tuple[object, ...] = (True, False, 0, None)
+
+
+def _replaced(document: object, path: tuple[object, ...], value: object) -> object:
+    import copy
+
+    if not path:
+        return value
+    changed = copy.deepcopy(document)
+    target: object = changed
+    for key in path[:-1]:
+        target = target[key]  # type: ignore[index]
+    target[path[-1]] = value  # type: ignore[index]
+    return changed
+
+
+def _leaves(node: object, path: tuple[object, ...] = ()) -> list[tuple[object, ...]]:
+    """Paths of the scalar values of a JSON document (where Python's equalities can slip in)."""
+    if isinstance(node, dict | list):
+        children = node.items() if isinstance(node, dict) else enumerate(node)
+        return [p for key, child in children for p in _leaves(child, (*path, key))]
+    return [path]
+
+
+def test_from_json_accepts_nothing_the_published_schema_refuses() -> None:
+    """Differential: one scalar at a time replaced by a value of another JSON type. The reader
+    accepted ``"version": true`` (Python's ``True == 1``), which the schema refuses. (Only what the
+    reader accepts is validated: the schema's node unions make refusing a document slow.)"""
+    import jsonschema
+
+    validator = jsonschema.Draft202012Validator(api.json_schema())
+    accepted_but_invalid = []
+    for text in _DOCUMENTS:
+        base = api.to_json(text)
+        for path in _leaves(base):
+            for value in _OTHER_VALUES:
+                document = _replaced(base, path, value)
+                try:
+                    api.from_json(document)  # type: ignore[arg-type]
+                except SegmentError:
+                    continue
+                if not validator.is_valid(document):
+                    accepted_but_invalid.append((text, path, value))
+    assert accepted_but_invalid == []
+
+
+def test_version_true_is_unsupported() -> None:
+    for version, shown in ((True, "true"), (None, "null"), ("1", '"1"'), (2, "2")):
+        with pytest.raises(SegmentError) as caught:
+            api.from_json({"version": version, "segment": {"type": "exists", "collection": "cart"}})
+        (problem,) = caught.value.diagnostics
+        assert (problem.code, problem.message) == (
+            "E0703", f"unsupported JSON AST version {shown}; this cafehub reads version 1")
+    assert api.format(api.from_json({"version": 1.0, "segment": {"type": "exists", "collection": "cart"}})) == "cart()"
