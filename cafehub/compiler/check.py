@@ -43,7 +43,7 @@ from cafehub.compiler.composition import (
     inline,
     key_of,
 )
-from cafehub.compiler.evaluation import DEFAULT_CART_RETENTION_DAYS, DEFAULT_HISTORY_START
+from cafehub.compiler.evaluation import DEFAULT_CART_RETENTION_DAYS, DEFAULT_HISTORY_START, MAX_DATE, MIN_DATE
 from cafehub.compiler.references import SavedSegment, SegmentResolver
 from cafehub.diagnostics import Diagnostic, DiagnosticSink, SegmentError, Span
 from cafehub.grammar import syntax as s
@@ -51,9 +51,6 @@ from cafehub.grammar.limits import DEFAULT_LIMITS, Limits
 from cafehub.grammar.parser import parse
 
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
-#: Dates far outside any shop's history only risk overflow when shifted by a zone.
-MIN_DATE = date(1000, 1, 1)
-MAX_DATE = date(9998, 12, 31)
 #: 100 years, in seconds: longer windows are a mistake and could overflow ``now - D``.
 MAX_DURATION_SECONDS = 36_525 * 86_400
 MAX_DECIMAL_PLACES = 6

@@ -19,6 +19,14 @@ DEFAULT_HISTORY_START = date(2024, 1, 1)
 DEFAULT_CART_RETENTION_DAYS = 7
 #: Cafe24 lets a shop keep carts for 1-10, 14 or 30 days.
 CART_RETENTION_CHOICES = (*range(1, 11), 14, 30)
+#: Dates a segment may name (the checker's E0307 range); history starts lie in it too.
+MIN_DATE = date(1000, 1, 1)
+MAX_DATE = date(9998, 12, 31)
+#: ``now`` lies in the date range less the longest window (100 years) at each end, so that
+#: ``now - 100y``, ``now + 100y``, today's and yesterday's starts in any zone, and the cart
+#: cutoff all stay inside what Python, the store and every engine can represent.
+MIN_NOW = datetime(1100, 1, 1, tzinfo=UTC)
+MAX_NOW = datetime(9898, 12, 31, 23, 59, 59, 999999, tzinfo=UTC)
 
 
 class ContextError(ValueError):
@@ -52,6 +60,14 @@ class EvalContext:
             raise ContextError("now must carry a UTC offset or time zone")
         if not 1 <= self.cart_retention_days <= 365:
             raise ContextError("cart retention must be between 1 and 365 days")
+        try:
+            instant = self.now.astimezone(UTC)
+        except OverflowError:  # 0001-01-01T00:00+09:00 is before the first representable UTC instant
+            instant = None
+        if instant is None or not MIN_NOW <= instant <= MAX_NOW:
+            raise ContextError(f"now must lie between {MIN_NOW.date()} and {MAX_NOW.date()} (UTC)")
+        if not MIN_DATE <= self.history_start <= MAX_DATE:
+            raise ContextError(f"the history start must lie between {MIN_DATE} and {MAX_DATE}")
 
     @property
     def now_utc(self) -> datetime:
@@ -97,3 +113,13 @@ def resolve(point: ir.TimePoint, ctx: EvalContext) -> datetime:
 def to_naive_utc(value: datetime) -> datetime:
     """Stored timestamps are naive UTC; convert an aware instant to that form."""
     return value.astimezone(UTC).replace(tzinfo=None)
+
+
+def timestamp_text(value: datetime) -> str:
+    """``value`` as SQLite stores timestamps (SQLAlchemy's form, ``0999-12-31 00:00:00.000000``).
+
+    Parameters use the same text so they sort as the stored values do. Not ``strftime("%Y...")``,
+    which writes years before 1000 without their leading zero ("999-12-31"), sorting after "1099".
+    """
+    return (f"{value.year:04d}-{value.month:02d}-{value.day:02d} "
+            f"{value.hour:02d}:{value.minute:02d}:{value.second:02d}.{value.microsecond:06d}")

@@ -37,7 +37,12 @@ from itertools import accumulate
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from cafehub.compiler.evaluation import DEFAULT_CART_RETENTION_DAYS, DEFAULT_HISTORY_START, DEFAULT_ZONE
+from cafehub.compiler.evaluation import (
+    DEFAULT_CART_RETENTION_DAYS,
+    DEFAULT_HISTORY_START,
+    DEFAULT_ZONE,
+    EvalContext,
+)
 from cafehub.demo import catalog as c
 from cafehub.store import records as r
 
@@ -69,6 +74,10 @@ class DemoSettings:
             raise ValueError("the number of customers cannot be negative")
         if self.chunk < 1:
             raise ValueError("chunk must be at least 1")
+        # The segments run at now: the same range of now (a ContextError, a ValueError); the shop's
+        # coupons expire at most a year or so after it, well inside the room that range leaves.
+        EvalContext(now=self.now, zone=self.zone, cart_retention_days=self.cart_retention_days,
+                    history_start=self.history_start)
         if self.now.astimezone(self.zone).date() < self.history_start:
             raise ValueError(f"now must not be before the order history starts ({self.history_start})")
 

@@ -67,7 +67,7 @@ from cafehub.compiler.backends.python.data import EXACT, TupleLayout
 from cafehub.compiler.backends.python.reads import Reads, reads_of_all
 from cafehub.compiler.catalog import Collection
 from cafehub.compiler.check import CheckedSegment
-from cafehub.compiler.evaluation import EvalContext, to_naive_utc
+from cafehub.compiler.evaluation import EvalContext, timestamp_text, to_naive_utc
 from cafehub.store.engines import StoreError, store_errors
 
 #: Customers per keyset page on SQLite, PostgreSQL and MySQL/MariaDB.
@@ -78,8 +78,6 @@ DEFAULT_PARTITION_SIZE = 100_000
 _CENT = Decimal("0.01")
 _DAY = timedelta(days=1)
 _EMPTY: tuple[()] = ()
-#: How SQLite stores a timestamp (SQLAlchemy's format), for bounds compared with the stored text.
-_SQLITE_TIME = "%Y-%m-%d %H:%M:%S.%f"
 
 Segment = str | CheckedSegment | ir.Node
 
@@ -289,7 +287,7 @@ class _Reader:
         return rows
 
     def time(self, value: datetime) -> object:
-        return value.strftime(_SQLITE_TIME) if self.typeless else value
+        return timestamp_text(value) if self.typeless else value
 
     def scope(self, collection: Collection) -> list[object]:
         return [self.time(v) for v in _scope_params(collection, self.ctx)]

@@ -167,3 +167,11 @@ def test_a_file_at_the_limit_in_any_script_is_read_whole(tmp_path: Path) -> None
     result = run("segment", "check", "-f", str(over))
     assert result.returncode == 1
     assert "E0101" in result.stderr
+
+
+def test_a_now_near_year_1_or_9999_is_one_line_and_exit_2(tmp_path: Path) -> None:
+    for now in ("0001-01-01T00:00", "0001-01-01T00:00Z", "9999-12-31T23:59", "9999-12-31T23:59:59+14:00"):
+        for command in (["run", "cart()"], ["sql", "cart()"], ["explain", "cart()", "--member", "m1"]):
+            result = run("segment", *command, "--now", now, cwd=tmp_path)
+            assert (result.returncode, result.stderr.strip()) == (
+                2, "error: now must lie between 1100-01-01 and 9898-12-31 (UTC)"), (command, now)

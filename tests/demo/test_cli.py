@@ -84,3 +84,11 @@ def test_demo_help_and_bad_options(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "not an ISO 8601 date or time" in result.stderr
     assert not (tmp_path / "cafehub.db").exists()
+
+
+@pytest.mark.parametrize("now", ["0001-01-01T00:00", "9999-12-31T00:00", "9999-12-31T23:59:59Z"])
+def test_a_now_near_year_1_or_9999_is_one_line_and_exit_2(tmp_path: Path, now: str) -> None:
+    result = run_demo(tmp_path, "--customers", "1", "--now", now)
+    assert (result.returncode, result.stderr.strip()) == (2, "error: now must lie between 1100-01-01 and 9898-12-31 "
+                                                              "(UTC)")
+    assert not (tmp_path / "cafehub.db").exists()

@@ -196,3 +196,14 @@ def test_explain_never_reaches_another_shops_customer(client: TestClient, servic
                                         "field": "body.member_id"}
     assert only_in_beta not in response.text
     assert post(client, service, "beta", "explain", body)["member_id"] == only_in_beta
+
+
+@pytest.mark.parametrize("now", ["0001-01-01T00:00:00", "0001-01-01T00:00:00+09:00", "9999-12-31T23:59:59Z",
+                                 "1099-12-31T23:59:59Z"])
+def test_a_now_out_of_range_is_422_naming_the_field(client: TestClient, service: Service, now: str) -> None:
+    for op, extra in (("count", {}), ("explain", {"member_id": service.members["alpha"][0]}), ("sql", {})):
+        response = client.post(f"/v1/shops/alpha/text/{op}", json={"text": "cart()", "now": now, **extra},
+                               headers=service.headers("alpha"))
+        assert response.status_code == 422, response.text
+        assert response.json()["error"] == {"code": "invalid_request", "field": "body.now",
+                                            "message": "now must lie between 1100-01-01 and 9898-12-31 (UTC)"}

@@ -21,7 +21,7 @@ from starlette.concurrency import run_in_threadpool
 
 from cafehub import api
 from cafehub.compiler.check import CheckedSegment
-from cafehub.compiler.evaluation import EvalContext
+from cafehub.compiler.evaluation import ContextError, EvalContext
 from cafehub.diagnostics import SegmentError
 from cafehub.service.auth import Caller, ReadAccess
 from cafehub.service.errors import ERROR_RESPONSES, NOT_FOUND_RESPONSES, STORE_RESPONSES, ApiError
@@ -42,8 +42,11 @@ router = APIRouter(prefix="/v1/shops/{shop}/text", tags=["segment text"], respon
 
 
 def context(caller: Caller, now: datetime | None) -> EvalContext:
-    """The shop's evaluation context at ``now`` (default: the current instant)."""
-    return shop_context(caller.shop, now if now is not None else datetime.now(UTC))
+    """The shop's evaluation context at ``now`` (default: the current instant); 422 for a ``now`` out of range."""
+    try:
+        return shop_context(caller.shop, now if now is not None else datetime.now(UTC))
+    except ContextError as error:
+        raise ApiError(422, "invalid_request", str(error), field="body.now") from None
 
 
 async def cpu(size: int, fn: Callable[[], T]) -> T:

@@ -27,11 +27,11 @@ from sqlglot import exp
 from sqlglot.errors import ErrorLevel
 
 from cafehub.compiler.backends.sql.compiler import SqlCompiler
-from cafehub.compiler.backends.sql.dialects import SQLITE_TIMESTAMP_FORMAT, SqlDialect, get_dialect
+from cafehub.compiler.backends.sql.dialects import SqlDialect, get_dialect
 from cafehub.compiler.backends.sql.mapping import DEFAULT_MAPPING, SchemaMapping
 from cafehub.compiler.backends.sql.params import ParamSpec, ParamValue, param_name
 from cafehub.compiler.check import DEFAULT_OPTIONS, CheckedSegment, check_tree
-from cafehub.compiler.evaluation import EvalContext
+from cafehub.compiler.evaluation import EvalContext, timestamp_text
 from cafehub.grammar.parser import decode, parse
 
 
@@ -141,9 +141,9 @@ def _literal(value: ParamValue, target: SqlDialect) -> exp.Expr:
         return exp.Literal.string(value)
     if isinstance(value, datetime):
         if value.tzinfo is not None:  # an instant: its offset written out, read as such whatever the session zone
-            stamp = exp.Literal.string(value.strftime(SQLITE_TIMESTAMP_FORMAT) + "+00:00")
+            stamp = exp.Literal.string(timestamp_text(value) + "+00:00")
             return exp.Cast(this=stamp, to=exp.DataType.build("TIMESTAMP", dialect=target.printer))
-        stamp = exp.Literal.string(value.strftime(SQLITE_TIMESTAMP_FORMAT))
+        stamp = exp.Literal.string(timestamp_text(value))
         return exp.Cast(this=stamp, to=exp.DataType.build(target.literal_timestamp_type, dialect=target.printer))
     if isinstance(value, Decimal):
         return exp.Literal.number(format(value, "f"))

@@ -176,9 +176,6 @@ class SqlDialect:
     """SQLAlchemy dialect names (``engine.dialect.name``) that run this dialect."""
 
 
-#: SQLite stores timestamps as text in SQLAlchemy's default form; parameters use the same.
-SQLITE_TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
-
 #: For engines that decorrelate everything and prefer joins over key sets (Spark and the
 #: warehouses): semi-joins, grouped aggregates, and uncorrelated element tests, which Spark
 #: plans without nested correlation.

@@ -29,8 +29,8 @@ from enum import StrEnum
 from sqlglot import exp
 
 from cafehub.compiler import ir
-from cafehub.compiler.backends.sql.dialects import SQLITE_TIMESTAMP_FORMAT, SqlDialect
-from cafehub.compiler.evaluation import EvalContext, resolve, to_naive_utc
+from cafehub.compiler.backends.sql.dialects import SqlDialect
+from cafehub.compiler.evaluation import EvalContext, resolve, timestamp_text, to_naive_utc
 
 Value = int | Decimal | str
 ParamValue = int | Decimal | str | datetime
@@ -162,7 +162,7 @@ class ParamSpec:
         if source.form is TimeForm.EPOCH:
             return epoch_seconds(instant)
         if dialect.timestamp_params == "text":
-            return instant.strftime(SQLITE_TIMESTAMP_FORMAT)
+            return timestamp_text(instant)
         return instant
 
     def describe(self) -> str:
