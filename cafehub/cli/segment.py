@@ -98,10 +98,14 @@ def fmt(
     file: FileOpt = None,
     write: Annotated[bool, typer.Option("--write", "-w", help="Rewrite FILE in place.")] = False,
     check_only: Annotated[bool, typer.Option("--check", help="Exit 1 if the input is not canonical.")] = False,
-    width: Annotated[int, typer.Option(help="Line width to wrap at.")] = 88,
+    width: Annotated[int, typer.Option(help="Line width to wrap at (at least 20).")] = 88,
 ) -> None:
     """Print a segment in canonical form (keeping its leading comment block)."""
+    from cafehub.grammar.format import MIN_WIDTH
+
     with user_errors():
+        if width < MIN_WIDTH:
+            raise UserError(f"--width must be at least {MIN_WIDTH} columns, not {width}")
         source, origin = read_segment_input(text, file)
         if write and (file is None or str(file) == "-"):
             raise UserError("--write needs -f FILE")

@@ -32,6 +32,9 @@ from cafehub.grammar import syntax as s
 from cafehub.grammar.literals import format_datetime, quote_string
 
 DEFAULT_WIDTH = 88
+#: The narrowest line width accepted (the CLI's ``--width``, the API's ``width``): below it
+#: nearly every condition breaks onto lines of its own, and 0 or less means nothing.
+MIN_WIDTH = 20
 
 
 # ---------------------------------------------------------------- documents
@@ -214,7 +217,9 @@ def segment_ref_text(node: s.SegmentRef) -> str:
 
 
 def format_segment(tree: s.Segment, width: int = DEFAULT_WIDTH) -> str:
-    """The canonical text of a syntax tree."""
+    """The canonical text of a syntax tree; ``ValueError`` for a width below :data:`MIN_WIDTH`."""
+    if width < MIN_WIDTH:
+        raise ValueError(f"the line width must be at least {MIN_WIDTH} columns, not {width}")
     return render(_node(tree, top=True), width)
 
 

@@ -7,6 +7,10 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
+import cafehub
+
 
 def run(*args: str, stdin: bytes | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
@@ -97,6 +101,15 @@ def test_fmt_and_check_flag(tmp_path: Path) -> None:
     assert run("segment", "fmt", "--write", "-f", str(seg)).returncode == 0
     assert seg.read_text(encoding="utf-8") == "# keep me\norder(status = paid)\n"
     assert run("segment", "fmt", "--check", "-f", str(seg)).returncode == 0
+
+
+def test_fmt_refuses_a_width_that_means_nothing() -> None:
+    result = run("segment", "fmt", "--width", "0", "cart(product = 1)")
+    assert (result.returncode, result.stdout) == (2, "")
+    assert result.stderr.strip() == "error: --width must be at least 20 columns, not 0"
+    with pytest.raises(ValueError, match="the line width must be at least 20 columns, not -1"):
+        cafehub.format("cart()", width=-1)
+    assert cafehub.format("cart(product = 1) and coupon()", width=20) == "cart(product = 1)\n  and coupon()"
 
 
 def test_json_round_trip_through_the_cli() -> None:

@@ -14,6 +14,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from cafehub.diagnostics import Diagnostic
+from cafehub.grammar.format import MIN_WIDTH
 from cafehub.grammar.limits import DEFAULT_LIMITS
 
 MAX_TEXT = DEFAULT_LIMITS.max_length
@@ -57,7 +58,7 @@ class TextBody(_Body):
 
 class FormatBody(_Body):
     text: str = _TEXT
-    width: int = Field(default=88, ge=20, le=400, description="Line width to wrap at.")
+    width: int = Field(default=88, ge=MIN_WIDTH, le=400, description="Line width to wrap at.")
 
 
 class FromJsonBody(_Body):
