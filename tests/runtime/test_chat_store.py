@@ -99,3 +99,27 @@ def test_a_turn_costs_one_write_transaction_and_one_more_per_effect(url: str) ->
     assert [m.texts() for m in store.replies_to(c3, "m2")] == [["reply 9"]]
     again = ChatStore(create_engine(url))
     assert again.acquire(c3, "s", "api", wait=0.0) is not None  # released with the replies
+
+
+def test_sqlite_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
+    """Each process has its own writer (its own lock file descriptor, as two processes would): while one
+    writes, the other waits in the kernel's queue instead of polling SQLite's busy handler."""
+    from cafehub.runtime.conversations.store import _SqliteWriter
+
+    path = tmp_path / "chat.db"
+    first, second = _SqliteWriter(path), _SqliteWriter(path)
+    order: list[str] = []
+    entered = threading.Event()
+
+    def other() -> None:
+        with second:
+            order.append("second")
+
+    with first:
+        thread = threading.Thread(target=other)
+        thread.start()
+        entered.wait(0.3)  # time for the other writer to reach the lock
+        order.append("first")
+    thread.join()
+    assert order == ["first", "second"]
+    assert (tmp_path / "chat.db.writer").exists()

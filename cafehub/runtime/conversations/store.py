@@ -14,6 +14,7 @@ Tables (own ``MetaData``, created on first use, any of the store's engines):
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 import uuid
@@ -23,6 +24,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: the busy handler alone
+    fcntl = None  # type: ignore[assignment]
 
 from sqlalchemy import (
     Column,
@@ -162,19 +168,59 @@ class TurnPlan:
         return self.effects[0] if self.effects else None
 
 
-#: One writer at a time per SQLite file in this process: threads queue on a lock instead of polling SQLite's
-#: busy handler (which sleeps up to 100 ms a try, so 40 threads writing at once make a convoy of seconds).
-#: Other processes on the same file still wait in the busy handler.
-_SQLITE_WRITERS: dict[str, threading.Lock] = {}
+class _SqliteWriter:
+    """One writer at a time per SQLite file: the threads of a process queue on a lock, and processes on an
+    exclusive ``flock`` of ``<file>.writer`` (the kernel queues them). Without it, writers poll SQLite's busy
+    handler, which sleeps up to 100 ms a try, so 40 threads (or a few workers) writing at once made convoys
+    of seconds. Writers that do not take it (the command ledger) still meet in the busy handler; readers
+    never wait (WAL)."""
+
+    def __init__(self, path: Path) -> None:
+        self._path = path.with_name(path.name + ".writer")
+        self._threads = threading.Lock()
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _file(self) -> int | None:
+        if self._fd is None or self._pid != os.getpid():  # a forked child must not share its parent's lock
+            try:
+                self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                self._pid = os.getpid()
+            except OSError:  # no lock file (a read-only directory): the busy handler alone, as before
+                self._fd = None
+        return self._fd
+
+    def __enter__(self) -> None:
+        self._threads.acquire()
+        try:
+            fd = self._file()
+            if fd is not None and fcntl is not None:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            self._threads.release()
+            raise
+
+    def __exit__(self, *_: object) -> None:
+        try:
+            if self._fd is not None and fcntl is not None:
+                fcntl.flock(self._fd, fcntl.LOCK_UN)
+        finally:
+            self._threads.release()
+
+
+_SQLITE_WRITERS: dict[str, _SqliteWriter] = {}
 _SQLITE_WRITERS_GUARD = threading.Lock()
 
 
 def _writer_lock(engine: Engine) -> AbstractContextManager[Any]:
     if engine.dialect.name != "sqlite" or engine.url.database in (None, "", ":memory:"):
         return nullcontext()
-    path = str(Path(engine.url.database or "").resolve())
+    path = Path(engine.url.database or "").resolve()
     with _SQLITE_WRITERS_GUARD:
-        return _SQLITE_WRITERS.setdefault(path, threading.Lock())
+        found = _SQLITE_WRITERS.get(str(path))
+        if found is None:
+            found = _SQLITE_WRITERS[str(path)] = _SqliteWriter(path)
+        return found
 
 
 class ChatStore:
