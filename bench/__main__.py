@@ -45,6 +45,7 @@ def main() -> None:
     parser.add_argument("--engines", default=None, help="sql: comma-separated engines (default: all)")
     parser.add_argument("--references", default=None,
                         help="sql: comma-separated reference segments (default: all six)")
+    parser.add_argument("--skip-stream", action="store_true", help="service: measure the overhead only")
     args = parser.parse_args()
     unknown = [n for n in args.names if n not in SUITES]
     if unknown:
@@ -63,6 +64,8 @@ def main() -> None:
             options["engines"] = tuple(args.engines.split(","))
         if args.references:
             options["references"] = tuple(args.references.split(","))
+        if args.skip_stream:
+            options["skip_stream"] = True
         result = module.run(**options)
         print(module.report(result))
         print(f"results: {write_results(name, result)}\n", flush=True)

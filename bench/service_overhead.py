@@ -16,6 +16,14 @@ one after the other, so machine load falls on both alike. Two ways in:
 Target (issue 11): API overhead over the library call <= 1 ms median, for
 check and for compile. Overhead is reported two ways: the difference of the
 two medians and the median of the per-pair differences.
+
+Also, **audience streaming over HTTP**: ``cafehub serve`` in its own process
+on a bench SQLite store of 10,000 and of ``--customers`` customers (the
+store of bench/saved_segments.py, with its saved segment ``audience``
+selecting most of the shop); ``GET segments/audience/audience`` as CSV read
+to the end by a client on loopback. Reported: members per second and the
+server's peak resident memory (``VmHWM``) before and after the stream,
+which must not grow with the audience (``--skip-stream`` leaves it out).
 """
 
 from __future__ import annotations
@@ -152,7 +160,75 @@ class Loopback:
         self.process.wait(timeout=20)
 
 
-def run(runs: int = 1000, **_: Any) -> dict[str, Any]:
+def _peak_mb(pid: int) -> float:
+    with open(f"/proc/{pid}/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def audience_stream(customers: int) -> dict[str, Any]:
+    """Stream a saved segment's audience from ``cafehub serve`` on a bench SQLite store (see the module doc)."""
+    from bench import data
+    from bench.saved_segments import ensure_consents, saved_registry
+    from cafehub.execution.sql import count_sql
+    from cafehub.service.app import create_app
+    from cafehub.service.config import load_config
+    from cafehub.service.tokens import Scope
+
+    engine = data.store("sqlite", customers)
+    ensure_consents(engine)
+    registry = saved_registry(engine)
+    members = count_sql(engine, registry.checked("audience"), data_ctx())
+    url = engine.url.render_as_string(hide_password=False)
+    engine.dispose()
+    directory = Path(tempfile.mkdtemp(prefix="cafehub-bench-stream-"))
+    config_file = directory / "cafehub.toml"
+    config_file.write_text(f'[shops.{SHOP}]\nstore = "{url}"\n', encoding="utf-8")
+    app = create_app(load_config(config_file))
+    token = app.state.cafehub.tokens.issue(SHOP, "bench", frozenset({Scope.READ})).token
+    app.state.cafehub.close()
+    server = Loopback(config_file, token)
+    try:
+        query = f"now={data.NOW.isoformat().replace('+', '%2B')}&format=csv"
+        # warm-up: the first request imports the compiler and opens the store (a steady server has done so)
+        server.connection.request("GET", f"/v1/shops/{SHOP}/segments/audience/audience?{query}&count=true",
+                                  headers=server.headers)
+        assert json.loads(server.connection.getresponse().read())["count"] == members
+        before = _peak_mb(server.process.pid)
+        start = time.perf_counter()
+        server.connection.request("GET", f"/v1/shops/{SHOP}/segments/audience/audience?{query}",
+                                  headers=server.headers)
+        response = server.connection.getresponse()
+        assert response.status == 200, response.status
+        lines = size = 0
+        while chunk := response.read(1 << 16):
+            lines += chunk.count(b"\n")
+            size += len(chunk)
+        seconds = time.perf_counter() - start
+        after = _peak_mb(server.process.pid)
+    finally:
+        server.close()
+    assert lines - 1 == members, (lines, members)
+    return {"customers": customers, "members": members, "bytes": size, "seconds": seconds,
+            "ids_per_second": members / seconds, "server_peak_before_mb": before, "server_peak_after_mb": after}
+
+
+def data_ctx() -> Any:
+    from bench.saved_segments import _ctx
+
+    return _ctx()
+
+
+def run(runs: int = 1000, customers: int = 100_000, skip_stream: bool = False, **_: Any) -> dict[str, Any]:
+    result = overhead(runs)
+    if not skip_stream:
+        result["stream"] = [audience_stream(n) for n in sorted({10_000, customers})]
+    return result
+
+
+def overhead(runs: int = 1000) -> dict[str, Any]:
     from cafehub.compiler.backends.sql import compile_sql
     from cafehub.service.app import create_app
     from cafehub.service.config import load_config
@@ -217,4 +293,13 @@ def report(result: dict[str, Any]) -> str:
         lines.append(f"target ({clock}): in-process API overhead <= {target['overhead_us']:.0f} µs median; worst: "
                      f"{worst} -> {'met' if met else 'NOT met'}")
     lines.append(f"load average during the run: {load} (the wall clock counts waiting for a core)")
+    if result.get("stream"):
+        lines += ["", "audience streamed by cafehub serve (SQLite store, CSV, loopback client; peak memory of the "
+                  "server must not grow with the audience)",
+                  f"{'customers':>10} {'members':>9} {'MB sent':>8} {'seconds':>8} {'ids/s':>9} "
+                  f"{'server peak before':>19} {'after':>7}"]
+        for r in result["stream"]:
+            lines.append(f"{r['customers']:>10,} {r['members']:>9,} {r['bytes'] / 1e6:>8.1f} {r['seconds']:>8.2f} "
+                         f"{r['ids_per_second']:>9,.0f} {r['server_peak_before_mb']:>16.0f} MB "
+                         f"{r['server_peak_after_mb']:>4.0f} MB")
     return "\n".join(lines)
