@@ -156,6 +156,16 @@ class OAuthClient:
             raise MalformedResponse(
                 first["msg"], endpoint=TOKEN_ENDPOINT, field=_field_path(first["loc"]), request=response.request
             ) from None  # the validation error holds the answer, tokens included
+        if parsed.mall_id is not None and parsed.mall_id != self.config.mall_id:
+            # A base URL that is not {mall}.cafe24api.com (a sandbox, a proxy) serves one mall whatever
+            # the mall id: tokens it grants are for that mall, and a sync would fill the store with it.
+            raise AuthorizationError(
+                f"the server at {self.config.root_url} authorized mall {parsed.mall_id!r}, "
+                f"not {self.config.mall_id!r}: check the mall id (a sandbox serves only the mall it was started with, "
+                f"`cafehub sandbox serve --mall ID`)",
+                endpoint=TOKEN_ENDPOINT,
+                request=response.request,
+            )
         return parsed.token_set(ZoneInfo(self.config.zone))
 
 

@@ -14,7 +14,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, func, select
+from sqlalchemy import create_engine, func, inspect, select
 from typer.testing import CliRunner
 
 from cafehub.cli import app as cli
@@ -191,3 +191,20 @@ def test_a_restarted_sandbox_still_honours_the_tokens_it_issued(tmp_path: Path) 
         restarted.oauth.expire_access_tokens()
         assert sync(moved, target, store).refreshes == 1  # and so is the refresh token
         assert restarted.oauth.refreshes == 1
+
+
+def test_a_mall_the_sandbox_does_not_serve_fails_clearly_and_syncs_nothing(tmp_path: Path) -> None:
+    with serve(tmp_path) as sb:  # serves mall "demo"
+        target = f"sqlite:///{tmp_path / 'other.db'}"
+        args = ["sync", "--mall", "nosuch", "--db", target, "--sandbox-url", sb.cafe24_url, "--no-progress"]
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 1, result.output
+        assert "Traceback" not in result.output
+        assert f"the server at {sb.cafe24_url} authorized mall 'demo', not 'nosuch': check the mall id" \
+            in " ".join(result.output.split())
+        engine = create_engine(target)
+        if inspect(engine).has_table("customers"):
+            with engine.connect() as conn:
+                assert conn.execute(select(func.count()).select_from(s.customers)).scalar_one() == 0
+        assert SqlTokenStore(engine).load("nosuch") is None
+        engine.dispose()
