@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -13,9 +14,10 @@ from sqlalchemy import create_engine
 from cafehub.connectors.cafe24 import writes
 from cafehub.connectors.cafe24.order_cancellation import create_order_cancellation
 from cafehub.runtime.answers import Identity
-from cafehub.runtime.ledger import action_key
+from cafehub.runtime.flows.common import earlier_write
+from cafehub.runtime.ledger import Ledger, action_key
 from cafehub.runtime.messages.catalogue import default_catalogue
-from cafehub.runtime.result import StepResult
+from cafehub.runtime.result import Outcome, StepResult
 from cafehub.runtime.rules.cancel import CancelReason, ItemQuantity, decide_cancel
 
 from .conftest import Shop
@@ -44,7 +46,7 @@ def test_two_concurrent_cancels_of_one_order_cancel_it_once(shop: Shop, tmp_path
     for t in threads:
         t.join(60)
     assert len(results) == 2
-    assert all(r.state == "done" for r in results)
+    assert [r.state for r in results] == ["done", "done"], [(r.state, r.reason, r.outcome) for r in results]
     assert sorted(bool(r.outcome and r.outcome.repeated) for r in results) == [False, True]
     assert len(claims_of(shop, order.order_id)) == 1
     assert statuses(shop, order.order_id) == ["C40", "C40"]
@@ -132,3 +134,21 @@ def test_two_different_cancels_racing_on_one_order_write_once(shop: Shop, tmp_pa
         t.join(60)
     assert len(claims_of(shop, order.order_id)) == 1  # the second saw the first's cancellation and wrote nothing
     assert sorted(r.state for r in results) in (["done", "done"], ["done", "refused"])
+
+
+def test_a_write_that_finishes_between_the_ledgers_two_reads_is_still_found(tmp_path: Any) -> None:
+    """A repeated confirmation that sees the order changed looks for the write: done, or still running. If the
+    write finishes between those two reads (``started`` for the first, ``done`` for the second), it is found."""
+    ledger = Ledger(create_engine(f"sqlite:///{tmp_path / 'ledger.db'}"), "demo")
+    key = action_key("demo", "cancel", {"order": "O1"})
+    begun = ledger.begin(key, "cancel", "O1")
+    outcome = Outcome(action="cancel", order_id="O1", status="completed", key=key)
+    adopt = ledger.adopt_unfinished
+
+    def finished_just_before(*args: Any) -> Outcome | None:
+        ledger.finish(key, outcome, holder=begun.holder)
+        return adopt(*args)
+
+    ledger.adopt_unfinished = finished_just_before  # type: ignore[method-assign]
+    found = earlier_write(SimpleNamespace(ledger=ledger), "O1", ("cancel",), "completed")  # type: ignore[arg-type]
+    assert found == outcome.model_copy(update={"repeated": True})

@@ -63,8 +63,13 @@ def ask_account(ctx: Context, problems: dict[str, str]) -> StepResult:
 
 
 def earlier_write(ctx: Context, order_id: str, actions: tuple[str, ...], status: str) -> Outcome | None:
-    """The write a repeated confirmation refers to, now that the order shows it was made."""
-    return ctx.ledger.last_done(order_id, actions) or ctx.ledger.adopt_unfinished(order_id, actions, status)
+    """The write a repeated confirmation refers to, now that the order shows it was made.
+
+    Asked again after ``adopt_unfinished``: the write may finish between the two reads (``started`` when
+    ``last_done`` looked, ``done`` when ``adopt_unfinished`` did), and once done it stays done.
+    """
+    return (ctx.ledger.last_done(order_id, actions) or ctx.ledger.adopt_unfinished(order_id, actions, status)
+            or ctx.ledger.last_done(order_id, actions))
 
 
 def outcome_message(ctx: Context, outcome: Outcome, done_key: str, requested_key: str) -> StepResult:
