@@ -149,6 +149,26 @@ class LockTimeout(Exception):
     """An order stayed locked by another writer for longer than the wait allowed."""
 
 
+def _write_ahead_log(engine: Engine) -> None:
+    """Put a SQLite store file in write-ahead-log mode (kept in the file; other databases: nothing).
+
+    A write costs the ledger two commits. With SQLite's default rollback
+    journal each commit writes and syncs the journal and the database file;
+    with the log it appends to the log and syncs it once, which halves the
+    time of a commit and shortens the stalls when the disk is busy (see the
+    figures in docs/COMMANDS.md). Durability is unchanged: ``synchronous``
+    is left as it is (``FULL`` unless the caller chose otherwise).
+    """
+    database = engine.url.database
+    if engine.dialect.name != "sqlite" or not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        with engine.connect() as conn:
+            conn.exec_driver_sql("PRAGMA journal_mode=WAL").scalar()
+    except OperationalError:  # another process is writing: it stays as it was, still correct
+        return
+
+
 class Ledger:
     """Idempotency records, order locks, pending claims and photos for one mall."""
 
@@ -168,6 +188,7 @@ class Ledger:
         self.dedupe_window = dedupe_window
         self.clock = clock
         self.sleep = sleep
+        _write_ahead_log(engine)
         runtime_metadata.create_all(engine)
 
     def _now(self) -> datetime:
