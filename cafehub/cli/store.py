@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
+from zoneinfo import ZoneInfo
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -75,6 +76,10 @@ def load_(
         False
     ),
     max_errors: Annotated[int, typer.Option(help="Stop after this many problems.", min=1)] = load.DEFAULT_MAX_ERRORS,
+    tz: Annotated[str | None, typer.Option(
+        "--tz", metavar="ZONE", show_default=False,
+        help="Read timestamps without an offset as wall-clock time in this zone (the shop's, e.g. Asia/Seoul); "
+        "without it they are refused.")] = None,
 ) -> None:
     """Load DIR/<table>.jsonl or DIR/<table>.csv files, checking every row; all or nothing.
 
@@ -83,6 +88,7 @@ def load_(
     file, line and column, and nothing is loaded.
     """
     with _store_errors():
+        zone = _zone(tz)
         engine = open_store(db)
         try:
             with Progress(
@@ -99,7 +105,7 @@ def load_(
                     bar.update(task, description=f"loading {table}: {rows:,} rows")
 
                 summary = load.load_directory(
-                    engine, directory, replace=replace, max_errors=max_errors, progress=progress
+                    engine, directory, replace=replace, max_errors=max_errors, progress=progress, zone=zone
                 )
         finally:
             engine.dispose()
@@ -111,6 +117,15 @@ def load_(
         table.add_row(name, path.name, f"{summary.rows.get(name, 0):,}")
     out.print(table)
     out.print(f"{sum(summary.rows.values()):,} rows in {summary.seconds:.1f} s", markup=False, highlight=False)
+
+
+def _zone(name: str | None) -> ZoneInfo | None:
+    from cafehub.compiler.evaluation import ContextError, load_zone
+
+    try:
+        return None if name is None else load_zone(name)
+    except ContextError as error:
+        raise StoreError(f"--tz: {error}") from None
 
 
 @app.command()

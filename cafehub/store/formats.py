@@ -11,8 +11,11 @@ Column rules come from the schema (:mod:`cafehub.store.schema`) and the
 language's enums (:data:`cafehub.compiler.catalog.ENUMS`), so a file is held
 to exactly what the tables can store on every engine: text no longer than
 its column and free of NUL, 32-bit integers (64-bit for Cafe24 numbers), money within NUMERIC(14, 2) with
-at most two decimal places, ISO 8601 timestamps (an offset is converted to
-UTC; no offset means UTC) between the years 1000 and 9999 (MySQL's range).
+at most two decimal places, ISO 8601 timestamps between the years 1000 and
+9999 (MySQL's range), stored as UTC. A timestamp needs an offset (``Z``,
+``+09:00``): one without is refused, unless the load is given the shop's zone,
+in which it is then read as wall-clock time (as ``--now`` is). Reading it as
+UTC, as before, put a Seoul shop's orders nine hours late without a word.
 
 CSV follows RFC 4180 with one addition that the ``csv`` module cannot read in
 Python 3.11: an *unquoted* empty cell is NULL and a quoted one (``""``) is the
@@ -30,6 +33,7 @@ from datetime import UTC, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import IO, Any, Literal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Integer, Numeric, String, Table
 
@@ -104,8 +108,12 @@ class ColumnSpec:
     #: An integer column holding Cafe24 numbers (64-bit).
     wide: bool = False
 
-    def parse(self, raw: object, *, from_csv: bool) -> Any:
-        """The checked value of ``raw`` (a JSON value, or CSV text / ``None`` for an unquoted empty cell)."""
+    def parse(self, raw: object, *, from_csv: bool, zone: ZoneInfo | None = None) -> Any:
+        """The checked value of ``raw`` (a JSON value, or CSV text / ``None`` for an unquoted empty cell).
+
+        ``zone``: where a timestamp without an offset is wall-clock time; without it such a timestamp
+        is refused.
+        """
         if raw is None:
             if self.nullable:
                 return None
@@ -121,7 +129,7 @@ class ColumnSpec:
             return self._money(raw, from_csv)
         if self.kind == "bool":
             return self._bool(raw, from_csv)
-        return self._timestamp(raw)
+        return self._timestamp(raw, zone)
 
     def _bool(self, raw: object, from_csv: bool) -> bool:
         if from_csv:
@@ -190,13 +198,17 @@ class ColumnSpec:
             raise ValueProblem(f"{value} has more than two decimal places")
         return cents
 
-    def _timestamp(self, raw: object) -> datetime:
+    def _timestamp(self, raw: object, zone: ZoneInfo | None) -> datetime:
         if not isinstance(raw, str):
             raise ValueProblem(f"expected an ISO 8601 timestamp string, got {_json_type(raw)}")
         try:
             value = datetime.fromisoformat(raw)
         except ValueError:
             raise ValueProblem(f"'{_clip(raw)}' is not an ISO 8601 timestamp (e.g. 2025-01-31T09:30:00Z)") from None
+        if value.tzinfo is None:
+            if zone is None:
+                raise ValueProblem(NO_OFFSET)
+            value = value.replace(tzinfo=zone)
         if value.tzinfo is not None:
             try:
                 value = value.astimezone(UTC).replace(tzinfo=None)
@@ -205,6 +217,13 @@ class ColumnSpec:
         if not MIN_YEAR <= value.year <= MAX_YEAR:
             raise ValueProblem(f"year {value.year} is out of range ({MIN_YEAR}-{MAX_YEAR})")
         return value
+
+
+#: Why a timestamp without an offset is refused, and the two ways out.
+NO_OFFSET = (
+    "a timestamp without an offset: write the offset (2025-01-31T09:30:00+09:00, or Z for UTC), "
+    "or load with --tz ZONE to read such times as wall-clock time in the shop's zone"
+)
 
 
 def _clip(text: str, limit: int = 40) -> str:
@@ -451,8 +470,11 @@ def read_rows(path: Path, spec: TableSpec, stream: IO[bytes]) -> Iterator[RawRow
     return read_jsonl(stream)
 
 
-def check_row(spec: TableSpec, row: RawRow, *, from_csv: bool) -> tuple[Any | None, list[tuple[str | None, str]]]:
-    """The record for ``row``, or ``None`` with every (column, message) problem in it."""
+def check_row(
+    spec: TableSpec, row: RawRow, *, from_csv: bool, zone: ZoneInfo | None = None
+) -> tuple[Any | None, list[tuple[str | None, str]]]:
+    """The record for ``row``, or ``None`` with every (column, message) problem in it (``zone``: see
+    :meth:`ColumnSpec.parse`)."""
     problems: list[tuple[str | None, str]] = []
     known = spec.column_names
     for name in row.cells:
@@ -464,7 +486,7 @@ def check_row(spec: TableSpec, row: RawRow, *, from_csv: bool) -> tuple[Any | No
             problems.append((column.name, "missing (the column is required)"))
             continue
         try:
-            values[column.name] = column.parse(row.cells.get(column.name), from_csv=from_csv)
+            values[column.name] = column.parse(row.cells.get(column.name), from_csv=from_csv, zone=zone)
         except ValueProblem as exc:
             problems.append((column.name, str(exc)))
     if problems:

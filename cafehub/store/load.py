@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Column, Connection, Engine, Table, exists, select
 
@@ -137,7 +138,7 @@ def find_table_files(directory: Path) -> dict[str, Path]:
     return found
 
 
-def _records(path: Path, spec: TableSpec, errors: _Collector) -> Iterator[tuple[int, Any]]:
+def _records(path: Path, spec: TableSpec, errors: _Collector, zone: ZoneInfo | None) -> Iterator[tuple[int, Any]]:
     """The checked records of one file with their line numbers; problems go to ``errors``."""
     from_csv = path.suffix == ".csv"
     try:
@@ -151,7 +152,7 @@ def _records(path: Path, spec: TableSpec, errors: _Collector) -> Iterator[tuple[
                 if isinstance(item, formats.FileProblem):
                     errors.add(Problem(path.name, item.line, item.column, str(item)))
                 else:
-                    record, found = formats.check_row(spec, item, from_csv=from_csv)
+                    record, found = formats.check_row(spec, item, from_csv=from_csv, zone=zone)
                     for column, message in found:
                         errors.add(Problem(path.name, item.line, column, message))
                     if record is not None:
@@ -190,9 +191,11 @@ class _TableLoad:
     """Streams one file into its table: checks keys, inserts batches while the input is clean."""
 
     def __init__(
-        self, conn: Connection, spec: TableSpec, path: Path, errors: _Collector, *, appending: bool, batch: int
+        self, conn: Connection, spec: TableSpec, path: Path, errors: _Collector, *, appending: bool, batch: int,
+        zone: ZoneInfo | None = None,
     ) -> None:
         self.conn = conn
+        self.zone = zone
         self.spec = spec
         self.path = path
         self.errors = errors
@@ -205,7 +208,7 @@ class _TableLoad:
 
     def run(self, progress: Progress | None) -> int:
         seen: dict[Key, int] = {}
-        for line, record in _records(self.path, self.spec, self.errors):
+        for line, record in _records(self.path, self.spec, self.errors, self.zone):
             key = self.spec.key_of(record)
             first = seen.setdefault(key, line)
             if first != line:
@@ -248,18 +251,18 @@ def _key_columns(table: Table) -> list[Column[Any]]:
     return list(table.primary_key.columns)
 
 
-def _locate(path: Path, spec: TableSpec, keys: set[Key]) -> dict[Key, int]:
+def _locate(path: Path, spec: TableSpec, keys: set[Key], zone: ZoneInfo | None) -> dict[Key, int]:
     """Line numbers of the rows with ``keys`` (re-reading the file: only on the error path)."""
     lines: dict[Key, int] = {}
     scratch = _Collector(1)
-    for line, record in _records(path, spec, scratch):
+    for line, record in _records(path, spec, scratch, zone):
         key = spec.key_of(record)
         if key in keys and key not in lines:
             lines[key] = line
     return lines
 
 
-def _check_references(conn: Connection, files: dict[str, Path], errors: _Collector) -> None:
+def _check_references(conn: Connection, files: dict[str, Path], errors: _Collector, zone: ZoneInfo | None) -> None:
     """Rows whose referenced parent row does not exist (checked in the database)."""
     for child, column, parent, parent_column in REFERENCES:
         path = files.get(child.name)
@@ -277,7 +280,7 @@ def _check_references(conn: Connection, files: dict[str, Path], errors: _Collect
         bad = [(tuple(row[:-1]), row[-1]) for row in conn.execute(query)]
         if not bad:
             continue
-        where = _locate(path, spec, {key for key, _ in bad})
+        where = _locate(path, spec, {key for key, _ in bad}, zone)
         for key, value in bad:
             line = where.get(key)
             note = "" if line is not None else f" (row {_describe_key(spec, key)}, already in the store)"
@@ -293,9 +296,12 @@ def load_directory(
     max_errors: int = DEFAULT_MAX_ERRORS,
     batch: int = BATCH_ROWS,
     progress: Progress | None = None,
+    zone: ZoneInfo | None = None,
 ) -> LoadSummary:
     """Load the table files in ``directory`` into the store, in one transaction.
 
+    A timestamp without an offset is refused (a located problem), unless ``zone`` is
+    given: then it is wall-clock time there, as ``--now`` is in the shop's zone.
     Raises :class:`LoadError` listing the problems (nothing is written) or
     :class:`StoreError` for a store that cannot be used.
     """
@@ -311,12 +317,12 @@ def load_directory(
             path = files.get(spec.name)
             if path is None:
                 continue
-            loader = _TableLoad(conn, spec, path, errors, appending=spec.name in filled, batch=batch)
+            loader = _TableLoad(conn, spec, path, errors, appending=spec.name in filled, batch=batch, zone=zone)
             summary.rows[spec.name] = loader.run(progress)
             if errors.full:
                 break
         if not errors:
-            _check_references(conn, files, errors)
+            _check_references(conn, files, errors, zone)
         if errors:
             raise LoadError(errors.items, truncated=errors.truncated)
     with store_errors(engine):

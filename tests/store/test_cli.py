@@ -130,3 +130,27 @@ def test_init_and_load_on_servers(request: pytest.FixtureRequest, in_tmp: Path, 
         assert read_shop(engine) == sorted_shop(SAMPLE)
     finally:
         engine.dispose()
+
+
+def test_a_timestamp_without_an_offset_is_refused_or_read_in_the_shops_zone_as_now_is(in_tmp: Path) -> None:
+    """--now without an offset is the shop's wall-clock time; a file's timestamp was read as UTC (nine
+    hours apart in Seoul). Now it is refused, located, or read in the zone given with --tz."""
+    assert cafehub("store", "init")[0] == 0
+    shop = in_tmp / "shop"
+    shop.mkdir()
+    (shop / "customers.jsonl").write_text('{"member_id": "kim01", "joined_at": "2024-03-01T09:00:00Z"}\n')
+    (shop / "orders.csv").write_text("order_id,member_id,ordered_at,status,paid_amount,order_amount,shipping_fee\n"
+                                     "o1,kim01,2025-01-01T10:00:00,paid,100,100,0\n")
+    code, _, error = cafehub("store", "load", "shop")
+    assert code == 1
+    assert " ".join(error.split()).startswith(
+        "error: cannot load: 1 problem(s); nothing was loaded orders.csv:2: column 'ordered_at': a timestamp "
+        "without an offset: write the offset (2025-01-31T09:30:00+09:00, or Z for UTC), or load with --tz ZONE")
+    code, out, _ = cafehub("store", "load", "shop", "--tz", "Asia/Seoul")
+    assert code == 0, out
+    same = ["--now", "2025-01-01T10:00:00", "--tz", "Asia/Seoul"]
+    assert cafehub("segment", "run", "order(ordered_at <= now)", *same)[1] == "kim01\n"
+    assert cafehub("segment", "run", "order(ordered_at < now)", *same)[1] == ""
+    code, _, error = cafehub("store", "load", "shop", "--tz", "Mars/Base", "--replace")
+    assert (code, error.strip()) == (1, "error: --tz: unknown time zone 'Mars/Base' (use an IANA name such as "
+                                      "Asia/Seoul)")

@@ -49,9 +49,8 @@ def test_specs_follow_the_schema_and_the_catalog() -> None:
     [
         ("orders", "ordered_at", "2025-01-31T09:30:00+09:00", datetime(2025, 1, 31, 0, 30)),
         ("orders", "ordered_at", "2025-01-31T09:30:00Z", datetime(2025, 1, 31, 9, 30)),
-        ("orders", "ordered_at", "2025-01-31 09:30:00.123456", datetime(2025, 1, 31, 9, 30, 0, 123456)),
+        ("orders", "ordered_at", "2025-01-31 09:30:00.123456Z", datetime(2025, 1, 31, 9, 30, 0, 123456)),
         ("orders", "ordered_at", "2025-01-01T00:30:00-05:00", datetime(2025, 1, 1, 5, 30)),
-        ("orders", "ordered_at", "2025-01-31", datetime(2025, 1, 31)),
         ("orders", "paid_amount", "12500", Decimal("12500.00")),
         ("orders", "paid_amount", "12500.5", Decimal("12500.50")),
         ("orders", "paid_amount", "1.000", Decimal("1.00")),
@@ -87,7 +86,7 @@ def test_csv_values_parse_to_exact_values(table: str, name: str, raw: str, expec
         ("cart_items", "product_no", "9223372036854775808", "out of range (a 64-bit integer)"),
         ("cart_items", "product_no", " 17", "expected a whole number"),
         ("orders", "ordered_at", "yesterday", "not an ISO 8601 timestamp"),
-        ("orders", "ordered_at", "0999-12-31T00:00:00", "year 999 is out of range"),
+        ("orders", "ordered_at", "0999-12-31T00:00:00Z", "year 999 is out of range"),
         ("orders", "ordered_at", "9999-12-31T23:00:00-05:00", "out of range in UTC"),
         ("orders", "status", "Paid", "did you mean 'paid'?"),
         ("orders", "status", "shipped", "one of: pending, paid"),
@@ -264,3 +263,19 @@ def test_written_records_read_back_equal(record: Any, fmt: str) -> None:
     parsed, problems = formats.check_row(spec, rows[0], from_csv=fmt == "csv")
     assert problems == []
     assert parsed == record
+
+
+def test_a_timestamp_without_an_offset_needs_a_zone() -> None:
+    from zoneinfo import ZoneInfo
+
+    ordered_at = column("orders", "ordered_at")
+    for written in ("2025-01-01T10:00:00", "2025-01-31 09:30:00.123456", "2025-01-31"):
+        with pytest.raises(ValueProblem, match=_escape("a timestamp without an offset: write the offset")):
+            ordered_at.parse(written, from_csv=True)
+    assert ordered_at.parse("2025-01-31", from_csv=True, zone=ZoneInfo("UTC")) == datetime(2025, 1, 31)
+    assert ordered_at.parse("2025-01-01T10:00:00", from_csv=True, zone=ZoneInfo("Asia/Seoul")) == datetime(
+        2025, 1, 1, 1, 0)
+    # wall-clock time as --now reads it (fold 0 in a repeated hour), stored as UTC
+    new_york = ZoneInfo("America/New_York")
+    assert ordered_at.parse("2025-11-02T01:30:00", from_csv=False, zone=new_york) == datetime(2025, 11, 2, 5, 30)
+    assert ordered_at.parse("2025-11-02T01:30:00Z", from_csv=False, zone=new_york) == datetime(2025, 11, 2, 1, 30)

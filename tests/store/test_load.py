@@ -115,7 +115,7 @@ def test_duplicate_keys_name_both_lines(sqlite_store: Engine, tmp_path: Path) ->
 def test_references_must_exist(sqlite_store: Engine, tmp_path: Path) -> None:
     write_jsonl(tmp_path, "customers", [CUSTOMER])
     write_jsonl(tmp_path, "coupons", [{"coupon_no": "c1", "name": "Welcome", "issue_type": "signup"}])
-    stamp = "2025-01-01T00:00:00"
+    stamp = "2025-01-01T00:00:00Z"
     write_jsonl(
         tmp_path,
         "customer_coupons",
