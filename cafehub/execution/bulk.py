@@ -238,6 +238,21 @@ def _convert(column: Sequence[Any], kind: str, typeless: bool) -> Sequence[Any]:
     return times
 
 
+def read_column(rows: Sequence[tuple[Any, ...]], column: Sequence[Any], kind: str, typeless: bool,
+                table: str, name: str, key: int | None, key_name: str) -> Sequence[Any]:
+    """``column`` (of ``rows``) as the predicate's Python types, or a :class:`StoreError` naming where.
+
+    The error names the table, the column, the row by its key (``rows[...][key]``) and the kind of
+    problem, never the value: the bulk reader and the row path (:mod:`cafehub.execution.python`)
+    report an unreadable value alike.
+    """
+    try:
+        return _convert(column, kind, typeless)
+    except _Unreadable as bad:
+        where = f" in the row whose {key_name} is {rows[bad.index][key]!r}" if key is not None else ""
+        raise StoreError(f"{table}.{name} cannot be read{where}: {bad.problem}") from None
+
+
 def _readable_money(value: object) -> bool:
     try:
         _money_value(value)
@@ -294,11 +309,7 @@ class _Reader:
 
     def column(self, rows: Sequence[tuple[Any, ...]], columns: list[Sequence[Any]], i: int, kind: str,
                table: str, name: str, key: int | None, key_name: str) -> Sequence[Any]:
-        try:
-            return _convert(columns[i], kind, self.typeless)
-        except _Unreadable as bad:
-            where = f" in the row whose {key_name} is {rows[bad.index][key]!r}" if key is not None else ""
-            raise StoreError(f"{table}.{name} cannot be read{where}: {bad.problem}") from None
+        return read_column(rows, columns[i], kind, self.typeless, table, name, key, key_name)
 
     # ------------------------------------------------------------ one partition
 

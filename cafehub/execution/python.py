@@ -28,15 +28,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, and_, select
+from sqlalchemy import Engine, Select, and_, select, type_coerce
 from sqlalchemy.engine import Connection
+from sqlalchemy.types import NullType
 
 from cafehub.compiler import ir
 from cafehub.compiler.backends.python import CartRow, CouponRow, CustomerData, OrderRow
 from cafehub.compiler.backends.python.compiler import Predicate
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
-from cafehub.execution.bulk import run_predicates
+from cafehub.execution.bulk import read_column, run_predicates
 from cafehub.store import records as rec
 from cafehub.store import schema
 from cafehub.store.engines import store_errors
@@ -140,6 +141,33 @@ def _customer(member_id: str, grouped: _Grouped) -> CustomerData:
 # ---------------------------------------------------------------- reading batches
 
 
+def _read(conn: Connection, query: Select[Any], kinds: Sequence[str | None], table: str,
+          key: int, key_name: str) -> list[tuple[Any, ...]]:
+    """The rows of ``query`` with each column of a kind read as :mod:`cafehub.execution.bulk` reads it.
+
+    ``kinds`` gives, per selected column, ``"int"``, ``"str"``, ``"time"``, ``"time?"``,
+    ``"money"`` or ``None`` (taken as it comes). Columns of a kind are selected without
+    SQLAlchemy's result processing: on SQLite any value may sit in any column, and a text in
+    a money column (written by hand) made the Numeric processor raise a bare ``TypeError``.
+    A value that cannot be read is a :class:`~cafehub.store.engines.StoreError` naming the
+    table, the column and the row's ``key_name`` (column ``key`` of the row).
+    """
+    rows = conn.execute(query).all()
+    if not rows:
+        return []
+    typeless = conn.dialect.name == "sqlite"
+    names = [c.name for c in query.selected_columns]
+    columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    read = [column if kind is None else read_column(rows, column, kind, typeless, table, name, key, key_name)
+            for column, kind, name in zip(columns, kinds, names, strict=True)]
+    return list(zip(*read, strict=True))
+
+
+def _raw(column: Any) -> Any:
+    """``column`` selected as the driver returns it (converted by :func:`_read`), labelled with its name."""
+    return type_coerce(column, NullType()).label(column.name)
+
+
 def _coupons(conn: Connection, where: Callable[[Any], Any]) -> dict[str, list[CouponRow]]:
     """Issued coupons by member, each with its definition (a LEFT JOIN on ``coupons``, as the SQL does).
 
@@ -154,15 +182,17 @@ def _coupons(conn: Connection, where: Callable[[Any], Any]) -> dict[str, list[Co
     """
     cc, cp = schema.customer_coupons, schema.coupons
     query = (
-        select(cc.c.member_id, cc.c.id, cc.c.coupon_no, cp.c.coupon_no, cp.c.name, cp.c.issue_type,
-               cc.c.issued_at, cc.c.expires_at, cc.c.used_at)
+        select(cc.c.member_id, _raw(cc.c.id), _raw(cc.c.coupon_no), cp.c.coupon_no.label("definition"), cp.c.name,
+               cp.c.issue_type, _raw(cc.c.issued_at), _raw(cc.c.expires_at), _raw(cc.c.used_at))
         .select_from(cc.outerjoin(cp, cp.c.coupon_no == cc.c.coupon_no))
         .where(where(cc.c.member_id))
     )
+    rows = _read(conn, query, (None, "int", "str", None, None, None, "time", "time", "time?"),
+                 cc.name, 1, "id")
     seen: dict[int, tuple[str, CouponRow]] = {}
     numbers: dict[str, str] = {}
     labels: dict[str | None, str | None] = {}
-    for member, issue, number, def_no, name, issue_type, issued_at, expires_at, used_at in conn.execute(query):
+    for member, issue, number, def_no, name, issue_type, issued_at, expires_at, used_at in rows:
         exact = def_no is not None and def_no == number
         if issue in seen and not exact:
             continue
@@ -177,11 +207,12 @@ def _coupons(conn: Connection, where: Callable[[Any], Any]) -> dict[str, list[Co
 
 def _cart(conn: Connection, where: Callable[[Any], Any]) -> dict[str, list[CartRow]]:
     ci = schema.cart_items
-    query = select(ci.c.member_id, ci.c.id, ci.c.product_no, ci.c.quantity, ci.c.price, ci.c.option_price,
-                   ci.c.added_at).where(where(ci.c.member_id))
+    query = select(ci.c.member_id, _raw(ci.c.id), _raw(ci.c.product_no), _raw(ci.c.quantity), _raw(ci.c.price),
+                   _raw(ci.c.option_price), _raw(ci.c.added_at)).where(where(ci.c.member_id))
+    rows = _read(conn, query, (None, "int", "int", "int", "money", "money", "time"), ci.name, 1, "id")
     by_member: dict[str, list[CartRow]] = defaultdict(list)
-    for member, item, product, quantity, price, option_price, added_at in conn.execute(query):
-        by_member[member].append(CartRow(item, product, quantity, _money(price), _money(option_price), added_at))
+    for member, item, product, quantity, price, option_price, added_at in rows:
+        by_member[member].append(CartRow(item, product, quantity, price, option_price, added_at))
     return by_member
 
 
@@ -194,20 +225,23 @@ def _orders(conn: Connection, where: Callable[[Any], Any]) -> dict[str, list[Ord
     """
     o, oi, op = schema.orders, schema.order_items, schema.order_payments
     products: dict[str, list[int]] = defaultdict(list)
-    items = select(oi.c.order_id, oi.c.product_no).select_from(oi.join(o, oi.c.order_id == o.c.order_id))
-    for order_id, product in conn.execute(items.where(where(o.c.member_id))):
+    items = (select(oi.c.order_id, _raw(oi.c.product_no))
+             .select_from(oi.join(o, oi.c.order_id == o.c.order_id)).where(where(o.c.member_id)))
+    for order_id, product in _read(conn, items, (None, "int"), oi.name, 0, "order_id"):
         products[order_id].append(product)
     methods: dict[str, list[str]] = defaultdict(list)
     one: dict[str, str] = {}
-    payments = select(op.c.order_id, op.c.payment_method).select_from(op.join(o, op.c.order_id == o.c.order_id))
-    for order_id, method in conn.execute(payments.where(where(o.c.member_id))):
+    payments = (select(op.c.order_id, _raw(op.c.payment_method))
+                .select_from(op.join(o, op.c.order_id == o.c.order_id)).where(where(o.c.member_id)))
+    for order_id, method in _read(conn, payments, (None, "str"), op.name, 0, "order_id"):
         methods[order_id].append(one.setdefault(method, method))
-    query = select(o.c.member_id, o.c.order_id, o.c.ordered_at, o.c.status, o.c.paid_amount, o.c.order_amount,
-                   o.c.shipping_fee).where(where(o.c.member_id))
+    query = select(o.c.member_id, _raw(o.c.order_id), _raw(o.c.ordered_at), _raw(o.c.status), _raw(o.c.paid_amount),
+                   _raw(o.c.order_amount), _raw(o.c.shipping_fee)).where(where(o.c.member_id))
+    rows = _read(conn, query, (None, "str", "time", "str", "money", "money", "money"), o.name, 1, "order_id")
     by_member: dict[str, list[OrderRow]] = defaultdict(list)
-    for member, order_id, ordered_at, status, paid, amount, shipping in conn.execute(query):
+    for member, order_id, ordered_at, status, paid, amount, shipping in rows:
         by_member[member].append(OrderRow(
-            order_id, ordered_at, one.setdefault(status, status), _money(paid), _money(amount), _money(shipping),
+            order_id, ordered_at, one.setdefault(status, status), paid, amount, shipping,
             tuple(products.get(order_id, ())), tuple(methods.get(order_id, ())),
         ))
     return by_member

@@ -112,3 +112,20 @@ def test_a_missing_store_is_reported(tmp_path: Path) -> None:
     code, output = run(SEGMENT, "--db", f"sqlite:///{tmp_path / 'none.db'}", "--member", "x")
     assert code == 1
     assert "no store" in output
+
+
+def test_a_hand_written_text_in_a_money_column_names_table_column_and_row(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'spoilt.db'}"
+    engine = canonical_engine(url)
+    load(engine, rec.ShopData(customers=(rec.Customer("kim"),), orders=(rec.Order(
+        order_id="o1", member_id="kim", ordered_at=NOW.replace(tzinfo=None) - timedelta(days=1), status="paid",
+        paid_amount=Decimal("5.00"), order_amount=Decimal("5.00"), shipping_fee=Decimal(0)),)))
+    with engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE orders SET paid_amount = 'five' WHERE order_id = 'o1'")
+    engine.dispose()
+    result = CliRunner().invoke(app(), ["explain", "order().sum(paid_amount) > 1", "--db", url, "--member", "kim",
+                                        "--now", "2025-03-01T09:00"])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "orders.paid_amount cannot be read in the row whose order_id is 'o1': not a number" in result.output
+    assert "five" not in result.output

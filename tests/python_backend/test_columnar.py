@@ -24,7 +24,7 @@ from cafehub.compiler.backends.python.reads import MAX_LISTED_ELEMENTS, reads_of
 from cafehub.compiler.catalog import Collection
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.execution.bulk import Plan, plan_for, run_predicates
-from cafehub.execution.python import run_predicate
+from cafehub.execution.python import load_customer, run_predicate
 from cafehub.execution.sql import run_sql
 from cafehub.store import records as rec
 from cafehub.store.engines import StoreError
@@ -137,7 +137,7 @@ def test_a_shared_read_equals_the_row_path_and_sql_on_random_shops(
 # ---------------------------------------------------------------- values that cannot be read
 
 
-@pytest.mark.parametrize(("update", "segment", "message"), [
+UNREADABLE = [
     ("UPDATE cart_items SET price = 'about 5' WHERE id = 2", "cart().sum(amount) >= 1",
      "cart_items.price cannot be read in the row whose id is 2: not a number"),
     ("UPDATE orders SET paid_amount = 'n/a' WHERE order_id = 'o1'", "order().sum(paid_amount) >= 1",
@@ -152,7 +152,10 @@ def test_a_shared_read_equals_the_row_path_and_sql_on_random_shops(
      "order_items.product_no cannot be read in the row whose order_id is 'o1': not an integer"),
     ("UPDATE orders SET status = X'70616964' WHERE order_id = 'o3'", "order(status = paid)",
      "orders.status cannot be read in the row whose order_id is 'o3': not text"),
-])
+]
+
+
+@pytest.mark.parametrize(("update", "segment", "message"), UNREADABLE)
 def test_an_unreadable_value_names_table_column_and_row(
     sqlite_store: Engine, update: str, segment: str, message: str
 ) -> None:
@@ -164,3 +167,24 @@ def test_an_unreadable_value_names_table_column_and_row(
     assert str(caught.value).startswith(message)
     for value in ("about 5", "n/a", "two", "02-30", "x17"):
         assert value not in str(caught.value)
+
+
+#: The member whose row each UPDATE of UNREADABLE spoils.
+_SPOILT = ["B", "B", "b", "b", "a", "B", "é"]
+
+
+@pytest.mark.parametrize(("case", "member"), list(zip(UNREADABLE, _SPOILT, strict=True)))
+def test_the_row_path_names_an_unreadable_value_as_the_bulk_reader_does(
+    sqlite_store: Engine, case: tuple[str, str, str], member: str
+) -> None:
+    # explain and membership read one customer (load_customer); a compiled predicate reads whole customers.
+    update, segment, message = case
+    load(sqlite_store, _tricky())
+    with sqlite_store.begin() as conn:
+        conn.execute(text(update))
+    for read in (lambda: load_customer(sqlite_store, member),
+                 lambda: run_predicate(sqlite_store, compile_predicate(cafehub.check(segment)), CTX)):
+        with pytest.raises(StoreError) as caught:
+            read()
+        assert str(caught.value).startswith(message)
+    assert load_customer(sqlite_store, "가") is not None  # other customers' rows are still read
