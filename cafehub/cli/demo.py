@@ -9,6 +9,7 @@ each segment, its audience size and a few member ids. Seeded, so the same
 
 from __future__ import annotations
 
+import textwrap
 import time
 from datetime import UTC, datetime
 from typing import Annotated
@@ -22,6 +23,7 @@ from cafehub.cli.common import fail, out
 from cafehub.compiler.evaluation import DEFAULT_ZONE, ContextError, load_zone
 from cafehub.demo.generator import DEFAULT_CUSTOMERS, DEFAULT_SEED, DemoSettings
 from cafehub.demo.shop import ExampleResult, build, default_runner, run_examples
+from cafehub.grammar.format import DEFAULT_WIDTH, MIN_WIDTH
 from cafehub.store.engines import StoreError, display_url, open_engine, ping
 
 app = typer.Typer(help="Build a demo shop and run example segments on it.")
@@ -121,15 +123,53 @@ def demo(
     )
 
 
-def _results_table(results: list[ExampleResult], customers: int) -> Table:
+#: Columns of the results table other than the segment: borders and padding (16), "#" (2),
+#: "audience" (8), "ms" (5); and the fewest the sample ids get before the segment takes the rest.
+_OTHER_COLUMNS = 31
+_MIN_SAMPLE = 18
+
+
+def segment_width(console_width: int) -> int:
+    """The segment column's width: what the other columns leave, between the formatter's narrowest
+    width and its default (a wider segment column would only leave the sample ids less room)."""
+    return max(MIN_WIDTH, min(DEFAULT_WIDTH, console_width - _OTHER_COLUMNS - _MIN_SAMPLE))
+
+
+def laid_out(text: str, width: int) -> list[str]:
+    """The lines of a segment in a column ``width`` wide, all of it, none longer than the column.
+
+    As written when every line fits; otherwise laid out by the canonical formatter at that
+    width (breaks before and/or, one condition per indented line), and a line that is still
+    too long (one long condition) wraps at its spaces, its continuation indented four columns
+    under it. Table cells are not left to re-wrap: that cut long words off with "…" and lost
+    the indentation of continuation lines.
+    """
+    from cafehub.api import format as format_segment
+
+    lines = text.splitlines()
+    if all(len(line) <= width for line in lines):
+        return lines
+    shown: list[str] = []
+    for line in format_segment(text, width=width).splitlines():
+        if len(line) <= width:
+            shown.append(line)
+            continue
+        hanging = " " * (len(line) - len(line.lstrip()) + 4)
+        shown.extend(textwrap.wrap(line, width, subsequent_indent=hanging, break_on_hyphens=False))
+    return shown
+
+
+def _results_table(results: list[ExampleResult], customers: int, console_width: int | None = None) -> Table:
+    """The examples with their audiences, each segment in full (:func:`laid_out`)."""
+    width = segment_width(out.width if console_width is None else console_width)
     table = Table(title="Example segments", show_lines=True, expand=False)
     table.add_column("#", justify="right", style="dim")
-    table.add_column("segment")
+    table.add_column("segment", width=width, overflow="fold")
     table.add_column("audience", justify="right")
-    table.add_column("sample member ids", overflow="fold")
+    table.add_column("sample member ids", overflow="fold", min_width=_MIN_SAMPLE)
     table.add_column("ms", justify="right", style="dim")
     for number, result in enumerate(results, 1):
-        cell = Text(result.example.text, style="bold")
+        cell = Text("\n".join(laid_out(result.example.text, width)), style="bold")
         cell.append("\n" + result.example.description, style="dim")
         share = f"\n{len(result.member_ids) / customers:.1%}" if customers else ""
         table.add_row(
