@@ -152,3 +152,48 @@ def test_a_write_that_finishes_between_the_ledgers_two_reads_is_still_found(tmp_
     ledger.adopt_unfinished = finished_just_before  # type: ignore[method-assign]
     found = earlier_write(SimpleNamespace(ledger=ledger), "O1", ("cancel",), "completed")  # type: ignore[arg-type]
     assert found == outcome.model_copy(update={"repeated": True})
+
+
+def _at_once(engines: list[Any], command: str, answers: dict[str, Any]) -> list[StepResult]:
+    results: list[StepResult] = []
+    start = threading.Barrier(len(engines))
+
+    def confirm(engine: Any) -> None:
+        start.wait()
+        results.append(engine.step(MEMBER, command, answers))
+
+    threads = [threading.Thread(target=confirm, args=(e,)) for e in engines]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(60)
+    return results
+
+
+def test_a_return_confirmed_twice_at_once_and_again_is_filed_once(shop: Shop, tmp_path: Any) -> None:
+    order = shop.order(["N40"], methods=("card",))
+    store = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    engines = [shop.engine(store, defect_mode="apply") for _ in range(2)]
+    answers = {"order": order.order_id, "kind": "return", "reason": "change_of_mind", "confirm": True}
+    results = _at_once(engines, "/return", answers)
+    assert [r.state for r in results] == ["done", "done"], [(r.state, r.reason) for r in results]
+    assert sorted(bool(r.outcome and r.outcome.repeated) for r in results) == [False, True]
+    again = engines[0].step(MEMBER, "/return", answers)
+    assert (again.state, again.outcome.repeated if again.outcome else None) == ("done", True)
+    assert len(claims_of(shop, order.order_id)) == 1
+    assert statuses(shop, order.order_id) == ["R00"]
+
+
+def test_an_address_change_confirmed_twice_at_once_and_again_is_made_once(shop: Shop, tmp_path: Any) -> None:
+    order = shop.order(["N10"])
+    store = create_engine(f"sqlite:///{tmp_path / 'shared.db'}")
+    engines = [shop.engine(store) for _ in range(2)]
+    answers = {"order": order.order_id, "confirm": True,
+               "address": {"zipcode": "48058", "address1": "Haeundae-ro 264", "address2": "3F"}}
+    results = _at_once(engines, "/address", answers)
+    assert [r.state for r in results] == ["done", "done"], [(r.state, r.reason) for r in results]
+    assert sorted(bool(r.outcome and r.outcome.repeated) for r in results) == [False, True]
+    again = engines[1].step(MEMBER, "/address", answers)
+    assert (again.state, again.outcome.repeated if again.outcome else None) == ("done", True)
+    (receiver,) = shop.sb.shop.orders[order.order_id].receivers
+    assert (receiver.zipcode, receiver.address1, receiver.address2) == ("48058", "Haeundae-ro 264", "3F")
