@@ -63,7 +63,8 @@ def _started(chunks: Iterator[str]) -> Iterator[str]:
 
     def rest() -> Iterator[str]:
         try:
-            yield from head
+            while head:
+                yield head.pop(0)  # not kept once sent
             yield from chunks
         finally:
             close = getattr(chunks, "close", None)
