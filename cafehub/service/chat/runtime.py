@@ -252,7 +252,8 @@ class ChatRuntime:
                 found = self._shops.get(shop.id)
                 if found is None:
                     found = self._shops[shop.id] = ShopChat(shop, shop.chat, self.state, self.secret)
-                    self.workers.submit(self._resume, found)
+                    if not self._closing.is_set():  # a closed service (its workers shut down) resumes nothing
+                        self.workers.submit(self._resume, found)
         return found
 
     def _resume(self, chat: ShopChat) -> None:
