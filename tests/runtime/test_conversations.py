@@ -119,6 +119,7 @@ def test_a_repeated_message_id_is_answered_once(world: World) -> None:
     again = world.say("c-dup", "I want to cancel my order", message_id="m1")
     assert first == again
     assert [role for role, _ in world.store.transcript("c-dup")] == ["user", "bot"]
+    assert len(world.engine._locks) == 0  # no lock kept for a conversation no thread is answering
 
 
 class Killed(BaseException):

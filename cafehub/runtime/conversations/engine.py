@@ -19,6 +19,7 @@ import json
 import logging
 import threading
 import uuid
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -36,6 +37,21 @@ from .model import Effect, Event, State
 from .store import Busy, ChatStore, TurnPlan, chat_effects
 
 log = logging.getLogger("cafehub.conversations")
+
+
+class _ConversationLock:
+    """A lock that can be weakly referenced (``threading.Lock`` cannot)."""
+
+    __slots__ = ("__weakref__", "_lock")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *_: object) -> None:
+        self._lock.release()
 
 
 class _Unfinished(Exception):
@@ -77,12 +93,17 @@ class ConversationEngine:
         self.classifier = classifier or KeywordClassifier()
         self.catalogue = catalogue or default_catalogue()
         self._reducers: dict[str, Reducer] = {}
-        self._locks: dict[str, threading.Lock] = {}
+        #: One lock per conversation being answered in this process, dropped when no thread holds it (a
+        #: long-running service must not keep one for every conversation it ever saw).
+        self._locks: weakref.WeakValueDictionary[str, _ConversationLock] = weakref.WeakValueDictionary()
         self._guard = threading.Lock()
 
-    def _lock(self, conversation_id: str) -> threading.Lock:
+    def _lock(self, conversation_id: str) -> _ConversationLock:
         with self._guard:
-            return self._locks.setdefault(conversation_id, threading.Lock())
+            found = self._locks.get(conversation_id)
+            if found is None:
+                found = self._locks[conversation_id] = _ConversationLock()
+            return found
 
     def reducer(self, shop: str) -> Reducer:
         region = self.actions(shop).region
