@@ -109,12 +109,24 @@ class Formatter:
 
     def day(self, value: date) -> str:
         """``2025年3月6日(木)``, ``2025년 3월 6일 (목)``, ``Thu, Mar 6, 2025``."""
-        return format_skeleton("yMMMEd", value, locale=self.locale)
+        return _skeleton("yMMMEd", value, self.language)
 
     def short_day(self, value: date) -> str:
         """``3月6日(木)``, ``3월 6일 (목)``, ``Thu, Mar 6`` (month, day and weekday)."""
-        return format_skeleton("MMMEd", value, locale=self.locale)
+        return _skeleton("MMMEd", value, self.language)
 
     def money(self, amount: Decimal, currency: str) -> str:
         """``₩30,000``, ``￥3,000``; KRW and JPY have no minor unit."""
-        return format_currency(amount, currency, locale=self.locale)
+        return _currency(amount, currency, self.language)
+
+
+# Babel reads its patterns again on every call (25-60 µs); a chat turn shows the same prices and days over
+# and over (every order card of a list), so the formatted texts are kept.
+@lru_cache(maxsize=8192)
+def _skeleton(skeleton: str, value: date, language: Language) -> str:
+    return format_skeleton(skeleton, value, locale=LOCALES[language])
+
+
+@lru_cache(maxsize=8192)
+def _currency(amount: Decimal, currency: str, language: Language) -> str:
+    return format_currency(amount, currency, locale=LOCALES[language])
