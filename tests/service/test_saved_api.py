@@ -179,3 +179,14 @@ def test_each_shop_sees_and_changes_only_its_own_segments(client: TestClient, wr
     assert call(client, writable, "PUT", "/vip", shop="beta", json={"text": VIP_2}).json()["version"]["version"] == 1
     assert call(client, writable, "GET", "/vip", scope="read").json()["version"]["text"] == VIP
     assert call(client, writable, "GET", "/vip", shop="beta", scope="read").json()["version"]["text"] == VIP_2
+
+
+def test_a_version_beyond_the_registrys_integers_is_refused_as_invalid(client: TestClient, writable: Service) -> None:
+    call(client, writable, "PUT", "/vip", json={"text": VIP})
+    huge = 2**63
+    for response in (call(client, writable, "GET", "/vip", scope="read", params={"version": huge}),
+                     call(client, writable, "POST", "/vip/count", scope="read", json={"version": huge}),
+                     call(client, writable, "GET", "/vip/audience", scope="read", params={"version": huge})):
+        assert (response.status_code, response.json()["error"]["code"]) == (422, "invalid_request")
+    largest = call(client, writable, "GET", "/vip", scope="read", params={"version": 2**31 - 1})
+    assert largest.status_code == 404

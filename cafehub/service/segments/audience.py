@@ -89,7 +89,8 @@ def audience(
     now: Annotated[m.Instant | None, Query(description=(
         "The send time, ISO 8601 (without an offset: wall-clock time in the shop's zone). Default: the current "
         "instant."))] = None,
-    version: Annotated[int | None, Query(ge=1, description="A version (default: the latest).")] = None,
+    version: Annotated[int | None, Query(ge=1, le=m.MAX_VERSION,
+                                         description="A version (default: the latest).")] = None,
     format: FormatQuery = "csv",  # noqa: A002 - the query parameter's name
     count: Annotated[bool, Query(description="Answer only how many members, as JSON.")] = False,
 ) -> Response:

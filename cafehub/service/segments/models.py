@@ -188,6 +188,8 @@ class Explanation(BaseModel):
 # ---------------------------------------------------------------- saved segments
 
 SEGMENT_NAME_PATTERN = r"^[^\W_][\w.-]{0,63}$"
+#: Versions are 32-bit integers in the registry (a larger number cannot name one; it is refused before any query).
+MAX_VERSION = 2_147_483_647
 
 
 SegmentName = Annotated[str, Field(pattern=SEGMENT_NAME_PATTERN, max_length=64)]
@@ -201,19 +203,22 @@ class SaveBody(_Body):
 
 class SavedCountBody(_Body):
     now: Instant | None = _NOW
-    version: int | None = Field(default=None, ge=1, description="A version to evaluate (default: the latest).")
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION,
+                                 description="A version to evaluate (default: the latest).")
 
 
 class SavedSqlBody(_Body):
     dialect: Dialect = Field(default="sqlite", description="The SQL dialect to print.")
-    version: int | None = Field(default=None, ge=1, description="A version to compile (default: the latest).")
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION,
+                                 description="A version to compile (default: the latest).")
     now: Instant | None = Field(default=None, description="When given, each parameter's value at that instant.")
 
 
 class SavedExplainBody(_Body):
     member_id: str = Field(min_length=1, max_length=MAX_MEMBER_ID, description="The customer to explain.")
     now: Instant | None = _NOW
-    version: int | None = Field(default=None, ge=1, description="A version to explain (default: the latest).")
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION,
+                                 description="A version to explain (default: the latest).")
 
 
 class SegmentSummary(BaseModel):
@@ -277,7 +282,8 @@ class SnapshotBody(_Body):
     campaign: str = Field(pattern=CAMPAIGN_PATTERN, max_length=MAX_CAMPAIGN, description=(
         "The campaign whose audience this is; recorded once (a second record of it is refused with 409)."))
     segment: SegmentName = Field(description="The saved segment to send to.")
-    version: int | None = Field(default=None, ge=1, description="A version of the segment (default: the latest).")
+    version: int | None = Field(default=None, ge=1, le=MAX_VERSION,
+                                 description="A version of the segment (default: the latest).")
     now: Instant | None = Field(default=None, description=(
         "The send time, ISO 8601 (without an offset: wall-clock time in the shop's zone). Default: the current "
         "instant."))

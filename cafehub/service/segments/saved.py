@@ -115,7 +115,7 @@ def list_segments(caller: ReadAccess, deleted: Annotated[bool, Query(
 @router.get("/{name}", response_model=m.SegmentOut, summary="A saved segment at a version",
             responses=NOT_FOUND_RESPONSES)
 def show_segment(name: NameInPath, caller: ReadAccess, version: Annotated[int | None, Query(
-        ge=1, description="The version to show (default: the latest).")] = None) -> m.SegmentOut:
+        ge=1, le=m.MAX_VERSION, description="The version to show (default: the latest).")] = None) -> m.SegmentOut:
     """The segment and one of its versions (deleted segments too: their versions stay readable)."""
     registry = caller.registry()
     with refusals():
