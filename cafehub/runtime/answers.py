@@ -113,3 +113,16 @@ def parse_command(text: str | CommandName) -> CommandName | None:
     if isinstance(text, CommandName):
         return text
     return COMMAND_NAMES.get(normalize(text.strip().lstrip("/／")).replace(" ", ""))
+
+
+#: Names of the return command that say which of the two is meant (``/exchange``, ``/交換``, ``/반품``); the
+#: others (``/return``, ``/返品交換``, ``/반품교환``) leave it to the question.
+KIND_NAMES: dict[str, str] = {normalize(name): kind for name, kind in (
+    ("exchange", "exchange"), ("交換", "exchange"), ("교환", "exchange"), ("返品", "return"), ("반품", "return"))}
+
+
+def named_kind(text: str | CommandName) -> str | None:
+    """``"/交換"`` → ``"exchange"``: the claim kind a command's name already says, if any."""
+    if isinstance(text, CommandName):
+        return None
+    return KIND_NAMES.get(normalize(text.strip().lstrip("/／")).replace(" ", ""))

@@ -55,7 +55,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from cafehub.connectors.errors import ConnectorError
-from cafehub.runtime.answers import Answers, Identity, parse_command
+from cafehub.runtime.answers import Answers, Identity, named_kind, parse_command
 from cafehub.runtime.executor import Executor
 from cafehub.runtime.flows import address, cancel, eta, orders, returns
 from cafehub.runtime.flows.context import Context
@@ -157,6 +157,9 @@ class CommandEngine:
             key = "eta.needs_wms" if name is CommandName.ETA and self.settings.hub.wms == "none" else "common.off"
             return self._plain(name, "refused", key, lang, "command_off")
         given = answers if isinstance(answers, Answers) else parse_answers(answers or {})
+        kind = named_kind(command)
+        if kind is not None and given.kind is None:  # "/交換": the exchange, without asking which
+            given = given.merged({"kind": kind})
         try:
             ctx = Context(identity=identity, command=name, answers=given, language=lang, hub=self.settings.hub,
                           mall=self.mall_settings(), reader=self.reader, executor=self.executor,

@@ -450,3 +450,19 @@ def test_lists_hold_the_five_newest_and_history_needs_at_most_two_cafe24_calls(s
     assert orders_in(eta.message) == newest
     cancel = engine.step(member, "/cancel", {})
     assert orders_in(cancel.message) == newest
+
+
+def test_the_exchange_and_return_names_answer_which_one(shop: Shop) -> None:
+    order = shop.order(["N40"])
+    engine = shop.engine(defect_mode="apply")
+    answers = {"order": order.order_id, "reason": "change_of_mind"}
+    variant = "variants." + order.items[0].order_item_code
+    asked = {name: engine.step(MEMBER, name, answers).message.expect for name in
+             ("/返品交換", "/반품교환", "/return", "/交換", "/교환", "/exchange", "/返品", "/반품")}
+    assert {name: e.answer if e else None for name, e in asked.items()} == {
+        "/返品交換": "kind", "/반품교환": "kind", "/return": "kind",  # either: asked
+        "/交換": variant, "/교환": variant, "/exchange": variant,  # the exchange: its new variant next
+        "/返品": "confirm", "/반품": "confirm"}  # the return: its summary
+    chosen = engine.step(MEMBER, "/交換", answers | {"kind": "return"}).message.expect
+    assert chosen is not None
+    assert chosen.answer == "confirm"  # an answer given wins over the name
