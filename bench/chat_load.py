@@ -287,22 +287,24 @@ def _press(button: dict[str, Any]) -> dict[str, Any]:
 
 
 async def _post_once_more(http: Any, url: str, body: dict[str, Any], headers: dict[str, str], tally: Tally) -> Any:
-    """POST; a connection the server closed while idle (keep-alive timeout) is retried once with the same
-    message id, as a client would: the service must answer it without running anything twice."""
+    """POST; a connection the server closed while idle (keep-alive timeout) is retried, up to three times,
+    with the same message id, as a client would: the service must answer it without running anything
+    twice."""
     import httpx
 
-    try:
-        return await http.post(url, json=body, headers=headers)
-    except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
-        tally.reconnects += 1
-        return await http.post(url, json=body, headers=headers)
+    for _ in range(3):
+        try:
+            return await http.post(url, json=body, headers=headers)
+        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
+            tally.reconnects += 1
+    return await http.post(url, json=body, headers=headers)
 
 
 async def _conversation(http: Any, base: str, token: str, member: str, tally: Tally, rng: random.Random, *,
                         think: tuple[float, float]) -> None:
     try:
-        opened = await http.post(f"{base}/conversations", json={"member_id": member, "language": "ko"},
-                                 headers={"Authorization": f"Bearer {token}"})
+        opened = await _post_once_more(http, f"{base}/conversations", {"member_id": member, "language": "ko"},
+                                       {"Authorization": f"Bearer {token}"}, tally)
         opened.raise_for_status()
         conversation = opened.json()["conversation_id"]
         headers = {"Authorization": f"Bearer {opened.json()['token']}"}
@@ -324,7 +326,8 @@ async def _conversation(http: Any, base: str, token: str, member: str, tally: Ta
             sent += 1
             received += len(answer["messages"])
             if rng.random() < 0.05:  # a client's retry of the same message
-                again = await http.post(f"{base}/conversations/{conversation}/messages", json=body, headers=headers)
+                again = await _post_once_more(http, f"{base}/conversations/{conversation}/messages", body, headers,
+                                              tally)
                 tally.retried += 1
                 if again.json()["messages"] != answer["messages"]:
                     tally.retry_mismatches += 1
