@@ -23,7 +23,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, inspect, literal, select, text
+from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect, literal, select, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
@@ -167,7 +167,7 @@ def open_engine(url: str | None = None, *, must_exist: bool = False) -> Engine:
         if backend == "sqlite":
             _create_private(path)
     try:
-        return create_engine(parsed, connect_args=session_connect_args(parsed))
+        engine = create_engine(parsed, connect_args=session_connect_args(parsed))
     except NoSuchModuleError:
         raise StoreError(
             f"unknown database kind '{parsed.drivername}' in {display_url(parsed)} "
@@ -179,6 +179,16 @@ def open_engine(url: str | None = None, *, must_exist: bool = False) -> Engine:
         raise StoreError(
             f"the driver for '{parsed.drivername}' is not installed (no module {exc.name}){extra}"
         ) from None
+    if backend == "duckdb":
+        event.listen(engine, "connect", _duckdb_session)
+    return engine
+
+
+def _duckdb_session(dbapi_connection: Any, _record: Any) -> None:
+    """DuckDB draws a progress bar on standard output for any query running over two seconds, whether
+    or not it is a terminal: inside ``segment run`` or ``audience`` output (CSV, ids) it would corrupt the
+    data. It is a per-connection setting (not allowed in ``connect_args``' global config)."""
+    dbapi_connection.execute("SET enable_progress_bar = false")
 
 
 def _first_line(exc: BaseException) -> str:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -95,6 +97,23 @@ def test_duckdb_urls_work_end_to_end(tmp_path: Path) -> None:
     engine.dispose()
     engine = open_store(url)
     engine.dispose()
+
+
+def test_duckdb_draws_no_progress_bar_into_standard_output(tmp_path: Path) -> None:
+    """DuckDB's progress bar goes to standard output (a pipe too) once a query passes two seconds: it would
+    land inside `segment run` ids and audience CSV. Every connection of a store engine has it off (checked in
+    a fresh process with its output piped, as a command's is: under pytest DuckDB starts with it off)."""
+    code = (
+        "import sys; from sqlalchemy import text; from cafehub.store.engines import open_engine\n"
+        "engine = open_engine(sys.argv[1])\n"
+        "for _ in range(2):\n"
+        "    with engine.connect() as conn:\n"
+        "        print(conn.execute(text(\"SELECT current_setting('enable_progress_bar')\")).scalar())\n"
+        "    engine.dispose()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, f"duckdb:///{tmp_path / 'shop.duckdb'}"],
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert done.stdout.split() == ["False", "False"]
 
 
 def test_passwords_never_appear_in_messages() -> None:
