@@ -67,6 +67,8 @@ NAME_PATTERN = r"^[^\W_][\w.-]{0,63}$"
 DEFAULT_SHOP = "default"
 MAX_DESCRIPTION = 2_000
 MAX_AUTHOR = 255
+#: Versions are stored as 32-bit integers; a larger number names no version.
+MAX_VERSION = 2_147_483_647
 #: Attempts at a save that collides with a concurrent one before giving up.
 SAVE_ATTEMPTS = 5
 
@@ -218,6 +220,8 @@ class SegmentRegistry:
         with store_errors(self.engine), self.engine.connect() as conn:
             info = self._info_in(conn, name)
             number = info.latest_version if version is None else version
+            if not 1 <= number <= MAX_VERSION:  # no such version, and no engine's integer column could say so
+                raise VersionNotFound(name, number, info.latest_version)
             row = conn.execute(self._versions_query(name).where(t.segment_versions.c.version == number)).first()
         if row is None:
             raise VersionNotFound(name, number, info.latest_version)

@@ -59,6 +59,12 @@ def test_versions_count_up_and_stay_readable(store: Engine, shop: str) -> None:
     assert registry.get("vip").version == 3
     with pytest.raises(VersionNotFound, match="segment 'vip' has no version 4 \\(its versions are 1 to 3\\)"):
         registry.get("vip", 4)
+    for beyond in (0, -1, 2**31, 2**63):  # refused as missing, not sent to an integer column that cannot hold them
+        with pytest.raises(VersionNotFound):
+            registry.get("vip", beyond)
+    with pytest.raises(cafehub.SegmentError) as pinned:
+        registry.check('segment("vip", version = 9223372036854775808)')
+    assert pinned.value.diagnostics[0].code.startswith("E08")
 
 
 def test_saving_the_same_text_again_writes_nothing_but_may_change_the_description(store: Engine, shop: str) -> None:
