@@ -2,9 +2,13 @@
 
 Target (issue 14, item 12): ``segment check`` and ``segment fmt`` of a short
 segment start, work and exit in at most 250 ms on the project's machine
-(2 cores): median CPU time (user + system) of the process, which on an idle
-machine is its wall time less a few milliseconds; the wall time is reported
-beside it, with the load average, since on a busy machine it grows with the load.
+(2 cores). Measured as the process's CPU time (user + system) against
+``python -c pass`` in the same rounds: bare Python takes 28 ms of CPU there
+when the machine is quiet, so the target is a median ratio of at most 9
+(250 / 28), which holds however busy the shared machine is (on a busy one
+every absolute figure, CPU time too, grows). The absolute medians, wall time
+and load average are printed beside it.
+
 Each command runs as a user runs it (a new ``python -m cafehub`` process,
 compiled bytecode and the parser's table cache in place after a warm-up run).
 The baselines, measured in the same run and interleaved with the commands
@@ -29,6 +33,9 @@ from typing import Any
 
 SEGMENT = "order(status = paid).count >= 3 and no order(ordered_at within last 60d)"
 TARGET_MS = 250.0
+#: ``python -c pass`` on the project's machine when it is quiet (CPU ms): the target as a ratio.
+QUIET_PYTHON_MS = 28.0
+TARGET_RATIO = TARGET_MS / QUIET_PYTHON_MS
 
 COMMANDS: dict[str, list[str]] = {
     "python -c pass": [sys.executable, "-c", "pass"],
@@ -85,7 +92,7 @@ def run(runs: int = 15, **_: Any) -> dict[str, Any]:
             "cpu_ratio_vs_python": statistics.median(ratios[name]),
             "runs": runs,
         })
-    worst = max((r for r in rows if r["command"] in TARGETED), key=lambda r: r["cpu_median_ms"])
+    worst = max((r for r in rows if r["command"] in TARGETED), key=lambda r: r["cpu_ratio_vs_python"])
     return {
         "segment": SEGMENT,
         "rows": rows,
@@ -95,7 +102,9 @@ def run(runs: int = 15, **_: Any) -> dict[str, Any]:
             "worst_command": worst["command"],
             "wall_median_ms": worst["wall_median_ms"],
             "cpu_median_ms": worst["cpu_median_ms"],
-            "met": worst["cpu_median_ms"] <= TARGET_MS,
+            "target_ratio": TARGET_RATIO,
+            "cpu_ratio_vs_python": worst["cpu_ratio_vs_python"],
+            "met": worst["cpu_ratio_vs_python"] <= TARGET_RATIO,
         },
     }
 
@@ -107,9 +116,10 @@ def report(result: dict[str, Any]) -> str:
                      f"{r['cpu_median_ms']:>17.1f}{r['cpu_ratio_vs_python']:>14.2f}")
     t = result["target"]
     load = ", ".join(f"{x:.1f}" for x in result["load_average"])
-    lines.append(f"target: segment check/fmt <= {t['target_ms']:.0f} ms median CPU: {t['worst_command']} "
-                 f"{t['cpu_median_ms']:.1f} ms -> {'met' if t['met'] else 'MISSED'} "
-                 f"(wall {t['wall_median_ms']:.1f} ms at load average {load} on {os.cpu_count()} CPUs)")
+    lines.append(f"target: segment check/fmt <= {t['target_ms']:.0f} ms, i.e. CPU <= {t['target_ratio']:.1f}x "
+                 f"python -c pass: {t['worst_command']} {t['cpu_ratio_vs_python']:.2f}x "
+                 f"({t['cpu_median_ms']:.1f} ms CPU, {t['wall_median_ms']:.1f} ms wall at load average {load} "
+                 f"on {os.cpu_count()} CPUs) -> {'met' if t['met'] else 'MISSED'}")
     return "\n".join(lines)
 
 
