@@ -124,3 +124,42 @@ def test_the_webhook_checks_its_token_and_signature(chat: ChatService) -> None:
     ignored = chat.http.post(url, params={"token": WEBHOOK_TOKEN}, content=note,
                              headers={"Content-Type": "application/json", **chat.channel.signed(note)})
     assert ignored.json() == {"accepted": True, "ignored": "private"}
+
+
+class Killed(BaseException):
+    """The worker process dies (not an exception the service could catch)."""
+
+
+def test_a_restarted_service_posts_the_answer_a_dead_worker_left(chat: ChatService,
+                                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    """The worker dies after the Cafe24 write and before answering; the restarted service's sweep finishes
+    the conversation and posts the answer to Channel Talk, with no second cancellation."""
+    from cafehub.runtime.conversations import ChatActions, ChatStore
+    from cafehub.runtime.conversations import store as store_module
+
+    member = "ct-member-restart"
+    order = add_order(chat.sandbox.sandbox, ["N20", "N20"], member=member)
+    customer = Customer(chat, member=member, language="en")
+    listed = customer.says(FIRST["en"])
+    customer.says(customer.number_of(listed, order.order_id))
+    customer.says("1")  # the whole order
+    assert order.order_id in customer.says("1")  # the first reason: the summary
+    real = ChatActions._command
+
+    def step_then_die(self: ChatActions, *args: object, **kwargs: object) -> dict[str, object]:
+        real(self, *args, **kwargs)  # type: ignore[arg-type]
+        raise Killed
+
+    monkeypatch.setattr(store_module, "LEASE_SECONDS", 1.0)
+    monkeypatch.setattr(ChatActions, "_command", step_then_die)
+    monkeypatch.setattr(ChatStore, "release", lambda self, conversation_id: None)
+    chat.channel.user_says(customer.id, YES["en"], wait=True)
+    time.sleep(1.5)  # the dead worker's lease runs out
+    monkeypatch.undo()
+    assert len(chat.channel.bot_messages(customer.id)) == customer.seen  # no answer yet
+    runtime = chat.app.state.cafehub.chat
+    runtime._shops.clear()  # a restart: the shop's chat is built again, with a new store owner
+    staff = {"Authorization": f"Bearer {chat.api_tokens['alpha', 'read']}"}
+    assert chat.http.get(f"{chat.url}/v1/shops/alpha/chat/handoffs", headers=staff).status_code == 200
+    assert customer.reply() == DONE["en"]
+    assert len([c for c in chat.sandbox.sandbox.shop.claims() if c["order_id"] == order.order_id]) == 1
