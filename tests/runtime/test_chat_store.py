@@ -123,3 +123,12 @@ def test_sqlite_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
     thread.join()
     assert order == ["first", "second"]
     assert (tmp_path / "chat.db.writer").exists()
+
+
+def test_a_sqlite_chat_store_keeps_every_commit_through_a_power_cut(tmp_path: Path) -> None:
+    """The ledger shares this engine: its idempotency keys must survive a power cut (synchronous FULL)."""
+    engine = create_engine(f"sqlite:///{tmp_path / 'chat.db'}")
+    ChatStore(engine)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL

@@ -137,12 +137,17 @@ class _Raced(Exception):
 
 
 def _sqlite_for_writers(engine: Engine) -> None:
-    """SQLite with several writers at once: write-ahead log, a wait instead of "database is locked"."""
+    """SQLite with several writers at once: write-ahead log, a wait instead of "database is locked".
+
+    ``synchronous`` stays ``FULL``: the chat gives the command ledger this same
+    engine, and an idempotency key lost to a power cut (what ``NORMAL`` allows
+    in WAL mode) could let a retried partial cancel reach Cafe24 twice.
+    """
 
     def pragmas(connection: Any, _record: Any) -> None:
         cursor = connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA synchronous=FULL")
         cursor.execute("PRAGMA busy_timeout=20000")
         cursor.close()
 
