@@ -36,6 +36,7 @@ from cafehub.compiler.backends.sql.params import ParamSpec, ParamValue, param_na
 from cafehub.compiler.catalog import FieldDef, FieldType
 from cafehub.compiler.check import DEFAULT_OPTIONS, CheckedSegment, check_tree
 from cafehub.compiler.evaluation import EvalContext, timestamp_text
+from cafehub.compiler.simplify import simplify_negations
 from cafehub.grammar.parser import decode, parse
 
 
@@ -296,7 +297,7 @@ def compile_sql(
 
 def _compile(checked: CheckedSegment, target: SqlDialect, used_mapping: SchemaMapping) -> CompiledSQL:
     compiler = SqlCompiler(target, used_mapping)
-    tree = compiler.query(checked.ir)
+    tree = compiler.query(simplify_negations(checked.ir))
     tables = tuple(
         TableUse(
             logical=name,

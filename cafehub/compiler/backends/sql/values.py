@@ -192,16 +192,56 @@ def or_(items: Sequence[exp.Expr]) -> exp.Expr:
     return _chain(exp.Or, flat)
 
 
+#: A chain item nested at least this deep is moved to the front of its chain (see :func:`_chain`).
+DEEP = 8
+#: Chains longer than this are printed as parenthesised groups of this many (see :func:`_chain`).
+CHAIN_GROUP = 64
+
+
 def _chain(connector: type[exp.Connector], items: Sequence[exp.Expr]) -> exp.Expr:
     """``a AND b AND c`` as sqlglot builds it (left-nested), from nodes of any kind.
 
     Built directly rather than with ``exp.and_``, which copies or coerces its
     operands (and, in sqlglot's compiled build, rejects a scalar subquery).
+
+    Two shapes keep every segment the checker accepts within the engines' limits. The
+    deepest item, when nested :data:`DEEP` levels or more, comes first: a parser keeps
+    what precedes an open parenthesis on its stack until it closes, so ``(((...) OR b)
+    AND a)`` costs one entry per level where ``a AND (b OR (...))`` costs three or four
+    (SQLite's parser stops near a hundred: "parser stack overflow"). A chain of more than
+    :data:`CHAIN_GROUP` items is grouped in parentheses: a thousand ``OR`` in a row make a
+    tree a thousand deep, past SQLite's and DuckDB's expression depth limit (1,000).
+    Both are the same condition under AND and OR, in three-valued logic too.
     """
+    if len(items) > 1:
+        depths = [nesting(item) for item in items]
+        deepest = max(range(len(items)), key=depths.__getitem__)
+        if depths[deepest] >= DEEP and deepest:
+            items = [items[deepest], *items[:deepest], *items[deepest + 1:]]
+    while len(items) > CHAIN_GROUP:
+        items = [exp.Paren(this=_links(connector, items[i:i + CHAIN_GROUP])) if len(items) - i > 1 else items[i]
+                 for i in range(0, len(items), CHAIN_GROUP)]
+    return _links(connector, items)
+
+
+def _links(connector: type[exp.Connector], items: Sequence[exp.Expr]) -> exp.Expr:
     result = items[0]
     for item in items[1:]:
         result = connector(this=result, expression=item)
     return result
+
+
+_NESTS = (exp.Paren, exp.Not, exp.Subquery, exp.Exists)
+
+
+def nesting(e: exp.Expr) -> int:
+    """How many parentheses, negations and subqueries ``e`` nests at its deepest (kept in ``e.meta``)."""
+    known = e.meta.get("nesting")
+    if known is None:
+        inner = max((nesting(child) for child in e.iter_expressions()), default=0)
+        known = inner + 1 if isinstance(e, _NESTS) else inner
+        e.meta["nesting"] = known
+    return int(known)
 
 
 def where(query: exp.Select, condition: exp.Expr) -> exp.Select:

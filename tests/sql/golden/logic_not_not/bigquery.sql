@@ -2,26 +2,20 @@ SELECT
   `c`.`member_id` AS `member_id`
 FROM `customers` AS `c`
 WHERE
-  NOT (
-    NOT EXISTS(
+  EXISTS(
+    SELECT
+      1
+    FROM (
       SELECT
-        1
-      FROM (
-        SELECT
-          `o`.`member_id` AS `k`
-        FROM `orders` AS `o`
-        WHERE
-          `o`.`ordered_at` >= @history_start
-          AND `o`.`ordered_at` <= @now
-          AND NOT (
-            NOT (
-              `o`.`status` = @p1
-            )
-          )
-      ) AS `k`
+        `o`.`member_id` AS `k`
+      FROM `orders` AS `o`
       WHERE
-        `k`.`k` = `c`.`member_id`
-    )
+        `o`.`ordered_at` >= @history_start
+        AND `o`.`ordered_at` <= @now
+        AND `o`.`status` = @p1
+    ) AS `k`
+    WHERE
+      `k`.`k` = `c`.`member_id`
   )
 
 -- parameters:

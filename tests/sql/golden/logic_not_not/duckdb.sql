@@ -2,21 +2,15 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  NOT (
-    NOT EXISTS(
-      SELECT
-        1
-      FROM "orders" AS "o"
-      WHERE
-        "o"."member_id" = "c"."member_id"
-        AND "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
-        AND NOT (
-          NOT (
-            "o"."status" = :p1
-          )
-        )
-    )
+  EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" = :p1
   )
 
 -- parameters:

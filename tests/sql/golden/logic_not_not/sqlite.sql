@@ -2,20 +2,14 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  NOT (
-    NOT "c"."member_id" IN (
-      SELECT
-        "o"."member_id"
-      FROM "orders" AS "o"
-      WHERE
-        "o"."ordered_at" >= :history_start
-        AND "o"."ordered_at" <= :now
-        AND NOT (
-          NOT (
-            "o"."status" = :p1
-          )
-        )
-    )
+  "c"."member_id" IN (
+    SELECT
+      "o"."member_id"
+    FROM "orders" AS "o"
+    WHERE
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" = :p1
   )
 
 -- parameters:

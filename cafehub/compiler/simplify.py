@@ -1,0 +1,79 @@
+"""Negations simplified in the IR before SQL is printed: fewer ``NOT`` and less nesting.
+
+Double negation goes (``not not x`` is ``x``), and a negated ``and``/``or``
+becomes the ``or``/``and`` of its negated items (De Morgan) wherever that does
+not make more negations than it removes. Both rules hold at the segment
+level (two-valued) and inside a collection's condition (three-valued:
+``not unknown`` is unknown, and Kleene's ``and``/``or`` obey De Morgan), so
+the rewritten tree selects exactly the same customers. Tests themselves are
+never flipped (``not (count > 3)`` is not ``count <= 3`` when the aggregate
+is null), so a negation stops at a test or a collection.
+
+Why: every ``NOT (...)`` is a level of nesting in the printed SQL, and
+SQLite's parser gives up ("parser stack overflow") at about forty. A chain
+``not (a and not (b and not (c ...)))`` becomes ``not a or (b and (not c
+or ...))``: the same size, with negations only on tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+from cafehub.compiler import ir
+
+
+def simplify_negations(node: ir.Node, *, row: bool = False) -> ir.Node:
+    """``node`` with double negations removed and negations pushed down where that adds none.
+
+    ``row``: ``node`` is a collection's condition (three-valued), not the segment level.
+    """
+    if isinstance(node, ir.Not):
+        return _negate(simplify_negations(node.operand, row=row), row)
+    if isinstance(node, (ir.And, ir.Or)):
+        return _join(type(node), [simplify_negations(item, row=row) for item in node.items])
+    if isinstance(node, ir.Exists):
+        return node if node.where is None else replace(node, where=simplify_negations(node.where, row=True))
+    if isinstance(node, (ir.Compare, ir.InValues, ir.TimeRange)) and isinstance(node.operand, ir.Aggregate):
+        aggregate = node.operand
+        if aggregate.where is not None:
+            return replace(node, operand=replace(aggregate, where=simplify_negations(aggregate.where, row=True)))
+    return node
+
+
+def _negate(node: ir.Node, row: bool) -> ir.Node:
+    """The negation of an already simplified ``node``, itself simplified.
+
+    A segment-level ``and`` keeps its negation: the SQL backend plans a conjunction as a whole
+    (tests on one collection share one pass), which the ``or`` of De Morgan would undo.
+    """
+    if isinstance(node, ir.Not):
+        return node.operand
+    if isinstance(node, ir.Or) or (row and isinstance(node, ir.And)):
+        dual = ir.Or if isinstance(node, ir.And) else ir.And
+        pushed = _join(dual, [_negate(item, row) for item in node.items])
+        if _negations(pushed) <= _negations(node) + 1:
+            return pushed
+    return ir.Not(operand=node)
+
+
+def _join(kind: type[ir.And] | type[ir.Or], items: list[ir.Node]) -> ir.Node:
+    """``kind`` of ``items``, with items of the same kind merged into it (``a and (b and c)``)."""
+    flat: list[ir.Node] = []
+    for item in items:
+        if isinstance(item, kind):
+            flat.extend(item.items)
+        else:
+            flat.append(item)
+    return kind(items=tuple(flat))
+
+
+def _negations(node: ir.Node) -> int:
+    """How many ``Not`` a segment-level or row-level tree holds (not counting inside collections)."""
+    if isinstance(node, ir.Not):
+        return 1 + _negations(node.operand)
+    if isinstance(node, (ir.And, ir.Or)):
+        return sum(_negations(item) for item in node.items)
+    return 0
+
+
+__all__ = ["simplify_negations"]
