@@ -14,7 +14,7 @@ from importlib import import_module
 from typing import Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from cafehub.cli.coercion import lighten, lighten_param
 
@@ -50,10 +50,22 @@ class LazyAreas(TyperGroup):
     def get_help_option(self, ctx: Any) -> Any:
         return lighten_param(super().get_help_option(ctx))
 
+    _listing = False
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        # ``cafehub --help`` lists the areas by their AREAS line: no area module is imported for it.
+        self._listing = True
+        try:
+            super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
     def get_command(self, ctx: Any, cmd_name: str) -> Any:
         found = super().get_command(ctx, cmd_name)
         if found is not None or cmd_name not in AREAS:
             return found
+        if self._listing:
+            return TyperCommand(name=cmd_name, help=AREAS[cmd_name][1])
         command = lighten(typer.main.get_command(load_area(cmd_name)), ctx)
         command.name = cmd_name
         if not command.help:

@@ -219,3 +219,18 @@ def test_rich_progress_runs_on_the_lazy_consoles() -> None:
     for console in (out, err):
         with Progress(console=console, transient=True) as bar:
             bar.update(bar.add_task("step", total=2), advance=2)
+
+
+def test_root_help_lists_every_area_without_importing_them(tmp_path: Path) -> None:
+    from cafehub.cli import AREAS
+
+    code, modules = _imported(tmp_path, "--help")
+    assert code == 0
+    assert [m for m in _heavy(modules) if m.split(".")[0] != "rich"] == []  # help is drawn with rich
+    assert not [m for m in modules if m.startswith("cafehub.cli.") and m not in ("cafehub.cli.coercion",)]
+    env = {**os.environ, "PYTHONPATH": str(Path(cafehub.__file__).parents[1]), "COLUMNS": "200"}
+    shown = subprocess.run([sys.executable, "-m", "cafehub", "--help"], capture_output=True, text=True, timeout=60,
+                           env=env).stdout
+    for name, (_, line) in AREAS.items():
+        assert name in shown
+        assert line in shown
