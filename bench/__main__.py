@@ -17,13 +17,26 @@ from __future__ import annotations
 import argparse
 from types import ModuleType
 
-from bench import chat_load, commands, compile_latency, predicates, scaling, service_overhead, sql_execution, startup
+from bench import (
+    bulk,
+    chat_load,
+    commands,
+    compile_latency,
+    predicates,
+    scaling,
+    service_overhead,
+    spark_scale,
+    sql_execution,
+    startup,
+)
 from bench.common import write_results
 
 SUITES: dict[str, ModuleType] = {
     "compile": compile_latency,
     "sql": sql_execution,
     "predicates": predicates,
+    "bulk": bulk,
+    "spark": spark_scale,
     "scaling": scaling,
     "service": service_overhead,
     "commands": commands,

@@ -30,10 +30,11 @@ Memory stays flat: customers are split into partitions of a bounded size
 and only one partition's rows are held at a time. On SQLite, PostgreSQL
 and MySQL/MariaDB a partition is a keyset page of member ids (``last <
 member_id <= page's last``, through the ``member_id`` indexes). On DuckDB
-it is a hash partition (``hash(member_id) % k = i``): DuckDB has no use
-for its index on a range, so a page would scan whole tables for every
-page, while a hash partition scans each table once per partition, and
-there are few partitions.
+it is a hash partition (``hash(member_id) % k``): DuckDB has no use for its
+index on a range, so pages would scan whole tables once per page; instead
+each table is read by one query for the whole run, sorted by partition
+number and streamed (``fetchmany``, a duplicate connection per table),
+and each partition takes its run of rows from every stream.
 
 A value that cannot be read as its column's type (a hand-written text in a
 money column of a SQLite store, say) stops the run with a
