@@ -56,6 +56,10 @@ def _negate(node: ir.Node, row: bool) -> ir.Node:
     return ir.Not(operand=node)
 
 
+#: An ``or`` with more tests than this of one collection asks for them in one test (see :func:`_merged`).
+MERGE_OVER = 64
+
+
 def _join(kind: type[ir.And] | type[ir.Or], items: list[ir.Node]) -> ir.Node:
     """``kind`` of ``items``, with items of the same kind merged into it (``a and (b and c)``)."""
     flat: list[ir.Node] = []
@@ -64,7 +68,53 @@ def _join(kind: type[ir.And] | type[ir.Or], items: list[ir.Node]) -> ir.Node:
             flat.extend(item.items)
         else:
             flat.append(item)
+    if len(flat) > MERGE_OVER:
+        flat = _merged(kind, flat)
+        if len(flat) == 1:
+            return flat[0]
     return kind(items=tuple(flat))
+
+
+def _merged(kind: type[ir.And] | type[ir.Or], items: list[ir.Node]) -> list[ir.Node]:
+    """Many tests of one collection in an ``or`` as one: ``c(a) or c(b)`` is ``c(a or b)``.
+
+    Likewise ``no c(a) and no c(b)`` is ``no c(a or b)``, and inside a condition a set field's
+    ``product in [1] or product in [2]`` is ``product in [1, 2]`` (``not in`` under ``and``).
+    Only past :data:`MERGE_OVER` of them, where each as its own subquery would be slow and
+    DuckDB binds a subquery one level deeper than the last (a thousand exceed its expression
+    depth of 1,000); below it the SQL stays as the planner shapes it.
+    """
+    exists: dict[object, list[ir.Exists]] = {}
+    sets: dict[object, list[ir.AnyOf]] = {}
+    for item in items:
+        inner = item.operand if isinstance(item, ir.Not) and kind is ir.And else item
+        if isinstance(inner, ir.Exists) and (kind is ir.Or) == (inner is item):
+            exists.setdefault(inner.collection, []).append(inner)
+        elif isinstance(inner, ir.AnyOf) and inner is item and inner.negated == (kind is ir.And):
+            sets.setdefault((inner.field, inner.negated), []).append(inner)
+    merged: dict[int, ir.Node] = {}
+    for group in exists.values():
+        if len(group) > 1:
+            whole = any(e.where is None for e in group)
+            condition = None if whole else _join(ir.Or, [e.where for e in group if e.where is not None])
+            test: ir.Node = ir.Exists(collection=group[0].collection, where=condition)
+            merged[id(group[0])] = test if kind is ir.Or else ir.Not(operand=test)
+            merged.update((id(e), _DROPPED) for e in group[1:])
+    for same in sets.values():
+        if len(same) > 1:
+            values = tuple(dict.fromkeys(v for a in same for v in a.values))
+            merged[id(same[0])] = ir.AnyOf(field=same[0].field, values=values, negated=same[0].negated)
+            merged.update((id(a), _DROPPED) for a in same[1:])
+    result = []
+    for item in items:
+        inner = item.operand if isinstance(item, ir.Not) and kind is ir.And else item
+        replacement = merged.get(id(inner), item)
+        if replacement is not _DROPPED:
+            result.append(replacement)
+    return result
+
+
+_DROPPED = ir.And(items=())
 
 
 def _negations(node: ir.Node) -> int:
