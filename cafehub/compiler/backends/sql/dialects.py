@@ -196,11 +196,14 @@ DIALECTS: dict[str, SqlDialect] = {
             # (IN (SELECT ...), computed once), and the other unselective tests are probed per
             # candidate through the member index (filter). Selective tests are never correlated:
             # without ANALYZE statistics SQLite would pick the product_no index inside the
-            # subquery and scan it once per customer (20 s instead of 0.1 s). Tests on one
-            # collection share one pass (1.4x-1.8x at 1M); grouped aggregates beat correlated ones
-            # for sums (1.7x); payment methods are not selective (a primary-key probe per order).
+            # subquery and scan it once per customer (20 s instead of 0.1 s). Tests sharing a
+            # selective condition share one pass (1.4x-1.8x at 1M); tests sharing only the window do
+            # not: the driver's pass keeps only its own rows and the others are probed per candidate
+            # (three paid, none in 60 days: 1.1x-1.7x faster on the demo, sparse and dense shops, see
+            # docs/SQL.md); grouped aggregates beat correlated ones for sums (1.7x); payment methods
+            # are not selective (a primary-key probe per order).
             shapes=Shapes(exists=Shape.SEMI_JOIN, aggregate=Shape.GROUPED, selective_element=Shape.SEMI_JOIN,
-                          common_element=Shape.CORRELATED, merge=Merge.SHARED, element_join=ElementJoin.HULL,
+                          common_element=Shape.CORRELATED, merge=Merge.SELECTIVE, element_join=ElementJoin.HULL,
                           filter=Shape.CORRELATED),
             key_set_test=KeySetTest.IN,
             exact_decimals=False,

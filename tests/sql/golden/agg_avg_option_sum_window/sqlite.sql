@@ -22,7 +22,16 @@ WHERE
           SUM(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) % COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER)) + COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
         ) % COUNT(CAST(ROUND("ci"."option_price" * 100) AS INTEGER))
       ) < 0
-      AND COALESCE(SUM(CASE WHEN "ci"."added_at" >= :t1 THEN "ci"."quantity" END), 0) > :p2
+  )
+  AND (
+    SELECT
+      COALESCE(SUM("ci"."quantity"), 0) > :p2
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND "ci"."added_at" >= :t1
   )
 
 -- parameters:

@@ -7,12 +7,19 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
-    GROUP BY
-      "ci"."member_id"
-    HAVING
-      COUNT(CASE WHEN CAST(ROUND("ci"."price" * 100) AS INTEGER) < :p1 THEN 1 END) > 0
-      AND COUNT(CASE WHEN CAST(ROUND("ci"."price" * 100) AS INTEGER) > :p2 THEN 1 END) > 0
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND CAST(ROUND("ci"."price" * 100) AS INTEGER) < :p1
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND CAST(ROUND("ci"."price" * 100) AS INTEGER) > :p2
   )
 
 -- parameters:

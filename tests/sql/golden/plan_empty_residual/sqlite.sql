@@ -11,7 +11,17 @@ WHERE
     GROUP BY
       "o"."member_id"
     HAVING
-      COUNT(*) >= :p1 AND COUNT(CASE WHEN "o"."status" = :p2 THEN 1 END) = 0
+      COUNT(*) >= :p1
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" = :p2
   )
 
 -- parameters:

@@ -7,87 +7,47 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."status" = :p1
     GROUP BY
       "o"."member_id"
     HAVING
-      COALESCE(
-        SUM(
-          CASE
-            WHEN "o"."status" = :p1
-            THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-          END
-        ),
-        0
-      ) >= :p2
+      COALESCE(SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)), 0) >= :p2
       AND 2 * SIGN(
         (
-          SUM(
-            CASE
-              WHEN "o"."status" = :p3
-              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-            END
-          ) - (
-            SUM(
-              CASE
-                WHEN "o"."status" = :p3
-                THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-              END
-            ) % COUNT(
-              CASE
-                WHEN "o"."status" = :p3
-                THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-              END
-            ) + COUNT(
-              CASE
-                WHEN "o"."status" = :p3
-                THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-              END
-            )
-          ) % COUNT(
-            CASE
-              WHEN "o"."status" = :p3
-              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-            END
-          )
-        ) / COUNT(
-          CASE
-            WHEN "o"."status" = :p3
-            THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-          END
-        ) - :p4
+          SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) - (
+            SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+          ) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+        ) / COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) - :p3
       ) + SIGN(
         (
-          SUM(
-            CASE
-              WHEN "o"."status" = :p3
-              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-            END
-          ) % COUNT(
-            CASE
-              WHEN "o"."status" = :p3
-              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-            END
-          ) + COUNT(
-            CASE
-              WHEN "o"."status" = :p3
-              THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-            END
-          )
-        ) % COUNT(
-          CASE
-            WHEN "o"."status" = :p3
-            THEN CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)
-          END
-        )
+          SUM(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) + COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
+        ) % COUNT(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER))
       ) < 0
-      AND NOT COALESCE(
-        MAX(CASE WHEN "o"."status" = :p5 THEN "o"."ordered_at" END) >= :t1
-        AND MAX(CASE WHEN "o"."status" = :p5 THEN "o"."ordered_at" END) <= :now,
-        FALSE
-      )
-      AND MIN(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) > :p6
-      AND COUNT(DISTINCT "o"."status") <= :p7
+  )
+  AND NOT COALESCE(
+    (
+      SELECT
+        MAX("o"."ordered_at") >= :t1 AND MAX("o"."ordered_at") <= :now
+      FROM "orders" AS "o"
+      WHERE
+        "o"."member_id" = "c"."member_id"
+        AND "o"."ordered_at" >= :history_start
+        AND "o"."ordered_at" <= :now
+        AND "o"."status" = :p4
+    ),
+    FALSE
+  )
+  AND (
+    SELECT
+      MIN(CAST(ROUND("o"."paid_amount" * 100) AS INTEGER)) > :p5
+      AND COUNT(DISTINCT "o"."status") <= :p6
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
   )
 
 -- parameters:
@@ -95,9 +55,8 @@ WHERE
 --   now: now (the evaluation instant)
 --   p1: the string 'paid'
 --   p2: 50000 x 10^2 (in integer units)
---   p3: the string 'paid'
---   p4: floor of 100000 x 10^2 (in integer units)
---   p5: the string 'canceled'
+--   p3: floor of 100000 x 10^2 (in integer units)
+--   p4: the string 'canceled'
 --   t1: now - 90d
---   p6: 0.5 x 10^2 (in integer units)
---   p7: the number 3
+--   p5: 0.5 x 10^2 (in integer units)
+--   p6: the number 3

@@ -7,34 +7,31 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
-    GROUP BY
-      "o"."member_id"
-    HAVING
-      COUNT(
-        CASE
-          WHEN NOT "o"."order_id" IN (
-            SELECT
-              "oi"."order_id"
-            FROM "order_items" AS "oi"
-            WHERE
-              "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
-          )
-          THEN 1
-        END
-      ) > 0
-      AND COUNT(
-        CASE
-          WHEN NOT "o"."order_id" IN (
-            SELECT
-              "oi"."order_id"
-            FROM "order_items" AS "oi"
-            WHERE
-              "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
-          )
-          THEN 1
-        END
-      ) > 0
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND NOT "o"."order_id" IN (
+        SELECT
+          "oi"."order_id"
+        FROM "order_items" AS "oi"
+        WHERE
+          "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
+      )
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND NOT "o"."order_id" IN (
+        SELECT
+          "oi"."order_id"
+        FROM "order_items" AS "oi"
+        WHERE
+          "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
+      )
   )
 
 -- parameters:

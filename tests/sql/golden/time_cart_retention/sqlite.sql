@@ -7,12 +7,19 @@ WHERE
       "ci"."member_id"
     FROM "cart_items" AS "ci"
     WHERE
-      "ci"."added_at" >= :cart_start AND "ci"."added_at" <= :now
-    GROUP BY
-      "ci"."member_id"
-    HAVING
-      COUNT(CASE WHEN "ci"."added_at" >= :t1 THEN 1 END) > 0
-      AND COUNT(CASE WHEN "ci"."added_at" < :t1 THEN 1 END) = 0
+      "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND "ci"."added_at" >= :t1
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "cart_items" AS "ci"
+    WHERE
+      "ci"."member_id" = "c"."member_id"
+      AND "ci"."added_at" >= :cart_start
+      AND "ci"."added_at" <= :now
+      AND "ci"."added_at" < :t1
   )
 
 -- parameters:

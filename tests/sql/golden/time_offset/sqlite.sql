@@ -7,12 +7,19 @@ WHERE
       "o"."member_id"
     FROM "orders" AS "o"
     WHERE
-      "o"."ordered_at" >= :history_start AND "o"."ordered_at" <= :now
-    GROUP BY
-      "o"."member_id"
-    HAVING
-      COUNT(CASE WHEN "o"."ordered_at" <= :t1 THEN 1 END) > 0
-      AND COUNT(CASE WHEN "o"."ordered_at" > :t2 THEN 1 END) > 0
+      "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."ordered_at" <= :t1
+  )
+  AND EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND "o"."ordered_at" > :t2
   )
 
 -- parameters:
