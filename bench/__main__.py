@@ -4,6 +4,7 @@ Benchmarks: ``compile`` (compile latency), ``sql`` (compiled SQL against the
 best hand-written SQL on SQLite, DuckDB and PostgreSQL), ``predicates``
 (compiled predicates against hand-written Python), ``scaling`` (time and peak
 memory per stage at 10k and 100k customers, and 1M with ``--million``),
+``saved`` (live membership in 20 saved segments; audiences streamed, with peak memory),
 ``service`` (the HTTP API's overhead over the library call for check and compile),
 ``commands`` (chat command steps), ``chat`` (200 conversations at once over the chat API),
 ``startup`` (``cafehub segment check``/``fmt`` as whole processes against bare Python).
@@ -23,6 +24,7 @@ from bench import (
     commands,
     compile_latency,
     predicates,
+    saved_segments,
     scaling,
     service_overhead,
     spark_scale,
@@ -38,6 +40,7 @@ SUITES: dict[str, ModuleType] = {
     "bulk": bulk,
     "spark": spark_scale,
     "scaling": scaling,
+    "saved": saved_segments,
     "service": service_overhead,
     "commands": commands,
     "chat": chat_load,
@@ -50,7 +53,8 @@ def main() -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help=f"benchmarks to run: {', '.join(SUITES)} (default: all)")
     parser.add_argument("--customers", type=int, default=100_000, help="shop size for sql and predicates")
-    parser.add_argument("--million", action="store_true", help="use 1,000,000 customers (sql, predicates, scaling)")
+    parser.add_argument("--million", action="store_true",
+                        help="use 1,000,000 customers (sql, predicates, scaling, saved)")
     parser.add_argument("--runs", type=int, default=None, help="timed repetitions per measurement")
     parser.add_argument("--distributions", default=None,
                         help="sql: comma-separated shop distributions (default: demo and every generator of "

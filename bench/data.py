@@ -17,7 +17,7 @@ import os
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, make_url, text
+from sqlalchemy import Connection, Engine, create_engine, make_url, text
 from sqlalchemy.exc import OperationalError
 
 from bench import distributions
@@ -127,3 +127,119 @@ def available(engine_name: str) -> bool:
     except OperationalError:
         return False
     return True
+
+
+#: Columns that carry a customer's, an order's or an order line's id, suffixed per copy.
+_ID_TEXT = {"member_id", "order_id", "order_item_code"}
+#: Integer row ids, offset per copy (the 100k shop's stay below it).
+_ID_STEP = 10_000_000
+
+
+def copies_fingerprint(copies: int) -> str:
+    return f"{fingerprint(100_000)} copies={copies}"
+
+
+def copies_store(engine_name: str, copies: int = 10, *, log: bool = True) -> Engine:
+    """A shop of ``copies`` x 100k customers: the 100k demo shop and ``copies - 1`` copies of it, made by SQL.
+
+    Generating 1M customers takes hours on a loaded 2-core machine; copying
+    the 100k shop takes minutes and keeps every distribution of the demo
+    (what per-customer reads, audiences and plans depend on). Copy k's member,
+    order and order line ids end in ``#k``, its coupon and cart row ids are
+    offset by k x 10M; coupon definitions are shared. Built from the SQLite
+    100k store (a file copy on SQLite; rows streamed into DuckDB and
+    PostgreSQL), copied in place, indexes built after, then analyzed.
+    """
+    import shutil
+
+    from cafehub.store.io import create_schema
+
+    if copies == 1 and engine_name == "sqlite":
+        return store("sqlite", 100_000, log=log)
+    stem = f"demo-100000copies{copies}"
+    if engine_name == "sqlite":
+        url = f"sqlite:///{DATA / f'{stem}.db'}"
+    elif engine_name == "duckdb":
+        url = f"duckdb:///{DATA / f'{stem}.duckdb'}"
+    else:
+        name = f"cafehub_bench_{stem.replace('-', '_')}"
+        admin = create_engine(PG_ADMIN, isolation_level="AUTOCOMMIT")
+        url = admin.url.set(database=name).render_as_string(hide_password=False)
+        with admin.connect() as conn:
+            if not conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        admin.dispose()
+    made = make_url(url)
+    engine = create_engine(made, connect_args=session_connect_args(made))
+    wanted = copies_fingerprint(copies)
+    if _stored_fingerprint(engine) == wanted:
+        return engine
+    if log:
+        print(f"   copying the 100k demo shop {copies} times on {engine_name} (cached for later runs)...", flush=True)
+    source = store("sqlite", 100_000, log=log)
+    indexes = [index for table in schema.STORE_TABLES for index in table.indexes]
+    if engine_name == "sqlite":
+        engine.dispose()
+        target = DATA / f"{stem}.db"
+        target.unlink(missing_ok=True)
+        shutil.copyfile(str(source.url.database), target)
+        engine = create_engine(made, connect_args=session_connect_args(made))
+        with engine.begin() as conn:
+            for index in indexes:
+                conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+    else:
+        create_schema(engine)
+        with engine.begin() as conn:
+            clear_tables(conn)
+            for index in indexes:
+                conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
+            _copy_rows(conn, Path(str(source.url.database)))
+    source.dispose()
+    numbers = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, copies))
+    with engine.begin() as conn:
+        conn.execute(text("DROP TABLE IF EXISTS bench_fingerprint"))
+        for table in schema.STORE_TABLES:
+            if table.name == "coupons" or copies == 1:
+                continue
+            values = []
+            for c in table.columns:
+                if c.name in _ID_TEXT:
+                    values.append(f"t.{c.name} || '#' || CAST(n.k AS VARCHAR(2))")
+                elif c.name == "id":
+                    values.append(f"t.id + n.k * {_ID_STEP}")
+                else:
+                    values.append(f"t.{c.name}")
+            conn.execute(text(f"INSERT INTO {table.name} ({', '.join(c.name for c in table.columns)}) "
+                              f"SELECT {', '.join(values)} FROM {table.name} t, ({numbers}) n"))
+        for index in indexes:
+            index.create(conn, checkfirst=True)
+    analyze(engine)
+    with engine.begin() as conn:
+        conn.execute(text("CREATE TABLE bench_fingerprint (fingerprint VARCHAR(500))"))
+        conn.execute(text("INSERT INTO bench_fingerprint VALUES (:f)"), {"f": wanted})
+    return engine
+
+
+def _copy_rows(conn: Connection, sqlite_file: Path) -> None:
+    """Every store table of a SQLite file into ``conn``'s DuckDB or PostgreSQL store, as CSV written by the
+    ``sqlite3`` shell and read by the database's own COPY (rows through Python took 20 minutes under load)."""
+    import subprocess
+
+    exported = DATA / f"{sqlite_file.stem}-csv"
+    exported.mkdir(exist_ok=True)
+    for table in schema.STORE_TABLES:
+        names = ", ".join(c.name for c in table.columns)
+        path = exported / f"{table.name}.csv"
+        if not path.exists():
+            with open(f"{path}.part", "wb") as out:
+                subprocess.run(["sqlite3", "-csv", str(sqlite_file), f"SELECT {names} FROM {table.name}"],
+                               stdout=out, check=True)
+            os.replace(f"{path}.part", path)
+        if conn.dialect.name == "duckdb":
+            conn.exec_driver_sql(f"COPY {table.name} ({names}) FROM '{path}' (FORMAT csv, HEADER false)")
+            continue
+        driver = conn.connection.driver_connection
+        statement = f"COPY {table.name} ({names}) FROM STDIN (FORMAT csv)"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy, open(path, "rb") as source:
+            while block := source.read(1 << 20):
+                copy.write(block)
