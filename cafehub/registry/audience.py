@@ -99,8 +99,12 @@ def _text(engine: Engine, source: FromClause, columns: list[Any], fmt: Format, b
         for field_ in fields[1:]:
             line = line + literal(",") + field_
         yield CSV_HEADER
-        for rows in _batches(engine, select(line).select_from(source).order_by(order), batch):
-            yield "\n".join(r[0] for r in rows) + "\n"
+        with store_errors(engine), engine.connect() as conn:
+            # The driver's rows straight from its cursor: one string each, nothing for SQLAlchemy to process,
+            # and wrapping 1M rows in Row objects (then tuples) was a third of the time.
+            cursor = conn.execute(select(line).select_from(source).order_by(order)).cursor
+            while rows := cursor.fetchmany(batch):
+                yield "\n".join([r[0] for r in rows]) + "\n"
         return
     yield from chunks(_batches(engine, select(*columns).select_from(source).order_by(order), batch), fmt)
 
