@@ -228,8 +228,21 @@ def missing_object(exc: BaseException, url: URL) -> bool:
         lowered = _first_line(orig).lower()
         return any(s in lowered for s in ("no such table", "no such column", "unknown database"))
     if backend == "duckdb":
-        return type(orig).__name__ in ("CatalogException", "BinderException")
+        return type(orig).__name__ in ("CatalogException", "BinderException") and _too_deep(orig) is None
     return True
+
+
+_DUCKDB_DEPTH = re.compile(r"max(?:imum)? expression depth(?: limit)? of (\d+)", re.IGNORECASE)
+
+
+def _too_deep(orig: BaseException) -> str | None:
+    """DuckDB's expression-depth limit, when ``orig`` is DuckDB refusing a query as too deep.
+
+    DuckDB raises it as a ``BinderException`` (each subquery is bound a level deeper than the
+    one around it) or a ``ParserException``; the binder kind used to read as a missing column.
+    """
+    found = _DUCKDB_DEPTH.search(_first_line(orig))
+    return found.group(1) if found else None
 
 
 def _sqlite_timeout(url: URL) -> float:
@@ -322,6 +335,12 @@ def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> Sto
             return StoreError(f"the store file {path or shown} is in use by another process: {message}")
         if "not a database" in lowered or "not a valid duckdb" in lowered:
             return StoreError(f"{path or shown} is not a {backend} database file")
+        limit = _too_deep(orig) if backend == "duckdb" else None
+        if limit is not None:
+            return StoreError(
+                f"the segment's SQL is too deep for DuckDB: it exceeds DuckDB's maximum expression depth of "
+                f"{limit} (the store at {shown} is fine); ask fewer tests in one segment"
+            )
         if "no such table" in lowered or "no such column" in lowered or missing_object(exc, url):
             column = "no such column" in lowered or type(orig).__name__ == "BinderException"
             return _mismatch(url, message, column=column)

@@ -14,11 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from cafehub.execution.sql import run_sql
 from cafehub.store.engines import StoreError, open_store
+from cafehub.store.io import create_schema
 from cafehub.testing.engines import canonical_engine
 
 from .shop import CONTEXTS
@@ -191,3 +192,41 @@ def test_a_missing_column_on_postgres(postgres_url: str) -> None:
         message = _predicate_error(url)
         assert "lacks a column cafehub reads (column " in message
         assert MENDS in message
+
+
+def _too_deep_error(url: str, segment: str, depth: int | None) -> str:
+    engine = create_engine(url)
+    if depth is not None:
+        # A real DuckDB refusal, only sooner: the connection's own limit, lowered.
+        event.listen(engine, "connect", lambda dbapi, _record: dbapi.execute(f"SET max_expression_depth TO {depth}"))
+    create_schema(engine)
+    try:
+        with pytest.raises(StoreError) as caught:
+            run_sql(engine, segment, CONTEXTS["seoul_march"])
+    finally:
+        engine.dispose()
+    return str(caught.value)
+
+
+AGGREGATE_OR = " or ".join(f"order().count >= {k}" for k in range(1, 41))
+
+
+def test_a_query_too_deep_for_duckdb_says_so_not_a_missing_column(tmp_path: Path) -> None:
+    # DuckDB binds each subquery a level deeper: past its expression depth it raises a BinderException,
+    # which used to read as "lacks a column cafehub reads ... store init".
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    message = _too_deep_error(url, AGGREGATE_OR, 30)
+    assert message == (
+        f"the segment's SQL is too deep for DuckDB: it exceeds DuckDB's maximum expression depth of 30 "
+        f"(the store at {url} is fine); ask fewer tests in one segment"
+    )
+    assert "lacks" not in message
+    assert "store init" not in message
+
+
+@pytest.mark.slow
+def test_a_thousand_aggregate_tests_at_duckdbs_default_depth(tmp_path: Path) -> None:
+    # The case found (about 8 s here): 1,000 aggregate tests in one or against DuckDB's default depth.
+    segment = " or ".join(f"order().count >= {k}" for k in range(1, 1001))
+    message = _too_deep_error(f"duckdb:///{tmp_path / 'store.duckdb'}", segment, None)
+    assert "too deep for DuckDB: it exceeds DuckDB's maximum expression depth of 1000 " in message
