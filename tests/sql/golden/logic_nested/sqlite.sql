@@ -23,7 +23,7 @@ WHERE
             "oi"."order_id"
           FROM "order_items" AS "oi"
           WHERE
-            "oi"."product_no" IN (:p4, :p5) AND NOT "oi"."order_id" IS NULL
+            "oi"."product_no" IN (:p4, :p5) AND "oi"."order_id" IS NOT NULL
         )
       )
   )

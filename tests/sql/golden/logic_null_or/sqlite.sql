@@ -28,7 +28,7 @@ WHERE
       AND "cc"."expires_at" >= :now
       AND "cd"."name" = :p3
       AND "cc"."coupon_no" = :p4
-      AND NOT "cc"."member_id" IS NULL
+      AND "cc"."member_id" IS NOT NULL
   )
 
 -- parameters:

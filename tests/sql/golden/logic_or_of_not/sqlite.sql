@@ -10,7 +10,7 @@ WHERE
       "cc"."used_at" IS NULL
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
-      AND NOT "cc"."member_id" IS NULL
+      AND "cc"."member_id" IS NOT NULL
   )
   OR NOT "c"."member_id" IN (
     SELECT
@@ -20,7 +20,7 @@ WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
       AND "ci"."product_no" = :p1
-      AND NOT "ci"."member_id" IS NULL
+      AND "ci"."member_id" IS NOT NULL
   )
   OR NOT "c"."member_id" IN (
     SELECT
@@ -29,7 +29,7 @@ WHERE
     WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND NOT "o"."member_id" IS NULL
+      AND "o"."member_id" IS NOT NULL
     GROUP BY
       "o"."member_id"
     HAVING

@@ -15,9 +15,8 @@ WHERE
     FROM "orders" AS "o"
     WHERE
       "o"."member_id" = "c"."member_id"
-      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" >= MAX(:history_start, :t1)
       AND "o"."ordered_at" <= :now
-      AND "o"."ordered_at" >= :t1
   )
   AND NOT (
     SELECT

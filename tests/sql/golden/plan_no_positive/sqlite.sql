@@ -14,9 +14,9 @@ WHERE
           "oi"."order_id"
         FROM "order_items" AS "oi"
         WHERE
-          "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
+          "oi"."product_no" = :p1 AND "oi"."order_id" IS NOT NULL
       )
-      AND NOT "o"."member_id" IS NULL
+      AND "o"."member_id" IS NOT NULL
   )
   AND NOT "c"."member_id" IN (
     SELECT
@@ -30,9 +30,9 @@ WHERE
           "oi"."order_id"
         FROM "order_items" AS "oi"
         WHERE
-          "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
+          "oi"."product_no" = :p2 AND "oi"."order_id" IS NOT NULL
       )
-      AND NOT "o"."member_id" IS NULL
+      AND "o"."member_id" IS NOT NULL
   )
   AND NOT "c"."member_id" IN (
     SELECT
@@ -41,7 +41,7 @@ WHERE
     WHERE
       "ci"."added_at" >= :cart_start
       AND "ci"."added_at" <= :now
-      AND NOT "ci"."member_id" IS NULL
+      AND "ci"."member_id" IS NOT NULL
     GROUP BY
       "ci"."member_id"
     HAVING

@@ -21,7 +21,7 @@ WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
       AND "el"."product_no" = :p2
-      AND NOT "o"."member_id" IS NULL
+      AND "o"."member_id" IS NOT NULL
     GROUP BY
       "o"."member_id"
     HAVING

@@ -14,7 +14,7 @@ WHERE
           "oi"."order_id"
         FROM "order_items" AS "oi"
         WHERE
-          "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
+          "oi"."product_no" = :p1 AND "oi"."order_id" IS NOT NULL
       )
   )
   AND EXISTS(
@@ -30,7 +30,7 @@ WHERE
           "oi"."order_id"
         FROM "order_items" AS "oi"
         WHERE
-          "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
+          "oi"."product_no" = :p2 AND "oi"."order_id" IS NOT NULL
       )
   )
 

@@ -21,7 +21,7 @@ WHERE
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
       AND "cc"."coupon_no" = :p2
-      AND NOT "cc"."member_id" IS NULL
+      AND "cc"."member_id" IS NOT NULL
   )
 
 -- parameters:
