@@ -223,10 +223,3 @@ def test_a_query_too_deep_for_duckdb_says_so_not_a_missing_column(tmp_path: Path
     assert "lacks" not in message
     assert "store init" not in message
 
-
-@pytest.mark.slow
-def test_a_thousand_aggregate_tests_at_duckdbs_default_depth(tmp_path: Path) -> None:
-    # The case found (about 8 s here): 1,000 aggregate tests in one or against DuckDB's default depth.
-    segment = " or ".join(f"order().count >= {k}" for k in range(1, 1001))
-    message = _too_deep_error(f"duckdb:///{tmp_path / 'store.duckdb'}", segment, None)
-    assert "too deep for DuckDB: it exceeds DuckDB's maximum expression depth of 1000 " in message

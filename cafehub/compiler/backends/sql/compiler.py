@@ -268,7 +268,10 @@ class SqlCompiler:
         return shapes.filter if self.filtering and shapes.filter is not None and not selective else own
 
     def seg_or(self, node: ir.Or) -> Pred:
-        items = [self.segment(item) for item in node.items]
+        """A disjunction; many positive tests on one collection are asked in one grouped pass
+        (:func:`~cafehub.compiler.backends.sql.planning.plan_or`)."""
+        items = [self.seg_group(u, any_test=True) if isinstance(u, planning.Group) else self.unit(u)
+                 for u in planning.plan_or(node.items)]
         return Pred(or_([i.expr for i in items]), any(i.nullable for i in items))
 
     def seg_not(self, node: ir.Not) -> Pred:
@@ -330,25 +333,40 @@ class SqlCompiler:
         inside = self._member_of(grouped, conditions, negated=self.negated != holds_on_empty)
         return Pred(not_(inside) if holds_on_empty else inside, False)
 
-    def seg_group(self, group: planning.Group) -> Pred:
+    def seg_group(self, group: planning.Group, *, any_test: bool = False) -> Pred:
         """Several tests on one collection in one pass: one conditional aggregate per test.
 
         Grouped: the members whose rows pass every test (the group holds a positive test,
         so a customer without rows is rightly absent). Correlated: the same aggregates over
         one customer's rows, where an empty collection must still fail the positive test.
+        ``any_test``: the members whose rows pass one of the tests (an ``or``'s group; a
+        presence test without a condition of its own passes for every member of the pass).
+        When one of its tests holds without rows, a customer absent from the pass passes, so
+        the group is the complement: not among the members whose rows fail every test.
         """
         correlated = self._shape(self.dialect.shapes.aggregate, group.selective) is Shape.CORRELATED
         rows = self._group_rows(group, correlated)
+        every = any_test and len(rows.tests) < len(group.atoms)
+        joined = or_ if any_test else and_
+        if any_test and group.holds_on_empty and not correlated:
+            # ``every``: no member of the pass fails them all, the group is true for every
+            # customer (the tests stay in the query, for the parameters they bound).
+            tested = or_([*([exp.true()] if every else []), *(t.expr for t in rows.tests)])
+            if any(t.nullable for t in rows.tests):
+                tested = exp.Coalesce(this=tested, expressions=[exp.false()])
+            grouped = self._joined(exp.select(rows.member, copy=False).from_(rows.table, copy=False), rows.joins)
+            grouped = having(grouped.group_by(fresh(rows.member), copy=False), not_(tested))
+            return Pred(not_(self._member_of(grouped, rows.conditions, negated=not self.negated)), False)
         if correlated:
             correlation = self.rel.key_equal(rows.member, self.rel.customer_id())
-            query = self._joined(
-                exp.select(and_([t.expr for t in rows.tests]), copy=False).from_(rows.table, copy=False), rows.joins)
+            tested = joined([t.expr for t in rows.tests])
+            query = self._joined(exp.select(tested, copy=False).from_(rows.table, copy=False), rows.joins)
             query = where(query, and_([correlation, *rows.conditions]))
             return Pred(exp.Subquery(this=query), any(t.nullable for t in rows.tests))
         grouped = self._joined(exp.select(rows.member, copy=False).from_(rows.table, copy=False), rows.joins)
         grouped = grouped.group_by(fresh(rows.member), copy=False)
-        if rows.tests:
-            grouped = having(grouped, and_([t.expr for t in rows.tests]))
+        if rows.tests and not every:
+            grouped = having(grouped, joined([t.expr for t in rows.tests]))
         return Pred(self._member_of(grouped, rows.conditions, negated=self.negated), False)
 
     def _group_rows(self, group: planning.Group, correlated: bool) -> GroupRows:

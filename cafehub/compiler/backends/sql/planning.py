@@ -46,6 +46,7 @@ from cafehub.compiler import ir
 from cafehub.compiler.backends.sql.dialects import ElementJoin, Merge
 from cafehub.compiler.backends.sql.relations import is_narrow_range, is_selective
 from cafehub.compiler.catalog import Collection, FieldDef
+from cafehub.compiler.simplify import MERGE_OVER
 from cafehub.grammar.syntax import CmpOp
 
 SegmentTest = ir.Compare | ir.InValues | ir.TimeRange
@@ -125,6 +126,12 @@ class Group:
     def selective(self) -> bool:
         return self.elements is not None or any(is_selective(c) for c in self.common)
 
+    @property
+    def holds_on_empty(self) -> bool:
+        """Whether one of the tests is true for a customer without rows (only an ``or``'s group
+        may hold such tests: a conjunction's holds a positive one)."""
+        return any(a.holds_on_empty for a in self.atoms)
+
 
 Unit = Atom | Group | ir.Node
 """One conjunct of a planned conjunction: a test alone, a group, or any other node."""
@@ -203,6 +210,43 @@ def plan(items: Sequence[ir.Node], merge: Merge, elements: ElementJoin) -> list[
     for i, item in enumerate(items):
         if i not in taken:
             units.append(atoms.get(i, item))
+        elif id(taken[i]) not in placed:
+            placed.add(id(taken[i]))
+            units.append(taken[i])
+    return units
+
+
+#: An ``or`` with more tests than this on one collection asks them in one grouped pass
+#: (:func:`plan_or`); fewer keep their own shapes (and the SQL they had).
+OR_GROUP_OVER = MERGE_OVER
+
+
+def plan_or(items: Sequence[ir.Node]) -> list[Unit]:
+    """The disjuncts of ``items``, where more than :data:`OR_GROUP_OVER` tests on one collection
+    are grouped: one pass over its rows, ``HAVING <test> OR <test> ...``.
+
+    Each test is its own subquery otherwise, and DuckDB binds each a level deeper than the
+    last: a thousand (``order().count >= 1 or order().count >= 2 or ...``) exceeded its
+    expression depth of 1,000, and hundreds took tens of seconds there. Every test keeps its
+    own condition inside its aggregate, as in a conjunction's group, so within the pass each
+    sees exactly its own rows. A customer absent from the pass (no rows that pass the common
+    filter) has none of them: each test is then what it is without rows, so the group holds
+    for such a customer exactly when one of its tests holds without rows
+    (:attr:`Group.holds_on_empty`, which the compiler answers by the complement). Tests on a
+    set field's elements stay apart (their join repeats rows).
+    """
+    found = [atom(item) for item in items]
+    taken: dict[int, Group] = {}
+    for collection in Collection:
+        members = [i for i, a in enumerate(found) if a is not None and a.collection is collection and a.mergeable]
+        if len(members) > OR_GROUP_OVER:
+            atoms = [found[i] for i in members]
+            _take(taken, members, _group(collection, [a for a in atoms if a is not None]))
+    units: list[Unit] = []
+    placed: set[int] = set()
+    for i, item in enumerate(items):
+        if i not in taken:
+            units.append(item)
         elif id(taken[i]) not in placed:
             placed.add(id(taken[i]))
             units.append(taken[i])
