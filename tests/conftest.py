@@ -16,6 +16,7 @@ import os
 import time
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import pytest
@@ -50,9 +51,9 @@ def _scratch_name() -> str:
     return f"cafehub_t_{os.getpid()}_{uuid.uuid4().hex[:8]}"
 
 
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str]:
-    """URL of a fresh PostgreSQL database for this session (dropped afterwards)."""
+@contextmanager
+def scratch_postgres() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database, dropped on exit."""
     admin = create_engine(PG_ADMIN_URL, isolation_level="AUTOCOMMIT")
     name = _scratch_name()
     try:
@@ -61,16 +62,17 @@ def postgres_url() -> Iterator[str]:
     except OperationalError as error:
         admin.dispose()
         _unavailable("PostgreSQL at 127.0.0.1:5432", error)
-    url = admin.url.set(database=name).render_as_string(hide_password=False)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
 
 
-@pytest.fixture(scope="session")
-def mysql_url() -> Iterator[str]:
-    """URL of a fresh MariaDB/MySQL database for this session (dropped afterwards)."""
+@contextmanager
+def scratch_mysql() -> Iterator[str]:
+    """URL of a fresh MariaDB/MySQL database, dropped on exit."""
     admin = create_engine(MYSQL_ADMIN_URL)
     name = _scratch_name()
     try:
@@ -79,11 +81,44 @@ def mysql_url() -> Iterator[str]:
     except OperationalError as error:
         admin.dispose()
         _unavailable("MariaDB at 127.0.0.1:3306", error)
-    url = admin.url.set(database=name).render_as_string(hide_password=False) + "?charset=utf8mb4"
-    yield url
-    with admin.begin() as conn:
-        conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
-    admin.dispose()
+    try:
+        yield admin.url.set(database=name).render_as_string(hide_password=False) + "?charset=utf8mb4"
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f"DROP DATABASE IF EXISTS `{name}`"))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    """URL of a fresh PostgreSQL database for this session (dropped afterwards)."""
+    with scratch_postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def mysql_url() -> Iterator[str]:
+    """URL of a fresh MariaDB/MySQL database for this session (dropped afterwards)."""
+    with scratch_mysql() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def postgres_shop_url() -> Iterator[str]:
+    """A second fresh PostgreSQL database, for the session's read-only test shop.
+
+    Tests that load other data into ``postgres_url`` cannot replace the shop,
+    whatever order the tests run in (or on which worker).
+    """
+    with scratch_postgres() as url:
+        yield url
+
+
+@pytest.fixture(scope="session")
+def mysql_shop_url() -> Iterator[str]:
+    """A second fresh MariaDB/MySQL database, for the session's read-only test shop."""
+    with scratch_mysql() as url:
+        yield url
 
 
 @pytest.fixture

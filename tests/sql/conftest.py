@@ -79,16 +79,18 @@ def duckdb_shop(tmp_path_factory: pytest.TempPathFactory, shop: r.ShopData) -> I
     engine.dispose()
 
 
+# The shop lives in a database of its own: tests that load other data into the session's
+# database (``postgres_url``) must not replace it, whatever order the tests run in.
 @pytest.fixture(scope="session")
-def postgres_shop(postgres_url: str, shop: r.ShopData) -> Iterator[Engine]:
-    engine = _loaded(postgres_url, shop)
+def postgres_shop(postgres_shop_url: str, shop: r.ShopData) -> Iterator[Engine]:
+    engine = _loaded(postgres_shop_url, shop)
     yield engine
     engine.dispose()
 
 
 @pytest.fixture(scope="session")
-def mysql_shop(mysql_url: str, shop: r.ShopData) -> Iterator[Engine]:
-    engine = _loaded(mysql_url, shop)
+def mysql_shop(mysql_shop_url: str, shop: r.ShopData) -> Iterator[Engine]:
+    engine = _loaded(mysql_shop_url, shop)
     yield engine
     engine.dispose()
 
