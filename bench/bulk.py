@@ -30,18 +30,15 @@ SQLite at 1M.
 
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
 import time
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, create_engine, text
 
 from bench import data
+from bench.common import peak_kb, stage_in_child
 from bench.references import REFERENCES
 from cafehub.store.schema import TABLES
 
@@ -129,14 +126,6 @@ def _store(engine_name: str, customers: int, *, log: bool = True) -> Engine:
     return data.store(engine_name, customers, log=log)
 
 
-def _peak_kb() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     """Run one stage in this process and return its figures (called in a child process)."""
     from cafehub import api
@@ -149,7 +138,7 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     engine = _store(engine_name, customers, log=False)
     checked = {r.name: api.check(r.segment) for r in REFERENCES}
     load = os.getloadavg()[0]
-    baseline_kb = _peak_kb()
+    baseline_kb = peak_kb()
     wall, cpu = time.perf_counter(), time.process_time()
     if stage == "columnar-shared":
         found = dict(zip(checked, run_predicates(engine, list(checked.values()), ctx), strict=True))
@@ -158,7 +147,7 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     else:
         found = {BASELINE_SEGMENT: run_predicate(engine, compile_predicate(checked[BASELINE_SEGMENT]), ctx)}
     wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-    peak_kb = _peak_kb()
+    peak = peak_kb()
     from cafehub.execution.sql import run_sql
 
     wrong = [name for name, ids in found.items() if ids != run_sql(engine, checked[name], ctx, verify=False)]
@@ -166,18 +155,8 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     return {"stage": stage, "engine": engine_name, "customers": customers, "segments": len(found),
             "wall_s": wall, "cpu_s": cpu, "per_s_wall": customers * len(found) / wall,
             "per_s_cpu": customers * len(found) / cpu, "baseline_mb": baseline_kb / 1024,
-            "peak_mb": peak_kb / 1024, "load": load, "matches": sum(len(v) for v in found.values()),
+            "peak_mb": peak / 1024, "load": load, "matches": sum(len(v) for v in found.values()),
             "wrong": wrong}
-
-
-def _in_child(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
-    code = ("import json; from bench.bulk import _stage; "
-            f"print(json.dumps(_stage({stage!r}, {engine_name!r}, {customers})))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).parent.parent, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"stage {stage} on {engine_name} at {customers} failed:\n{result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def run(customers: int = 100_000, million: bool = False, **_: Any) -> dict[str, Any]:
@@ -189,7 +168,7 @@ def run(customers: int = 100_000, million: bool = False, **_: Any) -> dict[str, 
         for engine_name in ENGINES:
             _store(engine_name, n).dispose()  # build outside the timed stages
             for stage in stages:
-                rows.append(_in_child(stage, engine_name, n))
+                rows.append(stage_in_child("bulk", stage, engine_name, n))
     return {"rows": rows, "targets": TARGETS}
 
 

@@ -6,6 +6,7 @@ import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -72,3 +73,35 @@ def _default(value: object) -> object:
     if hasattr(value, "__dataclass_fields__"):
         return asdict(value)  # type: ignore[call-overload]
     return str(value)
+
+
+def peak_kb() -> int:
+    """This process's peak resident memory in KiB.
+
+    Linux's ``VmHWM`` belongs to the process image, so it starts afresh at ``exec``;
+    ``ru_maxrss`` survives ``exec`` and would report the parent's peak (2.3 GB after the
+    parent built the 1M-customer caches) for every stage. ``ru_maxrss`` elsewhere.
+    """
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    import resource
+
+    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+
+
+def stage_in_child(module: str, *args: object) -> dict[str, Any]:
+    """``bench.<module>._stage(*args)`` run in a fresh Python process, its JSON result read back.
+
+    Each stage gets its own process so its peak memory and timings are its own.
+    """
+    code = f"import json; from bench.{module} import _stage; print(json.dumps(_stage(*{args!r})))"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            cwd=Path(__file__).parent.parent, check=False)
+    if result.returncode != 0:
+        raise RuntimeError(f"{module} stage {args!r} failed:\n{result.stderr[-2000:]}")
+    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]

@@ -24,11 +24,9 @@ at least 500k ids/s on DuckDB, with the same peak memory at every shop size.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from pathlib import Path
@@ -38,6 +36,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, func, select
 
 from bench import data
+from bench.common import peak_kb, stage_in_child
 
 EXAMPLES = Path(__file__).parent.parent / "examples" / "segments"
 SHOP = "bench"
@@ -138,14 +137,6 @@ def membership(engine_name: str, customers: int) -> dict[str, Any]:
     }
 
 
-def _peak_kb() -> int:
-    with open("/proc/self/status", encoding="ascii") as status:
-        for line in status:
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1])
-    return 0
-
-
 def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     """One timed stage in this (child) process: ``audience`` (the CLI command) or ``run`` (ids into a list)."""
     from cafehub.cli import app
@@ -156,7 +147,7 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     url = engine.url.render_as_string(hide_password=False)
     registry = SegmentRegistry(engine, SHOP)
     members = count_sql(engine, registry.checked("audience"), _ctx())
-    baseline = _peak_kb()
+    baseline = peak_kb()
     start, start_cpu = time.perf_counter(), time.process_time()
     if stage == "run":
         found = len(run_sql(engine, registry.checked("audience"), _ctx()))
@@ -174,18 +165,8 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
     return {"engine": engine_name, "customers": customers, "stage": stage, "members": members,
             "seconds": seconds, "ids_per_second": members / seconds, "cpu_seconds": cpu,
-            "ids_per_cpu_second": members / cpu, "baseline_mb": baseline / 1024, "peak_mb": _peak_kb() / 1024,
+            "ids_per_cpu_second": members / cpu, "baseline_mb": baseline / 1024, "peak_mb": peak_kb() / 1024,
             "load_average": os.getloadavg()[0]}
-
-
-def _in_child(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
-    code = ("import json; from bench.saved_segments import _stage; "
-            f"print(json.dumps(_stage({stage!r}, {engine_name!r}, {customers})))")
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).parent.parent, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"{stage} on {engine_name} at {customers} failed:\n{result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def run(customers: int = 100_000, million: bool = False, **_: Any) -> dict[str, Any]:
@@ -203,7 +184,7 @@ def run(customers: int = 100_000, million: bool = False, **_: Any) -> dict[str, 
             for stage in ("run", "audience/csv", "audience/jsonl"):
                 if stage == "audience/jsonl" and engine_name != "duckdb":
                     continue
-                audiences.append(_in_child(stage, engine_name, n))
+                audiences.append(stage_in_child("saved_segments", stage, engine_name, n))
         if n == sizes[-1]:
             members = [membership(e, n) for e in MEMBERSHIP_ENGINES if data.available(e)]
     return {"membership": members, "audience": audiences}

@@ -18,9 +18,6 @@ only with the batch size, and only the all-in-memory load grows with the shop.
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -28,28 +25,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bench import data
+from bench.common import peak_kb, stage_in_child
 from bench.references import REFERENCES
 
 STAGES = ("build", "compile", "sql/sqlite", "sql/duckdb", "sql/postgres", "python-bulk", "python-all-in-memory")
-
-
-def _peak_kb() -> int:
-    """This process's peak resident memory in KiB.
-
-    Linux's ``VmHWM`` belongs to the process image, so it starts afresh at ``exec``;
-    ``ru_maxrss`` survives ``exec`` and would report the parent's peak (2.3 GB after the
-    parent built the 1M-customer caches) for every stage. ``ru_maxrss`` elsewhere.
-    """
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1])
-    except OSError:
-        pass
-    import resource
-
-    return int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 
 
 def _stage(stage: str, customers: int) -> dict[str, Any]:
@@ -64,7 +43,7 @@ def _stage(stage: str, customers: int) -> dict[str, Any]:
 
     ctx = EvalContext(now=data.NOW, zone=ZoneInfo("Asia/Seoul"))
     matches = 0
-    baseline_kb = _peak_kb()
+    baseline_kb = peak_kb()
     start = time.perf_counter()
     if stage == "build":
         from sqlalchemy import create_engine
@@ -96,21 +75,9 @@ def _stage(stage: str, customers: int) -> dict[str, Any]:
             bound = compile_predicate(api.check(ref.segment)).bind(ctx)
             matches += sum(1 for c in everyone if bound(c))
     seconds = time.perf_counter() - start
-    peak_kb = _peak_kb()
-    return {"stage": stage, "seconds": seconds, "baseline_mb": baseline_kb / 1024, "peak_mb": peak_kb / 1024,
+    peak = peak_kb()
+    return {"stage": stage, "seconds": seconds, "baseline_mb": baseline_kb / 1024, "peak_mb": peak / 1024,
             "matches": matches}
-
-
-def _in_child(stage: str, customers: int) -> dict[str, Any]:
-    code = (
-        "import json, sys; from bench.scaling import _stage; "
-        f"print(json.dumps(_stage({stage!r}, {customers})))"
-    )
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                            cwd=Path(__file__).parent.parent, check=False)
-    if result.returncode != 0:
-        raise RuntimeError(f"stage {stage} at {customers} failed:\n{result.stderr[-2000:]}")
-    return json.loads(result.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
 
 def run(million: bool = False, **_: Any) -> dict[str, Any]:
@@ -123,7 +90,7 @@ def run(million: bool = False, **_: Any) -> dict[str, Any]:
         for stage in STAGES:
             if stage == "sql/postgres" and not data.available("postgres"):
                 continue
-            rows.append({"customers": n, **_in_child(stage, n)})
+            rows.append({"customers": n, **stage_in_child("scaling", stage, n)})
     return {"rows": rows}
 
 
