@@ -12,7 +12,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from fastapi import Request
 from sqlalchemy import Engine
@@ -25,6 +25,8 @@ from cafehub.store.engines import open_engine
 if TYPE_CHECKING:
     from cafehub.registry import SegmentRegistry
     from cafehub.registry.membership import LiveMembership
+
+_T = TypeVar("_T")
 
 
 @dataclass
@@ -40,46 +42,39 @@ class ServiceState:
     closers: list[Callable[[], None]] = field(default_factory=list)
     _registries: dict[str, SegmentRegistry] = field(default_factory=dict)
     _memberships: dict[str, LiveMembership] = field(default_factory=dict)
-    _lock: threading.Lock = field(default_factory=threading.Lock)
+    _lock: threading.RLock = field(default_factory=threading.RLock)
 
     def store(self, shop: ShopConfig) -> Engine:
         """The engine of ``shop``'s store (opened on first use; the store must exist).
 
         Routes call :meth:`cafehub.service.auth.Caller.store` instead, which names the caller's shop.
         """
-        engine = self._engines.get(shop.id)
-        if engine is None:
-            with self._lock:
-                engine = self._engines.get(shop.id)
-                if engine is None:
-                    engine = self._engines[shop.id] = open_engine(shop.store, must_exist=True)
-        return engine
+        return self._once(self._engines, shop, lambda: open_engine(shop.store, must_exist=True))
 
     def registry(self, shop: ShopConfig) -> SegmentRegistry:
         """``shop``'s saved segments in its store (the registry tables are created on first use)."""
-        registry = self._registries.get(shop.id)
-        if registry is None:
-            from cafehub.registry import SegmentRegistry
+        from cafehub.registry import SegmentRegistry
 
-            engine = self.store(shop)
-            with self._lock:
-                registry = self._registries.get(shop.id)
-                if registry is None:
-                    registry = self._registries[shop.id] = SegmentRegistry(engine, shop.id)
-        return registry
+        return self._once(self._registries, shop, lambda: SegmentRegistry(self.store(shop), shop.id))
 
     def membership(self, shop: ShopConfig) -> LiveMembership:
         """``shop``'s live membership, kept for the life of the app so compiled segments are reused."""
-        live = self._memberships.get(shop.id)
-        if live is None:
-            from cafehub.registry.membership import LiveMembership
+        from cafehub.registry.membership import LiveMembership
 
-            registry = self.registry(shop)
+        return self._once(self._memberships, shop, lambda: LiveMembership(self.registry(shop)))
+
+    def _once(self, cache: dict[str, _T], shop: ShopConfig, make: Callable[[], _T]) -> _T:
+        """``cache``'s value for ``shop``, made by ``make`` once however many requests ask at the same time.
+
+        The lock is re-entrant because making one value asks for another (a registry needs the store).
+        """
+        value = cache.get(shop.id)
+        if value is None:
             with self._lock:
-                live = self._memberships.get(shop.id)
-                if live is None:
-                    live = self._memberships[shop.id] = LiveMembership(registry)
-        return live
+                value = cache.get(shop.id)
+                if value is None:
+                    value = cache[shop.id] = make()
+        return value
 
     def close(self) -> None:
         for closer in self.closers:
