@@ -311,6 +311,10 @@ class SegmentRegistry:
             for _ in range(SAVE_ATTEMPTS):
                 try:
                     with self.engine.begin() as conn:
+                        if conn.dialect.name == "sqlite":
+                            # pysqlite defers BEGIN to the first write, so two saves could both read
+                            # the same latest version; take the write lock before reading instead.
+                            conn.exec_driver_sql("BEGIN IMMEDIATE")
                         return self._write(conn, name, source, (checked, number), saved_by, description)
                 except IntegrityError:
                     continue  # another save created the segment or took the version number first: again
@@ -354,9 +358,10 @@ class SegmentRegistry:
         """Write the version inside ``conn``'s transaction, the segment's row locked where the engine can.
 
         PostgreSQL and MySQL/MariaDB lock the segment's row, so concurrent
-        saves of one segment queue up; SQLite and DuckDB take the database's
-        write lock, and a save that loses a race fails on the primary key and
-        is retried by :meth:`save`.
+        saves of one segment queue up; SQLite's transaction starts with
+        ``BEGIN IMMEDIATE`` (see :meth:`save`), so saves queue on its write
+        lock; DuckDB takes its write lock at the first write, and a save that
+        loses a race fails on the primary key and is retried by :meth:`save`.
         """
         checked, checked_number = checked_as
         now = _naive(self.clock())

@@ -210,15 +210,15 @@ def test_concurrent_saves_get_distinct_versions(store: Engine, shop: str) -> Non
         except BaseException as error:
             errors.append(error)
 
-    threads = [threading.Thread(target=saver, args=(w,)) for w in range(4)]
+    threads = [threading.Thread(target=saver, args=(w,)) for w in range(8)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
     assert errors == []
     history = SegmentRegistry(store, shop).history("busy")
-    assert [v.version for v in history] == list(range(1, 17))
-    assert len({v.text for v in history}) == 16
+    assert [v.version for v in history] == list(range(1, 33))
+    assert len({v.text for v in history}) == 32
 
 
 def test_rows_carry_their_shop(store: Engine, shop: str) -> None:
