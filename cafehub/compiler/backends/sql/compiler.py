@@ -475,7 +475,8 @@ class SqlCompiler:
         field = aggregate.field
         if field is None:
             raise InternalCompileError(f"{func.value} without a field")
-        rep = self.rel.rep(field, ELEMENT_JOIN_ALIAS if field.type.is_set else None)
+        summed = func is AggregateFunc.SUM or func is AggregateFunc.AVG
+        rep = self.rel.rep(field, ELEMENT_JOIN_ALIAS if field.type.is_set else None, summed=summed)
         if isinstance(rep, Mean):
             raise InternalCompileError("an aggregate of an aggregate")
         if when is not None:
@@ -486,13 +487,15 @@ class SqlCompiler:
         if isinstance(rep, (Text, Time)) and func is not AggregateFunc.MIN and func is not AggregateFunc.MAX:
             raise InternalCompileError(f"{func.value} of {field}")
         if func is AggregateFunc.SUM:
-            total = exp.Coalesce(this=exp.Sum(this=rep.expr), expressions=[exp.Literal.number(0)])
+            summed_total = self.rel.checked_sum(field, exp.Sum(this=rep.expr))
+            total = exp.Coalesce(this=summed_total, expressions=[exp.Literal.number(0)])
             return Scaled(total, rep.scale) if isinstance(rep, Scaled) else Exact(total)
         if func is AggregateFunc.AVG:
             count = exp.Count(this=fresh(rep.expr))
+            summed_total = self.rel.checked_sum(field, exp.Sum(this=rep.expr))
             if isinstance(rep, Scaled):
-                return Mean(Scaled(exp.Sum(this=rep.expr), rep.scale), count)
-            return Mean(Exact(exp.Sum(this=rep.expr)), count)
+                return Mean(Scaled(summed_total, rep.scale), count)
+            return Mean(Exact(summed_total), count)
         agg_type = exp.Min if func is AggregateFunc.MIN else exp.Max
         value = agg_type(this=rep.expr)
         if isinstance(rep, Scaled):

@@ -13,264 +13,164 @@ WHERE
     HAVING
       2 * SIGN(
         (
-          SUM(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          ) - (
-            SUM(
-              CASE
-                WHEN TYPEOF(
-                  (
-                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                  ) * "ci"."quantity"
-                ) = 'real'
-                THEN ABS(-9223372036854775807 - 1)
-                ELSE (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              END
-            ) % COUNT(
-              CASE
-                WHEN TYPEOF(
-                  (
-                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                  ) * "ci"."quantity"
-                ) = 'real'
-                THEN ABS(-9223372036854775807 - 1)
-                ELSE (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              END
-            ) + COUNT(
-              CASE
-                WHEN TYPEOF(
-                  (
-                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                  ) * "ci"."quantity"
-                ) = 'real'
-                THEN ABS(-9223372036854775807 - 1)
-                ELSE (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              END
-            )
-          ) % COUNT(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          )
-        ) / COUNT(
           CASE
             WHEN TYPEOF(
+              SUM(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              )
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE SUM(
               (
                 CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
               ) * "ci"."quantity"
-            ) = 'real'
-            THEN ABS(-9223372036854775807 - 1)
-            ELSE (
+            )
+          END - (
+            CASE
+              WHEN TYPEOF(
+                SUM(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                )
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE SUM(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              )
+            END % COUNT(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            ) + COUNT(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            )
+          ) % COUNT(
+            (
               CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
             ) * "ci"."quantity"
-          END
+          )
+        ) / COUNT(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
         ) - :p1
       ) + SIGN(
         (
-          SUM(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          ) % COUNT(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          ) + COUNT(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          )
-        ) % COUNT(
           CASE
             WHEN TYPEOF(
+              SUM(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              )
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE SUM(
               (
                 CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
               ) * "ci"."quantity"
-            ) = 'real'
-            THEN ABS(-9223372036854775807 - 1)
-            ELSE (
+            )
+          END % COUNT(
+            (
               CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
             ) * "ci"."quantity"
-          END
+          ) + COUNT(
+            (
+              CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+            ) * "ci"."quantity"
+          )
+        ) % COUNT(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
         )
       ) >= 0
       AND 2 * SIGN(
         (
-          SUM(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          ) - (
-            SUM(
-              CASE
-                WHEN TYPEOF(
-                  (
-                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                  ) * "ci"."quantity"
-                ) = 'real'
-                THEN ABS(-9223372036854775807 - 1)
-                ELSE (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              END
-            ) % COUNT(
-              CASE
-                WHEN TYPEOF(
-                  (
-                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                  ) * "ci"."quantity"
-                ) = 'real'
-                THEN ABS(-9223372036854775807 - 1)
-                ELSE (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              END
-            ) + COUNT(
-              CASE
-                WHEN TYPEOF(
-                  (
-                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                  ) * "ci"."quantity"
-                ) = 'real'
-                THEN ABS(-9223372036854775807 - 1)
-                ELSE (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              END
-            )
-          ) % COUNT(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          )
-        ) / COUNT(
           CASE
             WHEN TYPEOF(
+              SUM(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              )
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE SUM(
               (
                 CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
               ) * "ci"."quantity"
-            ) = 'real'
-            THEN ABS(-9223372036854775807 - 1)
-            ELSE (
+            )
+          END - (
+            CASE
+              WHEN TYPEOF(
+                SUM(
+                  (
+                    CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                  ) * "ci"."quantity"
+                )
+              ) = 'real'
+              THEN ABS(-9223372036854775807 - 1)
+              ELSE SUM(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              )
+            END % COUNT(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            ) + COUNT(
+              (
+                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+              ) * "ci"."quantity"
+            )
+          ) % COUNT(
+            (
               CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
             ) * "ci"."quantity"
-          END
+          )
+        ) / COUNT(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
         ) - :p2
       ) + SIGN(
         (
-          SUM(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          ) % COUNT(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          ) + COUNT(
-            CASE
-              WHEN TYPEOF(
-                (
-                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-                ) * "ci"."quantity"
-              ) = 'real'
-              THEN ABS(-9223372036854775807 - 1)
-              ELSE (
-                CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
-              ) * "ci"."quantity"
-            END
-          )
-        ) % COUNT(
           CASE
             WHEN TYPEOF(
+              SUM(
+                (
+                  CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+                ) * "ci"."quantity"
+              )
+            ) = 'real'
+            THEN ABS(-9223372036854775807 - 1)
+            ELSE SUM(
               (
                 CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
               ) * "ci"."quantity"
-            ) = 'real'
-            THEN ABS(-9223372036854775807 - 1)
-            ELSE (
+            )
+          END % COUNT(
+            (
               CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
             ) * "ci"."quantity"
-          END
+          ) + COUNT(
+            (
+              CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+            ) * "ci"."quantity"
+          )
+        ) % COUNT(
+          (
+            CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
+          ) * "ci"."quantity"
         )
       ) <= 0
   )

@@ -12,19 +12,21 @@ WHERE
       "ci"."member_id"
     HAVING
       COALESCE(
-        SUM(
-          CASE
-            WHEN TYPEOF(
+        CASE
+          WHEN TYPEOF(
+            SUM(
               (
                 CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
               ) * "ci"."quantity"
-            ) = 'real'
-            THEN ABS(-9223372036854775807 - 1)
-            ELSE (
+            )
+          ) = 'real'
+          THEN ABS(-9223372036854775807 - 1)
+          ELSE SUM(
+            (
               CAST(ROUND("ci"."price" * 100) AS INTEGER) + CAST(ROUND("ci"."option_price" * 100) AS INTEGER)
             ) * "ci"."quantity"
-          END
-        ),
+          )
+        END,
         0
       ) >= :p1
       AND COUNT(DISTINCT "ci"."product_no") >= :p2
