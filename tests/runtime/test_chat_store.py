@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import create_engine, event
 
 from cafehub.runtime.conversations.model import Effect, State
-from cafehub.runtime.conversations.store import ChatStore, TurnPlan
+from cafehub.runtime.conversations.store import Busy, ChatStore, TurnPlan
 from cafehub.runtime.messages.model import Message, TextBlock
 
 
@@ -43,8 +43,11 @@ def _counting(state: State | None, conversation: str, *, effect: bool = False) -
 def test_turns_of_two_workers_on_one_conversation_lose_no_state(url: str) -> None:
     """Two processes' stores (own engines, own lease owners), four threads each, one conversation: every turn
     reads the state the previous one saved (a lease taken after the state was read would lose turns)."""
+    from cafehub.runtime.conversations.store import _GroupCommit, _SqliteWriter
+
     stores = [ChatStore(create_engine(url)), ChatStore(create_engine(url))]
-    stores[1]._writer = threading.Lock()  # another process: its own writer lock, only SQLite's between them
+    if stores[1]._group is not None:  # another process: its own writers' queue and lock file descriptor
+        stores[1]._group = _GroupCommit(_SqliteWriter(Path(str(stores[1].engine.url.database))))
     turns = 15
     c1 = _id()
 
@@ -99,6 +102,59 @@ def test_a_turn_costs_one_write_transaction_and_one_more_per_effect(url: str) ->
     assert [m.texts() for m in store.replies_to(c3, "m2")] == [["reply 9"]]
     again = ChatStore(create_engine(url))
     assert again.acquire(c3, "s", "api", wait=0.0) is not None  # released with the replies
+
+
+def test_sqlite_writes_waiting_together_commit_once_and_a_failing_one_alone_rolls_back(tmp_path: Path) -> None:
+    """Group commit: eight turns queued while the writer is busy are committed in one transaction (one sync
+    of the log); the one whose plan fails has nothing of it saved (its lease neither), the others all are."""
+    import time
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'chat.db'}")
+    store = ChatStore(engine)
+    assert store._group is not None
+    commits: list[Any] = []
+    event.listen(engine, "commit", commits.append)
+    conversations = [_id() for _ in range(8)]
+    results: dict[str, Any] = {}
+
+    def plan(conversation: str, state: State | None) -> TurnPlan:
+        if conversation == conversations[3]:
+            raise ValueError("this plan fails")
+        return _counting(state, conversation, effect=conversation == conversations[5])
+
+    def turn(conversation: str) -> None:
+        try:
+            results[conversation] = store.begin_turn(conversation, "s", "api", "m1", lambda s: plan(conversation, s))
+        except ValueError as error:
+            results[conversation] = error
+
+    with store._group.writer.threads:  # a write in progress: the turns queue behind it
+        threads = [threading.Thread(target=turn, args=(c,)) for c in conversations]
+        for thread in threads:
+            thread.start()
+        deadline = time.monotonic() + 30
+        while len(store._group._queue) < len(conversations) and time.monotonic() < deadline:
+            time.sleep(0.01)
+    for thread in threads:
+        thread.join()
+    assert len(commits) == 1
+    assert isinstance(results[conversations[3]], ValueError)
+    assert store.load(conversations[3]) is None  # its row, lease and message rolled back with its savepoint
+    other = ChatStore(create_engine(f"sqlite:///{tmp_path / 'chat.db'}"))
+    for conversation in conversations:
+        if conversation == conversations[3]:
+            continue
+        saved = store.load(conversation)
+        assert saved is not None and saved.seq == 1
+        roles = [role for role, _ in store.transcript(conversation)]
+        if conversation == conversations[5]:  # its effect runs under the lease; the replies come after it
+            assert roles == ["user"]
+            with pytest.raises(Busy):
+                other.acquire(conversation, "s", "api", wait=0.0)
+        else:
+            assert roles == ["user", "bot"]
+            assert other.acquire(conversation, "s", "api", wait=0.0) is not None
+    assert store.unfinished() == [conversations[5]]
 
 
 def test_sqlite_writers_of_two_processes_take_turns(tmp_path: Path) -> None:
