@@ -145,7 +145,8 @@ def test_sqlite_writes_waiting_together_commit_once_and_a_failing_one_alone_roll
         if conversation == conversations[3]:
             continue
         saved = store.load(conversation)
-        assert saved is not None and saved.seq == 1
+        assert saved is not None
+        assert saved.seq == 1
         roles = [role for role, _ in store.transcript(conversation)]
         if conversation == conversations[5]:  # its effect runs under the lease; the replies come after it
             assert roles == ["user"]

@@ -266,14 +266,15 @@ class _GroupCommit:
         work = _Work(body)
         with self._queued:
             self._queue.append(work)
-        while not work.done:
+        while True:
             with self.writer.threads:
-                if work.done:  # a leader before us committed it
-                    break
-                with self._queued:
-                    batch, self._queue = self._queue, []
-                with self.writer.file():
-                    self._commit(engine, batch)
+                if not work.done:  # else a leader before us committed it
+                    with self._queued:
+                        batch, self._queue = self._queue, []
+                    with self.writer.file():
+                        self._commit(engine, batch)
+            if work.done:
+                break
         if isinstance(work.error, _Discard):
             return work.error.value  # type: ignore[no-any-return]
         if work.error is not None:
