@@ -42,12 +42,14 @@ _BASES = [
     for e, a, s, c in itertools.product(_TWO, (Shape.CORRELATED, Shape.GROUPED), _TWO, _TWO)
 ]
 _PLANNING = [
-    {"merge": Merge.SHARED, "element_join": ElementJoin.HULL, "filter": Shape.CORRELATED, "rows_drive": True},
+    {"merge": Merge.SHARED, "element_join": ElementJoin.HULL, "filter": Shape.CORRELATED, "rows_drive": True,
+     "extremes": True},
     {"merge": Merge.SELECTIVE},
     {"element_join": ElementJoin.HULL},
     {"filter": Shape.CORRELATED},
     {"merge": Merge.SELECTIVE, "element_join": ElementJoin.SHARED},
     {"merge": Merge.SHARED, "element_join": ElementJoin.HULL},
+    {"merge": Merge.SHARED, "extremes": True},
     {"merge": Merge.SELECTIVE, "rows_drive": True},
 ]
 VARIANTS: list[Shapes] = [
@@ -67,6 +69,7 @@ def test_variants_cover_every_option() -> None:
     assert seen["element_join"] == set(ElementJoin)
     assert seen["filter"] == {None, Shape.CORRELATED}
     assert seen["rows_drive"] == {False, True}
+    assert seen["extremes"] == {False, True}
     assert seen["aggregate"] == {Shape.CORRELATED, Shape.GROUPED}
     assert all(seen[k] == set(_TWO) for k in ("exists", "selective_element", "common_element"))
 

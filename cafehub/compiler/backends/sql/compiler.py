@@ -29,7 +29,7 @@ from cafehub.compiler import ir
 from cafehub.compiler.backends.sql import planning
 from cafehub.compiler.backends.sql.dialects import KeySetTest, Shape, SqlDialect
 from cafehub.compiler.backends.sql.mapping import SchemaMapping
-from cafehub.compiler.backends.sql.params import ParamSet
+from cafehub.compiler.backends.sql.params import ParamSet, param_name
 from cafehub.compiler.backends.sql.relations import ELEMENT_JOIN_ALIAS, SOURCES, Relations
 from cafehub.compiler.backends.sql.values import (
     Exact,
@@ -382,7 +382,9 @@ class SqlCompiler:
             conditions.append(self.preds.in_values(element, elements.values, negated=False))
         tests: list[Pred] = []
         for atom, residual in zip(group.atoms, group.residuals, strict=True):
-            found = self._group_test(atom, self._residual(residual, elements, conditions), correlated)
+            when = self._residual(residual, elements, conditions)
+            found = None if correlated else self._extreme_test(atom, when, conditions)
+            found = found or self._group_test(atom, when, correlated)
             if found is not None:
                 tests.append(found)
         member = self.rel.member(collection)
@@ -406,6 +408,30 @@ class SqlCompiler:
                 part = self.row(conjunct)
             parts.extend(p for p in _flat_and(part) if condition_key(p) not in imposed)
         return and_(parts) if parts else None
+
+    def _extreme_test(self, atom: planning.Atom, when: exp.Expr | None, rows: list[exp.Expr]) -> Pred | None:
+        """A presence test of a grouped pass as an extreme (the dialect's ``extremes``), or ``None``.
+
+        "No row with ``x >= :t``" is ``MAX(x) < :t`` and "some row with ``x < :t``" is
+        ``MIN(x) < :t`` (and so on for each one-sided bound), when ``when`` is that one
+        comparison and ``x`` is compared with a value in the pass's row filter ``rows`` (the
+        window: ``o.ordered_at >= :history_start``), so that ``x`` is never null on the rows
+        grouped. Every group of the pass has a row, so the extreme is a value, never null:
+        the two forms agree on every group, negated or not (an ``or``'s complement). DuckDB
+        aggregates the extreme without a ``CASE`` per row (three paid orders, none in 60
+        days: see docs/SQL.md). Not for correlated shapes, where a customer may have no rows.
+        """
+        if not self.dialect.shapes.extremes or atom.test is not None or when is None:
+            return None
+        if not isinstance(when, _BOUNDS) or param_name(when.expression) is None:  # a parameter: never null
+            return None
+        column = when.this
+        if not _compared(column, rows):
+            return None
+        upward = isinstance(when, (exp.GTE, exp.GT))
+        extreme = (exp.Max if upward else exp.Min)(this=column.copy())
+        kind: type[exp.Expr] = _NEGATED_BOUND[type(when)] if atom.negated else type(when)
+        return Pred(kind(this=extreme, expression=when.expression.copy()), False)
 
     def _group_test(self, atom: planning.Atom, when: exp.Expr | None, correlated: bool) -> Pred | None:
         """One test of a group, over the rows where its own condition ``when`` holds."""
@@ -557,6 +583,23 @@ class SqlCompiler:
             query = where(query, and_([member_test, self.rel.not_null(fresh(key))]))
             found = in_query(order_key, query)
         return not_(found) if node.negated else found
+
+
+#: One-sided bounds, and the bound that holds where each does not (on a value that is not null).
+_BOUNDS = (exp.GTE, exp.GT, exp.LT, exp.LTE)
+_NEGATED_BOUND: dict[type[exp.Expr], type[exp.Expr]] = {exp.GTE: exp.LT, exp.GT: exp.LTE, exp.LT: exp.GTE,
+                                                        exp.LTE: exp.GT}
+
+
+def _compared(column: exp.Expr, rows: list[exp.Expr]) -> bool:
+    """Whether a conjunct of ``rows`` compares ``column`` (a column) with something: a row where that
+    comparison is true has ``column`` not null."""
+    if not isinstance(column, exp.Column):
+        return False
+    key = (column.table, column.name)
+    return any(isinstance(part, (*_BOUNDS, exp.EQ)) and isinstance(part.this, exp.Column)
+               and (part.this.table, part.this.name) == key
+               for r in rows for part in _flat_and(r))
 
 
 def _flat_and(e: exp.Expr) -> list[exp.Expr]:

@@ -128,6 +128,12 @@ class Shapes:
     order(product = 42 and ...)``) is written as that group's pass joined to customers before
     grouping (``SELECT c.member_id FROM orders o JOIN customers c ... GROUP BY c.member_id
     HAVING ...``) rather than as customers in the pass's key set."""
+    extremes: bool = False
+    """Whether a grouped pass writes "some row" / "no row" with a one-sided bound on a column
+    its rows already compare (``no order(ordered_at within last 60d)`` in a pass over the
+    window) as that column's extreme (``MAX(o.ordered_at) < :t``) rather than a conditional
+    count (``COUNT(CASE WHEN o.ordered_at >= :t THEN 1 END) = 0``). Exact only where the
+    column is never null in the pass and every group has a row, which the compiler checks."""
     filter: Literal[Shape.CORRELATED] | None = None
     """For engines that do not choose the join order of subqueries themselves: the shape of
     every test of a conjunction but the one that drives it (a positive test, selective
@@ -231,7 +237,8 @@ DIALECTS: dict[str, SqlDialect] = {
             # one pass for tests on one collection (1.1x-1.4x), and a hull over the order lines
             # of several products (1.3x).
             shapes=Shapes(exists=Shape.CORRELATED, aggregate=Shape.GROUPED, selective_element=Shape.CORRELATED,
-                          common_element=Shape.CORRELATED, merge=Merge.SHARED, element_join=ElementJoin.HULL),
+                          common_element=Shape.CORRELATED, merge=Merge.SHARED, element_join=ElementJoin.HULL,
+                          extremes=True),
             key_set_test=KeySetTest.IN,
             integer_division="operator",
             wide_factor_type="DECIMAL(38, 0)",

@@ -11,8 +11,7 @@ WHERE
     GROUP BY
       "ci"."member_id"
     HAVING
-      COUNT(CASE WHEN "ci"."added_at" >= :t1 THEN 1 END) > 0
-      AND COUNT(CASE WHEN "ci"."added_at" < :t1 THEN 1 END) = 0
+      MAX("ci"."added_at") >= :t1 AND MIN("ci"."added_at") >= :t1
   )
 
 -- parameters:
