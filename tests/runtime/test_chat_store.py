@@ -104,6 +104,27 @@ def test_a_turn_costs_one_write_transaction_and_one_more_per_effect(url: str) ->
     assert again.acquire(c3, "s", "api", wait=0.0) is not None  # released with the replies
 
 
+def test_a_worker_whose_lease_was_taken_over_saves_nothing(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lease ran out mid-effect (no renewal could help: the process stalled) and another worker took the
+    conversation: the first one's result, state and replies are dropped, so no answer is recorded twice."""
+    from cafehub.runtime.conversations import store as store_module
+
+    first, second = ChatStore(create_engine(url)), ChatStore(create_engine(url))
+    c5 = _id()
+    monkeypatch.setattr(store_module, "LEASE_SECONDS", -1.0)  # every lease taken from now on has run out
+    started = first.begin_turn(c5, "s", "api", "m1", lambda state: _counting(state, c5, effect=True))
+    assert started is not None
+    assert started.effect is not None
+    monkeypatch.undo()
+    assert second.acquire(c5, "s", "api", wait=0.0) is not None
+    with pytest.raises(store_module.LeaseLost):
+        first.continue_turn(started.effect.key, {"step": {}}, started.state, None, [_reply(7)], "m1")
+    assert first.replies_to(c5, "m1") == []
+    assert c5 in first.unfinished()  # still the taking-over worker's to finish
+    with pytest.raises(store_module.Busy):
+        first.acquire(c5, "s", "api", wait=0.0)
+
+
 def test_sqlite_writes_waiting_together_commit_once_and_a_failing_one_alone_rolls_back(tmp_path: Path) -> None:
     """Group commit: eight turns queued while the writer is busy are committed in one transaction (one sync
     of the log); the one whose plan fails has nothing of it saved (its lease neither), the others all are."""

@@ -179,6 +179,47 @@ def test_after_a_restart_the_customers_next_message_finishes_what_the_dead_worke
     assert restarted.resume() == {}
 
 
+def test_an_effect_longer_than_the_lease_keeps_it_and_no_other_worker_answers_twice(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A slow Cafe24 write outlives the lease: the worker running it renews the lease meanwhile, so another
+    worker given the customer's next message waits for the turn instead of taking the conversation over as
+    a dead worker's (which ran the confirmation again and recorded its answer twice)."""
+    import time
+
+    order = world.guest_order(["N20", "N20"])
+    cancel_until_confirm(world, "c-slow", "en", order.order_id, order.buyer_cellphone or "")
+    real = ChatActions._command
+    running = threading.Event()
+
+    def slow_step(self: ChatActions, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        running.set()
+        time.sleep(2.5)  # two and a half leases
+        return real(self, *args, **kwargs)
+
+    monkeypatch.setattr(store_module, "LEASE_SECONDS", 1.0)
+    monkeypatch.setattr(ChatActions, "_command", slow_step)
+    other = ConversationEngine(ChatStore(create_engine(str(world.db.url))), lambda shop: world.actions)
+    answers: dict[str, list[Message]] = {}
+
+    def confirm() -> None:
+        answers["first"] = world.say("c-slow", "yes", message_id="confirm")
+
+    def next_message() -> None:
+        running.wait(10)
+        time.sleep(1.5)  # the lease taken with the turn has run out by now
+        answers["second"] = other.handle("demo", "c-slow", "hello", message_id="next")
+
+    threads = [threading.Thread(target=confirm), threading.Thread(target=next_message)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert [m.texts() for m in answers["first"]] == [[DONE["en"]]]
+    assert DONE["en"] not in texts(answers["second"])
+    assert [text for role, text in world.store.transcript("c-slow") if role == "bot"].count(DONE["en"]) == 1
+    assert len(world.writes(order.order_id)) == 1
+
+
 def test_inquiry_for_a_signed_in_member_in_japanese(world: World) -> None:
     order = add_order(world.sandbox, ["N20"], member="chatmember1")
     replies = world.say("c-member", INQUIRY["ja"], member_id="chatmember1")

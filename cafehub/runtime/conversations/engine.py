@@ -196,7 +196,8 @@ class ConversationEngine:
         while effects:
             effect = effects[0]
             if result is None:
-                result = actions.run(state.conversation_id, effect)
+                with self.store.renewing(state.conversation_id):  # a slow effect must not lose the lease
+                    result = actions.run(state.conversation_id, effect)
             state, more, effects = reducer.step(state, Event(kind="result", key=effect.key, result=result))
             replies = replies + more
             result = self.store.continue_turn(effect.key, result, state, effects[0] if effects else None,

@@ -13,7 +13,9 @@ Tables (own ``MetaData``, created on first use, any of the store's engines):
 
 from __future__ import annotations
 
+import functools
 import json
+import logging
 import os
 import threading
 import time
@@ -34,8 +36,8 @@ from sqlalchemy import (
     Column,
     Connection,
     DateTime,
+    Double,
     Engine,
-    Float,
     Integer,
     MetaData,
     String,
@@ -57,6 +59,7 @@ from cafehub.runtime.messages.model import Message
 from .model import Effect, State
 
 T = TypeVar("T")
+log = logging.getLogger("cafehub.conversations")
 
 LEASE_SECONDS = 30.0
 chat_metadata = MetaData()
@@ -69,7 +72,9 @@ chat_conversations = Table(
     Column("status", String(16), nullable=False),
     Column("state", Text, nullable=False),
     Column("lease_owner", String(64), nullable=True),
-    Column("lease_until", Float, nullable=True),
+    #: Seconds since the epoch: a double (MariaDB's FLOAT is single precision, so a lease of 30 s was rounded
+    #: to 128 s steps of the clock: taken over at once, or held for minutes).
+    Column("lease_until", Double, nullable=True),
     Column("updated_at", DateTime(timezone=False), nullable=False),
 )
 
@@ -117,6 +122,8 @@ _SAVE = update(chat_conversations).where(_cc.id == bindparam("b_id"), _cc.lease_
 _SAVE_AND_RELEASE = _SAVE.values(lease_owner=None, lease_until=None)
 _RELEASE = update(chat_conversations).where(_cc.id == bindparam("b_id"), _cc.lease_owner == bindparam("b_owner")) \
     .values(lease_owner=None, lease_until=None)
+_RENEW = update(chat_conversations).where(_cc.id == bindparam("b_id"), _cc.lease_owner == bindparam("b_owner")) \
+    .values(lease_until=bindparam("b_until"))
 _NEW_EFFECT = insert(chat_effects)
 _EFFECT_DONE = update(chat_effects).where(_ce.key == bindparam("b_key"), _ce.status != "done") \
     .values(status="done", result=bindparam("b_result"))
@@ -130,6 +137,11 @@ def _now() -> datetime:
 
 class Busy(Exception):
     """Another worker holds the conversation's lease."""
+
+
+class LeaseLost(Busy):
+    """This worker's lease ran out while its effect ran and another worker took the conversation: what it
+    would have saved is dropped (the other worker answers; the same message id sent again gets that answer)."""
 
 
 class _Raced(Exception):
@@ -343,7 +355,15 @@ class ChatStore:
         if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
             _sqlite_for_writers(engine)
         self._group = _group_commit(engine)
+        #: Conversations whose effects this store's workers are running (a count each), their leases renewed
+        #: by one background thread while any runs (:meth:`renewing`).
+        self._renewed: dict[str, int] = {}
+        self._renewer: threading.Thread | None = None
+        self._renew_guard = threading.Lock()
+        self._wake = threading.Event()
         chat_metadata.create_all(engine)
+        if engine.dialect.name in ("mysql", "mariadb"):
+            _double_lease(engine)
 
     def _write(self, body: Callable[[Connection], T]) -> T:
         """``body`` in a write transaction, committed when this returns: on a SQLite file with the other
@@ -449,7 +469,7 @@ class ChatStore:
 
         def save(conn: Connection) -> None:
             self._done(conn, done_key, recorded)
-            self._save(conn, state)
+            self._held(self._save(conn, state), state)
 
         try:
             self._write(advance)
@@ -464,8 +484,10 @@ class ChatStore:
 
     def _advance(self, conn: Connection, state: State, effect: Effect | None, replies: list[Message],
                  reply_to: str | None) -> None:
+        """Save the state the turn reached, under this worker's lease (else :class:`LeaseLost`: nothing of
+        it is kept), with the next effect started or the replies recorded and the lease released."""
+        self._held(self._save(conn, state, release=effect is None), state)
         if effect is not None:
-            self._save(conn, state)
             conn.execute(_NEW_EFFECT, {"key": effect.key, "conversation_id": state.conversation_id,
                                        "kind": effect.kind, "status": "started",
                                        "args": json.dumps(_redacted(effect.args)), "result": None})
@@ -476,7 +498,6 @@ class ChatStore:
                 {"conversation_id": state.conversation_id, "role": "bot", "external_id": None,
                  "reply_to": reply_to, "text": m.plain_text(), "body": m.model_dump_json(), "created_at": now}
                 for m in replies])
-        self._save(conn, state, release=True)
 
     def create(self, conversation_id: str, shop: str, channel: str, *, language: str | None = None) -> None:
         """A new, empty conversation (its first language when known)."""
@@ -489,13 +510,66 @@ class ChatStore:
     def save(self, state: State, *, release: bool = False) -> None:
         self._write(lambda conn: self._save(conn, state, release=release))
 
-    def _save(self, conn: Connection, state: State, *, release: bool = False) -> None:
-        conn.execute(_SAVE_AND_RELEASE if release else _SAVE, {
+    def _save(self, conn: Connection, state: State, *, release: bool = False) -> int:
+        """Save ``state`` if this worker holds the lease; how many rows were saved (0: it does not)."""
+        return int(conn.execute(_SAVE_AND_RELEASE if release else _SAVE, {
             "b_id": state.conversation_id, "b_owner": self.owner, "b_state": state.model_dump_json(),
-            "b_status": state.status, "b_at": _now()})
+            "b_status": state.status, "b_at": _now()}).rowcount)
+
+    @staticmethod
+    def _held(saved: int, state: State) -> None:
+        if not saved:
+            raise LeaseLost(state.conversation_id)
 
     def release(self, conversation_id: str) -> None:
         self._write(lambda conn: conn.execute(_RELEASE, {"b_id": conversation_id, "b_owner": self.owner}))
+
+    @contextmanager
+    def renewing(self, conversation_id: str) -> Iterator[None]:
+        """Keep this worker's lease on the conversation while the block runs (an effect: a Cafe24 write slowed
+        by retries or the rate limit can take longer than :data:`LEASE_SECONDS`, and another worker would
+        then take the conversation for a dead one's and run the effect and answer a second time). Every
+        third of a lease, one transaction extends the leases of all conversations being renewed."""
+        with self._renew_guard:
+            self._renewed[conversation_id] = self._renewed.get(conversation_id, 0) + 1
+            if self._renewer is None:
+                self._renewer = threading.Thread(target=self._renew_loop, name="chat-lease-renewer", daemon=True)
+                self._renewer.start()
+            else:
+                self._wake.set()
+        try:
+            yield
+        finally:
+            with self._renew_guard:
+                left = self._renewed[conversation_id] - 1
+                if left:
+                    self._renewed[conversation_id] = left
+                else:
+                    del self._renewed[conversation_id]
+
+    def _renew_loop(self) -> None:
+        next_at = time.monotonic() + LEASE_SECONDS / 3
+        while True:
+            self._wake.wait(max(0.0, next_at - time.monotonic()))
+            with self._renew_guard:
+                self._wake.clear()
+                if not self._renewed:
+                    self._renewer = None
+                    return
+                now = time.monotonic()
+                next_at = min(next_at, now + LEASE_SECONDS / 3)  # a shorter lease than this thread began with
+                if now < next_at:
+                    continue
+                ids = list(self._renewed)
+            try:
+                self._write(functools.partial(self._renew, ids))
+            except Exception as error:  # the next tick tries again; a lease that runs out is caught at saving
+                log.warning("renewing conversation leases failed: %s", type(error).__name__)
+            next_at = time.monotonic() + LEASE_SECONDS / 3
+
+    def _renew(self, ids: list[str], conn: Connection) -> None:
+        until = time.time() + LEASE_SECONDS
+        conn.execute(_RENEW, [{"b_id": i, "b_owner": self.owner, "b_until": until} for i in ids])
 
     def load(self, conversation_id: str) -> State | None:
         with self.engine.connect() as conn:
@@ -550,6 +624,16 @@ class ChatStore:
     def effect_done(self, key: str, result: dict[str, Any]) -> None:
         recorded = json.dumps(result, default=str)
         self._write(lambda conn: conn.execute(_EFFECT_DONE, {"b_key": key, "b_result": recorded}))
+
+
+def _double_lease(engine: Engine) -> None:
+    """A MariaDB/MySQL table made before the lease's expiry was a double gets it as one."""
+    with engine.begin() as conn:
+        kind = conn.exec_driver_sql(
+            "SELECT DATA_TYPE FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+            "AND TABLE_NAME = 'chat_conversations' AND COLUMN_NAME = 'lease_until'").scalar()
+        if kind == "float":
+            conn.exec_driver_sql("ALTER TABLE chat_conversations MODIFY lease_until DOUBLE NULL")
 
 
 def _deadlock(error: DBAPIError) -> bool:
