@@ -22,6 +22,7 @@ for the whole run and a timeout per request. Target: p95 <= 100 ms.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import random
 import socket
@@ -64,6 +65,81 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], timeout: float = 180.
         except OSError:
             time.sleep(0.1)
     raise SystemExit("a server did not start in time")
+
+
+class _Response:
+    """What the load generator reads of an answer."""
+
+    def __init__(self, status_code: int, headers: dict[str, str], body: bytes) -> None:
+        self.status_code = status_code
+        self.headers = headers
+        self.body = body
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise RuntimeError(f"HTTP {self.status_code}: {self.body[:200]!r}")
+
+
+class _Connection:
+    """One customer's keep-alive HTTP/1.1 connection to the service, as a browser tab holds one.
+
+    The load generator shares the machine's cores with the two servers it measures, so it is kept cheap:
+    httpx's async client cost about 11 ms of CPU per turn here (more than the service's own turn), this
+    about 1 ms. A connection the server closed while idle (uvicorn's keep-alive timeout is 5 s, shorter than
+    people's think time) is opened again and the request sent again, as a client would.
+    """
+
+    def __init__(self, host: str, port: int, tally: Tally) -> None:
+        self.host, self.port, self.tally = host, port, tally
+        self.reader: asyncio.StreamReader | None = None
+        self.writer: asyncio.StreamWriter | None = None
+
+    async def request(self, method: str, path: str, *, body: Any = None,
+                      headers: dict[str, str] | None = None) -> _Response:
+        payload = b"" if body is None else json.dumps(body, separators=(",", ":")).encode()
+        head = [f"{method} {path} HTTP/1.1", f"Host: {self.host}:{self.port}", f"Content-Length: {len(payload)}"]
+        if body is not None:
+            head.append("Content-Type: application/json")
+        head += [f"{k}: {v}" for k, v in (headers or {}).items()]
+        data = ("\r\n".join(head) + "\r\n\r\n").encode() + payload
+        for attempt in range(4):
+            if self.reader is None or self.writer is None or self.reader.at_eof() or self.writer.is_closing():
+                self.close()
+                self.reader, self.writer = await asyncio.open_connection(self.host, self.port)
+            try:
+                return await asyncio.wait_for(self._exchange(data), REQUEST_TIMEOUT)
+            except (ConnectionError, asyncio.IncompleteReadError):
+                self.close()
+                if attempt == 3:
+                    raise
+                self.tally.reconnects += 1
+        raise AssertionError("unreachable")
+
+    async def _exchange(self, data: bytes) -> _Response:
+        assert self.reader is not None
+        assert self.writer is not None
+        self.writer.write(data)
+        await self.writer.drain()
+        lines = (await self.reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+        status = int(lines[0].split(" ", 2)[1])
+        headers = {}
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            if name:
+                headers[name.strip().lower()] = value.strip()
+        assert "chunked" not in headers.get("transfer-encoding", ""), "the chat API answers with a length"
+        body = await self.reader.readexactly(int(headers.get("content-length", "0")))
+        if headers.get("connection", "").lower() == "close":
+            self.close()
+        return _Response(status, headers, body)
+
+    def close(self) -> None:
+        if self.writer is not None:
+            self.writer.close()
+        self.reader = self.writer = None
 
 
 def _p95(samples: list[float]) -> float:
@@ -149,16 +225,9 @@ cafe24_max_per_second = 100000.0
                 stdout=service_log, stderr=subprocess.STDOUT,
                 env={**os.environ, "CAFEHUB_OTP_SECRET": "b" * 64})
             _wait_for(service_port, service)
-            base = f"http://127.0.0.1:{service_port}/v1/shops/bench/chat"
-            cpu_before = {name: _cpu_seconds(p.pid) for name, p in (("sandbox", sandbox), ("service", service))}
-            load_before = os.getloadavg()
-            own_before = time.process_time()
-            result = asyncio.run(_load(base, token, members))
-            result["cpu_s"] = {name: round(_cpu_seconds(p.pid) - cpu_before[name], 1)
-                               for name, p in (("sandbox", sandbox), ("service", service))}
-            result["cpu_s"]["load generator"] = round(time.process_time() - own_before, 1)
-            result["load_average"] = {"before": [round(x, 2) for x in load_before],
-                                      "after": [round(x, 2) for x in os.getloadavg()]}
+            base = "/v1/shops/bench/chat"
+            result = asyncio.run(_load(service_port, base, token, members,
+                                       {"service": service.pid, "sandbox": sandbox.pid}))
             claims = _claims(create_engine(str(source.url)), text)
             logged = (folder / "service.log").read_text(encoding="utf-8", errors="replace").splitlines()
             result["service_errors"] = [line for line in logged if "Error" in line or "error" in line][-20:]
@@ -173,8 +242,17 @@ cafe24_max_per_second = 100000.0
     result["target_p95_ms"] = TARGET_P95_MS
     result["think_seconds"] = list(THINK_SECONDS)
     result["workers"] = WORKERS
+    result["http_stack"] = _http_stack()
     result["cpus"] = os.cpu_count()
     return result
+
+
+def _http_stack() -> str:
+    """What uvicorn serves with: httptools and uvloop when ``cafehub[serve]`` is installed, else h11, asyncio."""
+    from importlib.util import find_spec
+
+    return " + ".join(("httptools" if find_spec("httptools") else "h11", "uvloop" if find_spec("uvloop") else
+                       "asyncio"))
 
 
 def _cpu_seconds(pid: int) -> float:
@@ -195,26 +273,34 @@ def _claims(engine: Any, text: Any) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-async def _load(base: str, token: str, members: list[str]) -> dict[str, Any]:
-    import httpx
-
-    limits = httpx.Limits(max_connections=len(members) + 10, max_keepalive_connections=len(members) + 10)
-    async with httpx.AsyncClient(timeout=REQUEST_TIMEOUT, limits=limits) as http:
-        alone = Tally()
-        await _conversation(http, base, token, members[0], alone, random.Random(1), think=(0.0, 0.0))
-        tally = Tally()
-        rng = random.Random(7)
-        started = time.perf_counter()
-        think = (THINK_SECONDS[0], THINK_SECONDS[-1])
-        tasks = [_conversation(http, base, token, m, tally, random.Random(rng.random()), think=think)
-                 for m in members]
-        await asyncio.wait_for(asyncio.gather(*tasks), timeout=DEADLINE_SECONDS)
-        wall = time.perf_counter() - started
-        lost = await _check_transcripts(http, base, tally)
+async def _load(port: int, base: str, token: str, members: list[str], pids: dict[str, int]) -> dict[str, Any]:
+    """The conversation alone, then all of them at once; the CPU each process used during the latter."""
+    alone = Tally()
+    await _conversation(_Connection("127.0.0.1", port, alone), base, token, members[0], alone, random.Random(1),
+                        think=(0.0, 0.0))
+    tally = Tally()
+    rng = random.Random(7)
+    think = (THINK_SECONDS[0], THINK_SECONDS[-1])
+    connections = [_Connection("127.0.0.1", port, tally) for _ in members]
+    tasks = [_conversation(connection, base, token, m, tally, random.Random(rng.random()), think=think)
+             for connection, m in zip(connections, members, strict=True)]
+    cpu_before = {name: _cpu_seconds(pid) for name, pid in pids.items()}
+    own_before, load_before = time.process_time(), os.getloadavg()
+    started = time.perf_counter()
+    await asyncio.wait_for(asyncio.gather(*tasks), timeout=DEADLINE_SECONDS)
+    wall = time.perf_counter() - started
+    cpu = {name: round(_cpu_seconds(pid) - cpu_before[name], 2) for name, pid in pids.items()}
+    cpu["load generator"] = round(time.process_time() - own_before, 2)
+    load_after = os.getloadavg()
+    lost = await _check_transcripts(connections[0], base, tally)
+    for connection in connections:
+        connection.close()
     turns = len(tally.latencies)
     own = [latency - wait for latency, wait in zip(tally.latencies, tally.cafe24_wait_ms, strict=True)]
     return {
         "conversations": len(members),
+        "cpu_s": cpu,
+        "load_average": {"before": [round(x, 2) for x in load_before], "after": [round(x, 2) for x in load_after]},
         "wall_s": round(wall, 2),
         "conversations_per_s": round(len(members) / wall, 2),
         "turns": turns,
@@ -286,25 +372,11 @@ def _press(button: dict[str, Any]) -> dict[str, Any]:
     return {"command": button["command"], "answers": button["answers"]}
 
 
-async def _post_once_more(http: Any, url: str, body: dict[str, Any], headers: dict[str, str], tally: Tally) -> Any:
-    """POST; a connection the server closed while idle (keep-alive timeout) is retried, up to three times,
-    with the same message id, as a client would: the service must answer it without running anything
-    twice."""
-    import httpx
-
-    for _ in range(3):
-        try:
-            return await http.post(url, json=body, headers=headers)
-        except (httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteError):
-            tally.reconnects += 1
-    return await http.post(url, json=body, headers=headers)
-
-
-async def _conversation(http: Any, base: str, token: str, member: str, tally: Tally, rng: random.Random, *,
-                        think: tuple[float, float]) -> None:
+async def _conversation(http: _Connection, base: str, token: str, member: str, tally: Tally,
+                        rng: random.Random, *, think: tuple[float, float]) -> None:
     try:
-        opened = await _post_once_more(http, f"{base}/conversations", {"member_id": member, "language": "ko"},
-                                       {"Authorization": f"Bearer {token}"}, tally)
+        opened = await http.request("POST", f"{base}/conversations", body={"member_id": member, "language": "ko"},
+                                    headers={"Authorization": f"Bearer {token}"})
         opened.raise_for_status()
         conversation = opened.json()["conversation_id"]
         headers = {"Authorization": f"Bearer {opened.json()['token']}"}
@@ -314,8 +386,8 @@ async def _conversation(http: Any, base: str, token: str, member: str, tally: Ta
             await asyncio.sleep(rng.uniform(*think))
             body = {**body, "message_id": f"{conversation}-{sent}"}
             start = time.perf_counter()
-            response = await _post_once_more(http, f"{base}/conversations/{conversation}/messages", body, headers,
-                                             tally)
+            response = await http.request("POST", f"{base}/conversations/{conversation}/messages", body=body,
+                                          headers=headers)
             tally.latencies.append((time.perf_counter() - start) * 1e3)
             timing = _server_timing(response.headers.get("server-timing", ""))
             tally.server_ms.append(timing.get("turn", 0.0))
@@ -326,8 +398,8 @@ async def _conversation(http: Any, base: str, token: str, member: str, tally: Ta
             sent += 1
             received += len(answer["messages"])
             if rng.random() < 0.05:  # a client's retry of the same message
-                again = await _post_once_more(http, f"{base}/conversations/{conversation}/messages", body, headers,
-                                              tally)
+                again = await http.request("POST", f"{base}/conversations/{conversation}/messages", body=body,
+                                           headers=headers)
                 tally.retried += 1
                 if again.json()["messages"] != answer["messages"]:
                     tally.retry_mismatches += 1
@@ -343,12 +415,12 @@ async def _conversation(http: Any, base: str, token: str, member: str, tally: Ta
         tally.errors.append(f"{member}: {type(error).__name__}: {str(error)[:120]}")
 
 
-async def _check_transcripts(http: Any, base: str, tally: Tally) -> int:
+async def _check_transcripts(http: _Connection, base: str, tally: Tally) -> int:
     """Conversations whose transcript does not hold each message sent exactly once and each bot message
     received exactly once (a lost or doubled message on either side)."""
     wrong = 0
     for conversation, (headers, sent, received) in tally.sent.items():
-        response = await http.get(f"{base}/conversations/{conversation}/messages", headers=headers)
+        response = await http.request("GET", f"{base}/conversations/{conversation}/messages", headers=headers)
         roles = [entry["role"] for entry in response.json()["entries"]]
         if roles.count("user") != sent or roles.count("bot") != received:
             wrong += 1
@@ -357,6 +429,7 @@ async def _check_transcripts(http: Any, base: str, tally: Tally) -> int:
 
 def report(result: dict[str, Any]) -> str:
     load = result.get("load_average", {})
+    cpu, turns = result["cpu_s"], max(result["turns"], 1)
     lines = [
         f"{result['conversations']} conversations at once, {result['turns']} turns in {result['wall_s']} s "
         f"(rate limit off; think time {THINK_SECONDS[0]}-{THINK_SECONDS[-1]} s; store: {result['store']}; "
@@ -374,10 +447,10 @@ def report(result: dict[str, Any]) -> str:
         f"service median {result.get('alone_server_median_ms')} ms, CPU {result.get('alone_server_cpu_median_ms')} ms",
         f"  sustained: {result['conversations_per_s']} conversations/s, {result['turns_per_s']} turns/s; "
         f"{result['cancellations']} cancellations written",
-        f"  CPU used during the load: service {result['cpu_s']['service']} s, sandbox {result['cpu_s']['sandbox']} s, "
-        f"load generator {result['cpu_s'].get('load generator', '?')} s "
-        f"({result['cpu_s']['service'] / max(result['turns'], 1) * 1e3:.0f} ms of service CPU per turn, "
-        f"{sum(result['cpu_s'].values()) / max(result['turns'], 1) * 1e3:.0f} ms for all three)",
+        f"  CPU used during the load: service {cpu['service']} s, sandbox {cpu['sandbox']} s, "
+        f"load generator {cpu.get('load generator', '?')} s; per turn (load-insensitive): "
+        + ", ".join(f"{name} {seconds / turns * 1e3:.1f} ms" for name, seconds in cpu.items())
+        + f", all three {sum(cpu.values()) / turns * 1e3:.1f} ms (service on {result.get('http_stack', '?')})",
         f"  retries: {result['retried_turns']} sent twice, {result['retry_mismatches']} answered differently, "
         f"{result['reconnects']} resent after a dropped connection; "
         f"lost or doubled messages: {result['lost_or_doubled_messages']}; doubled writes: {result['doubled_writes']}",
