@@ -28,7 +28,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Engine, Select, and_, bindparam, select, type_coerce
+from sqlalchemy import (
+    BigInteger,
+    CompoundSelect,
+    Engine,
+    Select,
+    String,
+    and_,
+    bindparam,
+    cast,
+    literal_column,
+    null,
+    select,
+    type_coerce,
+    union_all,
+)
 from sqlalchemy.engine import Connection
 from sqlalchemy.types import NullType
 
@@ -141,55 +155,137 @@ def _customer(member_id: str, grouped: _Grouped) -> CustomerData:
 # ---------------------------------------------------------------- reading batches
 
 
-def _read(conn: Connection, query: Select[Any], kinds: Sequence[str | None], table: str,
-          key: int, key_name: str, params: dict[str, Any] | None = None) -> list[tuple[Any, ...]]:
-    """The rows of ``query`` with each column of a kind read as :mod:`cafehub.execution.bulk` reads it.
+@dataclass(frozen=True, slots=True)
+class _Part:
+    """One table's share of a customer's rows: which columns (and how each is read) from which source.
 
-    ``kinds`` gives, per selected column, ``"int"``, ``"str"``, ``"time"``, ``"time?"``,
-    ``"money"`` or ``None`` (taken as it comes). Columns of a kind are selected without
-    SQLAlchemy's result processing: on SQLite any value may sit in any column, and a text in
-    a money column (written by hand) made the Numeric processor raise a bare ``TypeError``.
-    A value that cannot be read is a :class:`~cafehub.store.engines.StoreError` naming the
-    table, the column and the row's ``key_name`` (column ``key`` of the row).
+    The same part is read two ways: as a query of its own (:meth:`select`, the batches of
+    :func:`iter_customers`) and as one branch of the one-member statement (:meth:`branch`,
+    :func:`load_customer` and live membership). Either way the row builders below receive the same
+    tuples: ``columns`` in order, each converted by its kind.
     """
-    rows = conn.execute(query, params).all()
+
+    table: str
+    columns: tuple[Any, ...]
+    names: tuple[str, ...]
+    kinds: tuple[str | None, ...]
+    """Per column: ``"int"``, ``"str"``, ``"time"``, ``"time?"``, ``"money"`` or ``None`` (taken as it comes)."""
+    slots: tuple[str, ...]
+    """Per column: its slot in the one-member statement (:data:`SLOTS`)."""
+    key: int
+    key_name: str
+    member: Any
+    """The member id column ``where`` applies to."""
+    source: Any
+
+    def select(self, where: Callable[[Any], Any]) -> Select[Any]:
+        """This part's own query: every column as the driver returns it (:func:`_raw`)."""
+        return select(*(_raw(c, n) for c, n in zip(self.columns, self.names, strict=True))) \
+            .select_from(self.source).where(where(self.member))
+
+    def branch(self, tag: int, where: Callable[[Any], Any]) -> Select[Any]:
+        """This part as a branch of the one-member statement: the tag, then its columns in their slots."""
+        values = dict(zip(self.slots, self.columns, strict=True))
+        return select(*slotted(tag, **values)).select_from(self.source).where(where(self.member))
+
+
+#: The one-member statement's columns after the tag, by SQL type: column k of every branch then has one type
+#: on every engine (PostgreSQL refuses a UNION of text with timestamps, and types a column of NULLs as text).
+#: Strings ``key``, ``s1``-``s4``; integers ``n1``-``n3``; timestamps ``t1``-``t3``; money ``m1``-``m3``.
+SLOTS: tuple[tuple[str, Any], ...] = (
+    ("key", String()), ("s1", String()), ("s2", String()), ("s3", String()), ("s4", String()),
+    ("n1", BigInteger()), ("n2", BigInteger()), ("n3", BigInteger()),
+    ("t1", schema.Timestamp), ("t2", schema.Timestamp), ("t3", schema.Timestamp),
+    ("m1", schema.Money), ("m2", schema.Money), ("m3", schema.Money),
+)
+_SLOT_INDEX = {name: i for i, (name, _) in enumerate(SLOTS)}
+
+
+def slotted(tag: int, **values: Any) -> list[Any]:
+    """The columns of one branch of :func:`one_member_statement`: ``tag``, then ``values`` by slot name
+    (:data:`SLOTS`) and a typed NULL in every other slot. Every column is read as the driver returns it."""
+    unknown = set(values) - set(_SLOT_INDEX)
+    if unknown:
+        raise ValueError(f"no such slots: {sorted(unknown)}")
+    columns: list[Any] = [literal_column(str(int(tag))).label("part")]
+    for name, type_ in SLOTS:
+        value = values.get(name)
+        columns.append(type_coerce(cast(null(), type_) if value is None else value, NullType()).label(name))
+    return columns
+
+
+def _raw(column: Any, name: str | None = None) -> Any:
+    """``column`` selected as the driver returns it (converted by :func:`_converted`), labelled."""
+    return type_coerce(column, NullType()).label(name or column.name)
+
+
+_cc, _cp, _ci = schema.customer_coupons, schema.coupons, schema.cart_items
+_o, _oi, _op, _c = schema.orders, schema.order_items, schema.order_payments, schema.customers
+
+_CUSTOMER = _Part("customers", (_c.c.member_id,), ("member_id",), (None,), ("key",), 0, "member_id",
+                  _c.c.member_id, _c)
+_COUPONS = _Part(
+    _cc.name,
+    (_cc.c.member_id, _cc.c.id, _cc.c.coupon_no, _cp.c.coupon_no, _cp.c.name, _cp.c.issue_type,
+     _cc.c.issued_at, _cc.c.expires_at, _cc.c.used_at),
+    ("member_id", "id", "coupon_no", "definition", "name", "issue_type", "issued_at", "expires_at", "used_at"),
+    (None, "int", "str", None, None, None, "time", "time", "time?"),
+    ("key", "n1", "s1", "s2", "s3", "s4", "t1", "t2", "t3"),
+    1, "id", _cc.c.member_id, _cc.outerjoin(_cp, _cp.c.coupon_no == _cc.c.coupon_no),
+)
+_CART = _Part(
+    _ci.name,
+    (_ci.c.member_id, _ci.c.id, _ci.c.product_no, _ci.c.quantity, _ci.c.price, _ci.c.option_price,
+     _ci.c.added_at),
+    ("member_id", "id", "product_no", "quantity", "price", "option_price", "added_at"),
+    (None, "int", "int", "int", "money", "money", "time"),
+    ("key", "n1", "n2", "n3", "m1", "m2", "t1"),
+    1, "id", _ci.c.member_id, _ci,
+)
+#: Items and payments through a join on ``orders`` (guest orders never match a member), only the columns the
+#: language reads: most of the saving over reading whole records.
+_ITEMS = _Part(_oi.name, (_oi.c.order_id, _oi.c.product_no), ("order_id", "product_no"), (None, "int"),
+               ("key", "n1"), 0, "order_id", _o.c.member_id, _oi.join(_o, _oi.c.order_id == _o.c.order_id))
+_PAYMENTS = _Part(_op.name, (_op.c.order_id, _op.c.payment_method), ("order_id", "payment_method"),
+                  (None, "str"), ("key", "s1"), 0, "order_id", _o.c.member_id,
+                  _op.join(_o, _op.c.order_id == _o.c.order_id))
+_ORDERS = _Part(
+    _o.name,
+    (_o.c.member_id, _o.c.order_id, _o.c.ordered_at, _o.c.status, _o.c.paid_amount, _o.c.order_amount,
+     _o.c.shipping_fee),
+    ("member_id", "order_id", "ordered_at", "status", "paid_amount", "order_amount", "shipping_fee"),
+    (None, "str", "time", "str", "money", "money", "money"),
+    ("key", "s1", "t1", "s2", "m1", "m2", "m3"),
+    1, "order_id", _o.c.member_id, _o,
+)
+#: The parts of the one-member statement, their tags being their places here.
+_PARTS = (_CUSTOMER, _COUPONS, _CART, _ITEMS, _PAYMENTS, _ORDERS)
+#: The first tag free for a caller's own branches of :func:`one_member_statement`.
+FIRST_FREE_TAG = len(_PARTS)
+
+
+def _converted(rows: Sequence[tuple[Any, ...]], part: _Part, typeless: bool) -> list[tuple[Any, ...]]:
+    """``rows`` of ``part`` with each column of a kind read as :mod:`cafehub.execution.bulk` reads it.
+
+    Columns are selected without SQLAlchemy's result processing: on SQLite any value may sit in any
+    column, and a text in a money column (written by hand) made the Numeric processor raise a bare
+    ``TypeError``. A value that cannot be read is a :class:`~cafehub.store.engines.StoreError` naming
+    the table, the column and the row's key.
+    """
     if not rows:
         return []
-    typeless = conn.dialect.name == "sqlite"
-    names = [c.name for c in query.selected_columns]
     columns: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    read = [column if kind is None else read_column(rows, column, kind, typeless, table, name, key, key_name)
-            for column, kind, name in zip(columns, kinds, names, strict=True)]
+    read = [column if kind is None else read_column(rows, column, kind, typeless, part.table, name, part.key,
+                                                     part.key_name)
+            for column, kind, name in zip(columns, part.kinds, part.names, strict=True)]
     return list(zip(*read, strict=True))
 
 
-def _raw(column: Any) -> Any:
-    """``column`` selected as the driver returns it (converted by :func:`_read`), labelled with its name."""
-    return type_coerce(column, NullType()).label(column.name)
+def _read(conn: Connection, part: _Part, where: Callable[[Any], Any]) -> list[tuple[Any, ...]]:
+    return _converted(conn.execute(part.select(where)).all(), part, conn.dialect.name == "sqlite")
 
 
-def _one_member(column: Any) -> Any:
-    """The ``where`` of :func:`load_customer`: one member id, bound at execution as ``member_id_``."""
-    return column == bindparam("member_id_")
-
-
-#: The row path's statements for :func:`_one_member`, built once: building a statement and its cache key
-#: cost 0.25 ms of CPU per query against 0.05 ms to execute a built one (six per membership call).
-_ONE_MEMBER_QUERIES: dict[str, Any] = {}
-
-
-def _built(name: str, where: Callable[[Any], Any], build: Callable[[], Any]) -> Any:
-    """``build()``, kept when ``where`` is :func:`_one_member` (the statement is then the same every time)."""
-    if where is not _one_member:
-        return build()
-    found = _ONE_MEMBER_QUERIES.get(name)
-    if found is None:
-        found = _ONE_MEMBER_QUERIES.setdefault(name, build())
-    return found
-
-
-def _coupons(conn: Connection, where: Callable[[Any], Any],
-             params: dict[str, Any] | None = None) -> dict[str, list[CouponRow]]:
+def _coupons(rows: Iterable[tuple[Any, ...]]) -> dict[str, list[CouponRow]]:
     """Issued coupons by member, each with its definition (a LEFT JOIN on ``coupons``, as the SQL does).
 
     Repeated strings (coupon numbers, names, issue types; statuses and
@@ -201,15 +297,6 @@ def _coupons(conn: Connection, where: Callable[[Any], Any],
     loose collation may join ``'A1'`` to ``'a1'``; one coupon then comes back
     once per joined definition and is kept once, with the exact one if any.
     """
-    cc, cp = schema.customer_coupons, schema.coupons
-    query = _built("coupons", where, lambda: (
-        select(cc.c.member_id, _raw(cc.c.id), _raw(cc.c.coupon_no), cp.c.coupon_no.label("definition"), cp.c.name,
-               cp.c.issue_type, _raw(cc.c.issued_at), _raw(cc.c.expires_at), _raw(cc.c.used_at))
-        .select_from(cc.outerjoin(cp, cp.c.coupon_no == cc.c.coupon_no))
-        .where(where(cc.c.member_id))
-    ))
-    rows = _read(conn, query, (None, "int", "str", None, None, None, "time", "time", "time?"),
-                 cc.name, 1, "id", params)
     seen: dict[int, tuple[str, CouponRow]] = {}
     numbers: dict[str, str] = {}
     labels: dict[str | None, str | None] = {}
@@ -226,44 +313,23 @@ def _coupons(conn: Connection, where: Callable[[Any], Any],
     return by_member
 
 
-def _cart(conn: Connection, where: Callable[[Any], Any],
-          params: dict[str, Any] | None = None) -> dict[str, list[CartRow]]:
-    ci = schema.cart_items
-    query = _built("cart", where, lambda: select(
-        ci.c.member_id, _raw(ci.c.id), _raw(ci.c.product_no), _raw(ci.c.quantity), _raw(ci.c.price),
-        _raw(ci.c.option_price), _raw(ci.c.added_at)).where(where(ci.c.member_id)))
-    rows = _read(conn, query, (None, "int", "int", "int", "money", "money", "time"), ci.name, 1, "id", params)
+def _cart(rows: Iterable[tuple[Any, ...]]) -> dict[str, list[CartRow]]:
     by_member: dict[str, list[CartRow]] = defaultdict(list)
     for member, item, product, quantity, price, option_price, added_at in rows:
         by_member[member].append(CartRow(item, product, quantity, price, option_price, added_at))
     return by_member
 
 
-def _orders(conn: Connection, where: Callable[[Any], Any],
-            params: dict[str, Any] | None = None) -> dict[str, list[OrderRow]]:
-    """Orders by member with their items' products and payment methods (guest orders never match ``where``).
-
-    Items and payments are read through a join on ``orders`` and only the
-    columns the language reads, which is most of the saving over reading
-    whole records.
-    """
-    o, oi, op = schema.orders, schema.order_items, schema.order_payments
+def _orders(rows: Iterable[tuple[Any, ...]], items: Iterable[tuple[Any, ...]],
+            payments: Iterable[tuple[Any, ...]]) -> dict[str, list[OrderRow]]:
+    """Orders by member with their items' products and payment methods."""
     products: dict[str, list[int]] = defaultdict(list)
-    items = _built("items", where, lambda: select(oi.c.order_id, _raw(oi.c.product_no))
-                   .select_from(oi.join(o, oi.c.order_id == o.c.order_id)).where(where(o.c.member_id)))
-    for order_id, product in _read(conn, items, (None, "int"), oi.name, 0, "order_id", params):
+    for order_id, product in items:
         products[order_id].append(product)
     methods: dict[str, list[str]] = defaultdict(list)
     one: dict[str, str] = {}
-    payments = _built("payments", where, lambda: select(op.c.order_id, _raw(op.c.payment_method))
-                      .select_from(op.join(o, op.c.order_id == o.c.order_id)).where(where(o.c.member_id)))
-    for order_id, method in _read(conn, payments, (None, "str"), op.name, 0, "order_id", params):
+    for order_id, method in payments:
         methods[order_id].append(one.setdefault(method, method))
-    query = _built("orders", where, lambda: select(
-        o.c.member_id, _raw(o.c.order_id), _raw(o.c.ordered_at), _raw(o.c.status), _raw(o.c.paid_amount),
-        _raw(o.c.order_amount), _raw(o.c.shipping_fee)).where(where(o.c.member_id)))
-    rows = _read(conn, query, (None, "str", "time", "str", "money", "money", "money"), o.name, 1, "order_id",
-                 params)
     by_member: dict[str, list[OrderRow]] = defaultdict(list)
     for member, order_id, ordered_at, status, paid, amount, shipping in rows:
         by_member[member].append(OrderRow(
@@ -273,8 +339,15 @@ def _orders(conn: Connection, where: Callable[[Any], Any],
     return by_member
 
 
-def _batch(conn: Connection, member_ids: Sequence[str], where: Callable[[Any], Any],
-           params: dict[str, Any] | None = None) -> list[CustomerData]:
+def _customers(member_ids: Sequence[str], coupons: dict[str, list[CouponRow]], cart: dict[str, list[CartRow]],
+               orders: dict[str, list[OrderRow]]) -> list[CustomerData]:
+    return [
+        CustomerData(m, tuple(coupons.get(m, ())), tuple(cart.get(m, ())), tuple(orders.get(m, ())))
+        for m in member_ids
+    ]
+
+
+def _batch(conn: Connection, member_ids: Sequence[str], where: Callable[[Any], Any]) -> list[CustomerData]:
     """The customer data of ``member_ids`` (all their rows), read with one query per table.
 
     ``where(member_id column)`` selects the rows to read: it may select rows
@@ -283,11 +356,9 @@ def _batch(conn: Connection, member_ids: Sequence[str], where: Callable[[Any], A
     are grouped by exact member id, so an engine with a loose collation can
     over-fetch but never mixes two members.
     """
-    coupons, cart, orders = _coupons(conn, where, params), _cart(conn, where, params), _orders(conn, where, params)
-    return [
-        CustomerData(m, tuple(coupons.get(m, ())), tuple(cart.get(m, ())), tuple(orders.get(m, ())))
-        for m in member_ids
-    ]
+    return _customers(
+        member_ids, _coupons(_read(conn, _COUPONS, where)), _cart(_read(conn, _CART, where)),
+        _orders(_read(conn, _ORDERS, where), _read(conn, _ITEMS, where), _read(conn, _PAYMENTS, where)))
 
 
 def _page(after: str | None, upto: str) -> Callable[[Any], Any]:
@@ -323,17 +394,62 @@ def iter_customers(engine: Engine, *, batch_size: int = DEFAULT_BATCH_SIZE) -> I
             last = ids[-1]
 
 
+# ---------------------------------------------------------------- one member in one statement
+
+
+def _one_member(column: Any) -> Any:
+    """The ``where`` of the one-member statement: one member id, bound at execution as ``member_id_``."""
+    return column == bindparam("member_id_")
+
+
+def one_member_statement(*extra: Select[Any]) -> CompoundSelect[Any]:
+    """All of one member's rows in one statement: a ``UNION ALL`` of one branch per table, then ``extra``.
+
+    Each branch reads its table through the ``member_id`` index (items and payments through
+    ``orders``'), as the per-table queries did; one statement is one round trip, where six were six
+    (on PostgreSQL each a wake-up of the server process: most of a membership call's time). A row is
+    its branch's tag, then the columns of :data:`SLOTS`. ``extra`` are a caller's own branches, built
+    with :func:`slotted` and tags from :data:`FIRST_FREE_TAG` (live membership reads the registry's
+    latest versions in the same round trip). Execute it with ``{"member_id_": id}`` and read it with
+    :func:`read_one_member`. Build it once and keep it: building a statement and its cache key cost
+    0.25 ms of CPU against 0.05 ms to run a built one.
+    """
+    return union_all(*(part.branch(tag, _one_member) for tag, part in enumerate(_PARTS)), *extra)
+
+
+_STATEMENT: list[CompoundSelect[Any]] = []
+
+
+def read_one_member(conn: Connection, statement: CompoundSelect[Any],
+                    member_id: str) -> tuple[CustomerData | None, dict[int, list[tuple[Any, ...]]]]:
+    """Run :func:`one_member_statement`'s ``statement`` for ``member_id``: the customer (``None`` when the
+    store has no such customer) and the rows of the extra branches by tag (after the tag, :data:`SLOTS`).
+
+    Rows are kept by exact member id only, so an engine whose collation compares loosely (``'M1'`` for
+    ``'m1'``) may return others' rows but they are never the customer's.
+    """
+    by_tag: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    for row in conn.execute(statement, {"member_id_": member_id}):
+        by_tag[int(row[0])].append(tuple(row)[1:])
+    parts = [by_tag.pop(tag, []) for tag in range(len(_PARTS))]
+    if not any(row[0] == member_id for row in parts[0]):
+        return None, by_tag
+    typeless = conn.dialect.name == "sqlite"
+    read = [
+        _converted([tuple(row[_SLOT_INDEX[s]] for s in part.slots) for row in rows], part, typeless)
+        for part, rows in zip(_PARTS, parts, strict=True)
+    ]
+    _, coupons, cart, items, payments, orders = read
+    customer = _customers([member_id], _coupons(coupons), _cart(cart), _orders(orders, items, payments))[0]
+    return customer, by_tag
+
+
 def load_customer(engine: Engine, member_id: str) -> CustomerData | None:
-    """One member's data, or ``None`` when there is no such customer."""
-    member = schema.customers.c.member_id
-    params = {"member_id_": member_id}
+    """One member's data, or ``None`` when there is no such customer: one statement, one round trip."""
+    if not _STATEMENT:
+        _STATEMENT.append(one_member_statement())
     with store_errors(engine), engine.connect() as conn:
-        found = conn.execute(_built("customer", _one_member, lambda: select(member).where(_one_member(member))),
-                             params).all()
-        # An engine with a loose collation may return 'M1' for 'm1': keep the exact match only.
-        if not any(row[0] == member_id for row in found):
-            return None
-        return _batch(conn, [member_id], _one_member, params)[0]
+        return read_one_member(conn, _STATEMENT[0], member_id)[0]
 
 
 def run_predicate(
@@ -366,8 +482,13 @@ def run_predicate(
 
 __all__ = [
     "DEFAULT_BATCH_SIZE",
+    "FIRST_FREE_TAG",
+    "SLOTS",
     "customers_from_shop",
     "iter_customers",
     "load_customer",
+    "one_member_statement",
+    "read_one_member",
     "run_predicate",
+    "slotted",
 ]

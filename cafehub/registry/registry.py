@@ -198,7 +198,7 @@ class SegmentRegistry:
         self.shop = check_shop(shop)
         self.options = options
         self.clock = clock or (lambda: datetime.now(UTC))
-        self._latest_versions: Select[tuple[str, int]] | None = None
+        self._latest_versions: Select[Any] | None = None
         with store_errors(engine):
             t.create_registry_tables(engine)
 
@@ -246,18 +246,25 @@ class SegmentRegistry:
             return {name: SavedSegment(name, version, text) for name, version, text in conn.execute(query)}
 
     def latest_versions(self) -> dict[str, int]:
-        """The latest version number of every live segment, by name: one small query (what membership reads
-        on every call; its statement is built once per registry)."""
+        """The latest version number of every live segment, by name: one small query (its statement is
+        built once per registry). Live membership reads the same in its one statement per call
+        (:meth:`latest_versions_query`)."""
         if self._latest_versions is None:
-            sv, sg = t.segment_versions, t.segments
-            self._latest_versions = (
-                select(sv.c.name, func.max(sv.c.version))
-                .select_from(sv.join(sg, and_(sg.c.shop_id == sv.c.shop_id, sg.c.name == sv.c.name)))
-                .where(sv.c.shop_id == self.shop, sg.c.deleted_at.is_(None))
-                .group_by(sv.c.name)
-            )
+            self._latest_versions = self.latest_versions_query()
         with store_errors(self.engine), self.engine.connect() as conn:
             return {str(name): int(version) for name, version in conn.execute(self._latest_versions)}
+
+    def latest_versions_query(self, columns: Callable[[Any, Any], Sequence[Any]] | None = None) -> Select[Any]:
+        """The query of :meth:`latest_versions`: (name, latest version) of every live segment, or the
+        columns ``columns(name, version)`` makes of those two (a branch of a caller's own statement)."""
+        sv, sg = t.segment_versions, t.segments
+        name, version = sv.c.name, func.max(sv.c.version)
+        return (
+            select(*(columns(name, version) if columns is not None else (name, version)))
+            .select_from(sv.join(sg, and_(sg.c.shop_id == sv.c.shop_id, sg.c.name == sv.c.name)))
+            .where(sv.c.shop_id == self.shop, sg.c.deleted_at.is_(None))
+            .group_by(sv.c.name)
+        )
 
     # ------------------------------------------------------------ checking
 

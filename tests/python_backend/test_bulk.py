@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import Engine, create_engine
+from sqlalchemy import BigInteger, Engine, String, create_engine, literal, select
 
 import cafehub
-from cafehub.compiler.backends.python import compile_predicate
+from cafehub.compiler.backends.python import CustomerData, compile_predicate
 from cafehub.compiler.evaluation import EvalContext
-from cafehub.execution.python import customers_from_shop, iter_customers, load_customer, run_predicate
+from cafehub.execution.python import (
+    FIRST_FREE_TAG,
+    SLOTS,
+    customers_from_shop,
+    iter_customers,
+    load_customer,
+    one_member_statement,
+    read_one_member,
+    run_predicate,
+    slotted,
+)
 from cafehub.store import records as rec
 from cafehub.store.engines import StoreError
 from cafehub.testing import Scenario, scenarios
@@ -116,6 +127,41 @@ def test_load_customer_is_exact_and_none_for_strangers(store: Engine) -> None:
         assert load_customer(store, member) == expected[member]
     assert load_customer(store, "nobody") is None
     assert load_customer(store, "E\u0301") is None
+
+
+@budget(25)
+@given(scenarios())
+def test_the_one_member_statement_reads_what_the_per_table_queries_read(store: Engine, case: Scenario) -> None:
+    """load_customer (one UNION ALL statement) against the shop in memory and the batches' query per table."""
+    load(store, case.data)
+    batches = {c.member_id: c for batch in iter_customers(store, batch_size=2) for c in batch}
+    for customer in customers_from_shop(case.data):
+        found = load_customer(store, customer.member_id)
+        assert found is not None
+        assert unordered(found) == unordered(customer) == unordered(batches[customer.member_id])
+
+
+def unordered(customer: CustomerData) -> CustomerData:
+    """``customer`` with its rows in one order (no query promises an order, and no predicate depends on it)."""
+    orders = sorted((replace(o, product=tuple(sorted(o.product)), payment_method=tuple(sorted(o.payment_method)))
+                     for o in customer.orders), key=lambda o: o.order_id)
+    return replace(customer, coupons=tuple(sorted(customer.coupons, key=lambda c: c.id)),
+                   cart=tuple(sorted(customer.cart, key=lambda c: c.id)), orders=tuple(orders))
+
+
+def test_extra_branches_come_back_by_tag_for_strangers_too(store: Engine) -> None:
+    load(store, tricky_shop())
+    extra = select(*slotted(FIRST_FREE_TAG, key=literal("x", String), n1=literal(3, BigInteger)))
+    statement = one_member_statement(extra)
+    version = [name for name, _ in SLOTS].index("n1")
+    with store.connect() as conn:
+        for member in ("m1", "nobody"):
+            customer, rows = read_one_member(conn, statement, member)
+            assert (customer is None) == (member == "nobody")
+            assert [(row[0], int(row[version])) for row in rows[FIRST_FREE_TAG]] == [("x", 3)]
+            assert set(rows) == {FIRST_FREE_TAG}
+    with pytest.raises(ValueError, match="no such slots"):
+        slotted(FIRST_FREE_TAG, key=literal("x"), version=literal(3))
 
 
 def test_money_comes_back_exact_from_every_engine(store: Engine) -> None:
