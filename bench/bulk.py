@@ -21,7 +21,8 @@ backend's.
 
 Sizes: 10k and 100k customers are the demo shop; ``--million`` adds 1M,
 made of ten copies of the 100k shop (member, order, item and coupon ids
-suffixed per copy), copied by SQL in the database: the generator would
+suffixed per copy: ``bench.data.copies_store``, which the saved-segments
+and Spark benchmarks use too), copied by SQL in the database: the generator would
 take 20 minutes or more per engine on this machine. The copies keep every
 distribution of the demo shop, which is what the throughput depends on.
 Target (issue 13): columnar-shared >= 300k/s on DuckDB and >= 150k/s on
@@ -35,12 +36,11 @@ import time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, create_engine, text
+from sqlalchemy import Engine
 
 from bench import data
 from bench.common import peak_kb, stage_in_child
 from bench.references import REFERENCES
-from cafehub.store.schema import TABLES
 
 ENGINES = ("duckdb", "sqlite")
 STAGES = ("columnar-shared", "columnar-each", "rows")
@@ -48,81 +48,10 @@ TARGETS = {"duckdb": 300_000, "sqlite": 150_000}
 COPIES = 10
 BASELINE_SEGMENT = "three_paid_none_60d"
 
-_COPY = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(COPIES))
-#: Ten copies of every table but the coupon definitions, ids suffixed or offset per copy.
-_REPLICATE = (
-    "INSERT INTO customers SELECT c.member_id || '#' || k, c.name, c.cellphone, c.email, c.joined_at "
-    "FROM src.customers c, ({copies}) n",
-    "INSERT INTO coupons SELECT * FROM src.coupons",
-    "INSERT INTO customer_coupons SELECT cc.id + k * 10000000, cc.member_id || '#' || k, cc.coupon_no, "
-    "cc.issued_at, cc.expires_at, cc.used_at FROM src.customer_coupons cc, ({copies}) n",
-    "INSERT INTO cart_items SELECT ci.id + k * 10000000, ci.member_id || '#' || k, ci.product_no, ci.quantity, "
-    "ci.price, ci.option_price, ci.added_at FROM src.cart_items ci, ({copies}) n",
-    "INSERT INTO orders SELECT o.order_id || '#' || k, o.member_id || '#' || k, o.ordered_at, o.status, "
-    "o.paid_amount, o.order_amount, o.shipping_fee FROM src.orders o, ({copies}) n",
-    "INSERT INTO order_items SELECT oi.order_item_code || '#' || k, oi.order_id || '#' || k, oi.product_no, "
-    "oi.quantity, oi.price, oi.option_price FROM src.order_items oi, ({copies}) n",
-    "INSERT INTO order_payments SELECT op.order_id || '#' || k, op.payment_method "
-    "FROM src.order_payments op, ({copies}) n",
-)
-
-
-def _fingerprint() -> str:
-    return f"{data.fingerprint(100_000)} x{COPIES}"
-
-
-def million_store(engine_name: str, *, log: bool = True) -> Engine:
-    """The 1M store: ten copies of the 100k demo shop (built once, cached beside the others)."""
-    from cafehub.store.io import create_schema
-
-    suffix = "db" if engine_name == "sqlite" else "duckdb"
-    path = data.DATA / f"demo-100000x{COPIES}.{suffix}"
-    if path.exists():
-        engine = create_engine(f"{engine_name}:///{path}")
-        try:
-            with engine.connect() as conn:
-                found = conn.execute(text("SELECT fingerprint FROM bench_fingerprint")).scalar()
-            if found == _fingerprint():
-                return engine
-        except Exception:
-            pass
-        engine.dispose()
-    source = data.store(engine_name, 100_000, log=log)
-    source_path = source.url.database
-    source.dispose()
-    if log:
-        print(f"   copying the 100k demo shop {COPIES} times into a 1M store on {engine_name}...", flush=True)
-    path.unlink(missing_ok=True)
-    engine = create_engine(f"{engine_name}:///{path}")
-    create_schema(engine)
-    attach = (f"ATTACH DATABASE '{source_path}' AS src" if engine_name == "sqlite"
-              else f"ATTACH '{source_path}' AS src (READ_ONLY)")
-    indexes = [index for table in TABLES for index in table.indexes]
-    with engine.begin() as conn:
-        if engine_name == "sqlite":  # indexes built once at the end, not row by row
-            conn.execute(text("PRAGMA journal_mode = OFF"))
-            conn.execute(text("PRAGMA synchronous = OFF"))
-            for index in indexes:
-                conn.execute(text(f"DROP INDEX {index.name}"))
-        conn.execute(text(attach))
-        for statement in _REPLICATE:
-            conn.execute(text(statement.format(copies=_COPY)))
-        if engine_name == "sqlite":
-            for index in indexes:
-                index.create(conn)
-        conn.execute(text("CREATE TABLE bench_fingerprint (fingerprint VARCHAR(500))"))
-        conn.execute(text("INSERT INTO bench_fingerprint VALUES (:f)"), {"f": _fingerprint()})
-    if engine_name == "sqlite":
-        with engine.begin() as conn:
-            conn.execute(text("DETACH DATABASE src"))
-            conn.execute(text("ANALYZE"))
-    engine.dispose()
-    return create_engine(f"{engine_name}:///{path}")
-
-
 def _store(engine_name: str, customers: int, *, log: bool = True) -> Engine:
+    """The demo shop; 1M customers as ten copies of the 100k shop (:func:`bench.data.copies_store`)."""
     if customers == 1_000_000:
-        return million_store(engine_name, log=log)
+        return data.copies_store(engine_name, COPIES, log=log)
     return data.store(engine_name, customers, log=log)
 
 

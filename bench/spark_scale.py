@@ -29,14 +29,13 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import create_engine, text
 
 from bench import data
-from bench.bulk import million_store
 from bench.references import REFERENCES
 from cafehub.store.schema import TABLES
 
 
 def _parquet(customers: int) -> Path:
     """The store's tables as Parquet files (exported once per store)."""
-    engine = million_store("duckdb") if customers == 1_000_000 else data.store("duckdb", customers)
+    engine = data.copies_store("duckdb", 10) if customers == 1_000_000 else data.store("duckdb", customers)
     folder = data.DATA / f"parquet-{customers}"
     marker = folder / "fingerprint"
     with engine.connect() as conn:
@@ -65,7 +64,7 @@ def measure(customers: int, runs: int) -> list[dict[str, Any]]:
     folder = _parquet(customers)
     ctx = EvalContext(now=data.NOW, zone=ZoneInfo("Asia/Seoul"))
     checked = {r.name: api.check(r.segment) for r in REFERENCES}
-    store = million_store("duckdb", log=False) if customers == 1_000_000 else data.store("duckdb", customers)
+    store = data.copies_store("duckdb", 10, log=False) if customers == 1_000_000 else data.store("duckdb", customers)
     on_files = create_engine("duckdb:///:memory:")
     with on_files.begin() as conn:
         for table in TABLES:
