@@ -362,7 +362,16 @@ class SqlCompiler:
             tested = joined([t.expr for t in rows.tests])
             query = self._joined(exp.select(tested, copy=False).from_(rows.table, copy=False), rows.joins)
             query = where(query, and_([correlation, *rows.conditions]))
-            return Pred(exp.Subquery(this=query), any(t.nullable for t in rows.tests))
+            nullable = any(t.nullable for t in rows.tests)
+            if any_test:
+                # Over no rows, MariaDB 10.11 reads an OR of COUNT(DISTINCT ...) tests as true (and
+                # its NOT as false): the aggregates are asked only of a customer with rows (one
+                # row or none, without GROUP BY), and a customer without is what the group is
+                # without rows.
+                query = having(query, exp.GT(this=exp.Count(this=exp.Star()), expression=exp.Literal.number(0)))
+                empty = exp.true() if group.holds_on_empty else exp.false()
+                return Pred(exp.Coalesce(this=exp.Subquery(this=query), expressions=[empty]), nullable)
+            return Pred(exp.Subquery(this=query), nullable)
         grouped = self._joined(exp.select(rows.member, copy=False).from_(rows.table, copy=False), rows.joins)
         grouped = grouped.group_by(fresh(rows.member), copy=False)
         if rows.tests and not every:
@@ -378,8 +387,9 @@ class SqlCompiler:
         elements = group.elements
         if elements is not None:
             joins.append(self._element_join(elements.field))
-            element = self.rel.rep(elements.field, ELEMENT_JOIN_ALIAS)
-            conditions.append(self.preds.in_values(element, elements.values, negated=False))
+            if elements.values is not None:
+                element = self.rel.rep(elements.field, ELEMENT_JOIN_ALIAS)
+                conditions.append(self.preds.in_values(element, elements.values, negated=False))
         tests: list[Pred] = []
         for atom, residual in zip(group.atoms, group.residuals, strict=True):
             when = self._residual(residual, elements, conditions)

@@ -86,6 +86,14 @@ class Atom:
         return isinstance(aggregate, ir.Aggregate) and (aggregate.field is None or not aggregate.field.type.is_set)
 
     @property
+    def element_field(self) -> FieldDef | None:
+        """The set field whose distinct elements the test counts (``count_distinct(product)``), if any."""
+        if self.test is None or not isinstance(aggregate := self.test.operand, ir.Aggregate):
+            return None
+        field = aggregate.field
+        return field if field is not None and field.type.is_set else None
+
+    @property
     def selective(self) -> tuple[ir.Node, ...]:
         """The selective conjuncts of the test's condition."""
         return tuple(c for c in self.conjuncts if is_selective(c))
@@ -93,17 +101,20 @@ class Atom:
 
 @dataclass(frozen=True, slots=True)
 class ElementRows:
-    """A group's rows joined to the elements of one set field: one row per element in ``values``.
+    """A group's rows joined to the elements of one set field: one row per element in ``values``
+    (``None``: per element, whatever its value).
 
     ``reads`` are the tests' own ``AnyOf`` conditions on the field, read from the
     joined element (a hull of different values); empty when the tests share the
     condition, which the join then imposes. Only presence tests are grouped this
-    way: the join repeats an order once per matching element, which changes
-    counts and sums but not whether a row exists.
+    way, or, with every element (``values`` ``None``), tests that count the
+    field's distinct elements: the join repeats an order once per matching
+    element, which changes counts and sums but not whether a row exists nor
+    which distinct elements there are.
     """
 
     field: FieldDef
-    values: tuple[ir.Scalar, ...]
+    values: tuple[ir.Scalar, ...] | None
     reads: tuple[ir.AnyOf, ...] = ()
 
 
@@ -124,7 +135,10 @@ class Group:
 
     @property
     def selective(self) -> bool:
-        return self.elements is not None or any(is_selective(c) for c in self.common)
+        """Whether few rows pass its filter: a selective common condition, or elements of given values
+        (every element of a set field is no filter)."""
+        return (self.elements is not None and self.elements.values is not None) or any(
+            is_selective(c) for c in self.common)
 
     @property
     def holds_on_empty(self) -> bool:
@@ -232,16 +246,29 @@ def plan_or(items: Sequence[ir.Node]) -> list[Unit]:
     sees exactly its own rows. A customer absent from the pass (no rows that pass the common
     filter) has none of them: each test is then what it is without rows, so the group holds
     for such a customer exactly when one of its tests holds without rows
-    (:attr:`Group.holds_on_empty`, which the compiler answers by the complement). Tests on a
-    set field's elements stay apart (their join repeats rows).
+    (:attr:`Group.holds_on_empty`, which the compiler answers by the complement).
+
+    Tests counting a set field's distinct elements (``order().count_distinct(product) >= 3``)
+    are grouped per field, over the orders joined to every element of that field
+    (:class:`ElementRows` without values): the join repeats an order once per element, which
+    changes no count of distinct elements; an order without elements drops out of the pass,
+    and it adds no element, so the customer's counts are what they would be without it.
     """
     found = [atom(item) for item in items]
     taken: dict[int, Group] = {}
     for collection in Collection:
-        members = [i for i, a in enumerate(found) if a is not None and a.collection is collection and a.mergeable]
+        mine = [i for i, a in enumerate(found) if a is not None and a.collection is collection]
+        members = [i for i in mine if (a := found[i]) is not None and a.mergeable]
         if len(members) > OR_GROUP_OVER:
-            atoms = [found[i] for i in members]
-            _take(taken, members, _group(collection, [a for a in atoms if a is not None]))
+            _take(taken, members, _group(collection, [a for i in members if (a := found[i]) is not None]))
+        by_field: dict[FieldDef, list[int]] = {}
+        for i in mine:
+            if (a := found[i]) is not None and (field := a.element_field) is not None:
+                by_field.setdefault(field, []).append(i)
+        for field, members in by_field.items():
+            if len(members) > OR_GROUP_OVER:
+                group = _group(collection, [a for i in members if (a := found[i]) is not None])
+                _take(taken, members, replace(group, elements=ElementRows(field, None)))
     units: list[Unit] = []
     placed: set[int] = set()
     for i, item in enumerate(items):
