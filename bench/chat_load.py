@@ -274,7 +274,11 @@ def _claims(engine: Any, text: Any) -> dict[str, int]:
 
 
 async def _load(port: int, base: str, token: str, members: list[str], pids: dict[str, int]) -> dict[str, Any]:
-    """The conversation alone, then all of them at once; the CPU each process used during the latter."""
+    """The conversation alone (after another as a warm-up: the first turns of a fresh service pay for its
+    connections and caches), then all of them at once; the CPU each process used during the latter."""
+    warm = Tally()
+    await _conversation(_Connection("127.0.0.1", port, warm), base, token, members[-1], warm, random.Random(2),
+                        think=(0.0, 0.0))
     alone = Tally()
     await _conversation(_Connection("127.0.0.1", port, alone), base, token, members[0], alone, random.Random(1),
                         think=(0.0, 0.0))
