@@ -33,18 +33,21 @@ from cafehub.compiler.backends.sql.dialects import UnknownDialectError
 from cafehub.compiler.backends.sql.mapping import TIME_COLUMNS, TimeKind
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
+from cafehub.execution.stats import store_stats
 from cafehub.store.engines import StoreError, display_url, explain, missing_object, store_errors
 
 
 def compile_for_engine(
     engine: Engine, segment: str | CheckedSegment, *, mapping: SchemaMapping | None = None
 ) -> CompiledSQL:
-    """Compile ``segment`` for the dialect of ``engine``."""
+    """Compile ``segment`` for the dialect of ``engine``, with the store's statistics where the dialect
+    chooses shapes from them (:mod:`cafehub.execution.stats`)."""
     try:
         dialect = dialect_for_engine(engine.dialect.name)
     except UnknownDialectError as exc:
         raise StoreError(str(exc)) from None
-    return compile_sql(segment, dialect=dialect, mapping=mapping)
+    stats = store_stats(engine, mapping) if dialect.probe_first else None
+    return compile_sql(segment, dialect=dialect, mapping=mapping, stats=stats)
 
 
 def _ident(name: str) -> exp.Identifier:

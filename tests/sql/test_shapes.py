@@ -26,6 +26,7 @@ from sqlalchemy import Engine
 from cafehub import check
 from cafehub.compiler.backends.sql import CompiledSQL, Shape, Shapes, compile_sql, dialect_for_engine
 from cafehub.compiler.backends.sql.dialects import ElementJoin, KeySetTest, Merge
+from cafehub.compiler.backends.sql.stats import StoreStats
 from cafehub.execution.sql import run_compiled
 from cafehub.store.io import write_shop
 from cafehub.testing import Scenario, eval_contexts, hints_for, reference_ids, scenarios, shop_data
@@ -78,15 +79,25 @@ def test_variants_cover_every_option() -> None:
 KEY_SET_VARIANTS = [v for v in VARIANTS if v.exists is Shape.SEMI_JOIN and v.aggregate is Shape.GROUPED]
 
 
+#: Statistics under which probing every customer's recent window first is estimated cheapest.
+PROBE_FIRST = StoreStats(reference="2025-03-01 00:00:00.000000", orders=((100, 0),))
+
+
 def _distinct(engine: Engine, case: Case) -> list[CompiledSQL]:
     """The case compiled with every variant, one per distinct SQL text."""
     dialect = dialect_for_engine(engine.dialect.name)
     other = KeySetTest.EXISTS if dialect.key_set_test is KeySetTest.IN else KeySetTest.IN
     variants = [replace(dialect, shapes=s) for s in VARIANTS]
     variants += [replace(dialect, shapes=s, key_set_test=other) for s in KEY_SET_VARIANTS]
+    filtered = [s for s in VARIANTS if s.filter is not None]
+    variants += [replace(dialect, shapes=s, selective_probe=not dialect.selective_probe) for s in filtered]
     found: dict[str, CompiledSQL] = {}
     for variant in variants:
         compiled = compile_sql(case.checked, dialect=variant)
+        found.setdefault(compiled.sql, compiled)
+    for shapes in filtered:  # statistics that make a recent-window probe go first, where one can
+        compiled = compile_sql(case.checked, dialect=replace(dialect, shapes=shapes, probe_first=True),
+                               stats=PROBE_FIRST)
         found.setdefault(compiled.sql, compiled)
     return list(found.values())
 

@@ -33,6 +33,7 @@ from cafehub.compiler.backends.sql.compiler import SqlCompiler
 from cafehub.compiler.backends.sql.dialects import SqlDialect, get_dialect
 from cafehub.compiler.backends.sql.mapping import DEFAULT_MAPPING, SchemaMapping
 from cafehub.compiler.backends.sql.params import ParamSpec, ParamValue, param_name
+from cafehub.compiler.backends.sql.stats import StoreStats
 from cafehub.compiler.catalog import FieldDef, FieldType
 from cafehub.compiler.check import DEFAULT_OPTIONS, CheckedSegment, check_tree
 from cafehub.compiler.evaluation import EvalContext, timestamp_text
@@ -270,14 +271,17 @@ def compile_sql(
     dialect: str | SqlDialect = "sqlite",
     mapping: SchemaMapping | None = None,
     cache: bool = True,
+    stats: StoreStats | None = None,
 ) -> CompiledSQL:
     """Compile a segment (text, or already checked) to SQL for ``dialect``.
 
     Raises :class:`~cafehub.diagnostics.SegmentError` for a segment that does
     not check, so a bad segment never reaches a database. A segment compiled
-    before for the same dialect and mapping is taken from :data:`COMPILE_CACHE`
+    before for the same dialect, mapping and statistics is taken from :data:`COMPILE_CACHE`
     (``cache=False``: compiled anew); the result is immutable except its
-    sqlglot ``tree``, which callers must copy before changing.
+    sqlglot ``tree``, which callers must copy before changing. ``stats``: what is known of the
+    store's data (:mod:`~cafehub.compiler.backends.sql.stats`), from which a dialect may choose
+    between shapes that return the same rows; the same statistics always give the same SQL.
 
     >>> print(compile_sql("no order()", dialect="sqlite").sql.splitlines()[0])
     SELECT
@@ -286,17 +290,19 @@ def compile_sql(
     target = get_dialect(dialect)
     used_mapping = mapping if mapping is not None else DEFAULT_MAPPING
     if not cache:
-        return _compile(checked, target, used_mapping)
-    key = (ir_key(checked.ir), target, _mapping_key(used_mapping))
+        return _compile(checked, target, used_mapping, stats)
+    key = (ir_key(checked.ir), target, _mapping_key(used_mapping), stats)
     compiled = COMPILE_CACHE.get(key)
     if compiled is None:
-        compiled = _compile(checked, target, used_mapping)
+        compiled = _compile(checked, target, used_mapping, stats)
         COMPILE_CACHE.put(key, compiled)
     return compiled
 
 
-def _compile(checked: CheckedSegment, target: SqlDialect, used_mapping: SchemaMapping) -> CompiledSQL:
-    compiler = SqlCompiler(target, used_mapping)
+def _compile(
+    checked: CheckedSegment, target: SqlDialect, used_mapping: SchemaMapping, stats: StoreStats | None = None
+) -> CompiledSQL:
+    compiler = SqlCompiler(target, used_mapping, stats)
     tree = compiler.query(simplify_negations(checked.ir))
     tables = tuple(
         TableUse(

@@ -30,7 +30,8 @@ from cafehub.compiler.backends.sql import planning
 from cafehub.compiler.backends.sql.dialects import KeySetTest, Shape, SqlDialect
 from cafehub.compiler.backends.sql.mapping import SchemaMapping
 from cafehub.compiler.backends.sql.params import ParamSet, param_name
-from cafehub.compiler.backends.sql.relations import ELEMENT_JOIN_ALIAS, SOURCES, Relations
+from cafehub.compiler.backends.sql.relations import ELEMENT_JOIN_ALIAS, SOURCES, Relations, is_selective
+from cafehub.compiler.backends.sql.stats import PROBE_FIRST_BELOW, StoreStats
 from cafehub.compiler.backends.sql.values import (
     Exact,
     Mean,
@@ -103,8 +104,9 @@ _FIELD_NAMES: dict[type, tuple[str, ...]] = {}
 class SqlCompiler:
     """One compilation of one segment for one dialect and mapping."""
 
-    def __init__(self, dialect: SqlDialect, mapping: SchemaMapping) -> None:
+    def __init__(self, dialect: SqlDialect, mapping: SchemaMapping, stats: StoreStats | None = None) -> None:
         self.dialect = dialect
+        self.stats = stats
         self.params = ParamSet(colon=dialect.colon_placeholders)
         self.preds = Predicates(self.params, dialect)
         self.rel = Relations(mapping, dialect, self.preds)
@@ -112,6 +114,8 @@ class SqlCompiler:
         """Whether the node being compiled is checked per candidate of a driving test."""
         self.negated = False
         """Whether the node being compiled is under an odd number of ``Not`` (segment level)."""
+        self.few_candidates = False
+        """Whether the driving test is selective, so the tests checked per candidate run for few."""
         self._keys_wanted = False
         """Whether the next key set is the query's source (:meth:`_driven_by_keys`), not a test."""
         self._keys: exp.Select | None = None
@@ -119,6 +123,10 @@ class SqlCompiler:
     def query(self, node: ir.Node) -> exp.Select:
         """``SELECT c.member_id FROM customers c WHERE <segment>``, or a grouped pass that drives it, or,
         where member references are enforced, the driving test's own keys in place of ``customers``."""
+        if self.stats is not None and self.dialect.probe_first and self.dialect.shapes.filter is not None:
+            probed = self._probed_first(node, self.stats)
+            if probed is not None:
+                return probed
         if self._trusts_references():
             keyed = self._driven_by_keys(node)
             if keyed is not None:
@@ -168,7 +176,7 @@ class SqlCompiler:
         others = []
         for i, unit in enumerate(units):
             if i != lead:
-                with self._filtering(shapes.filter is not None):
+                with self._filtering(shapes.filter is not None, few=_selective(units[lead])):
                     others.append(self.unit(unit))
         customer = self.rel.customer_id()
         source = exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.Identifier(this=customer.table, quoted=True)))
@@ -176,6 +184,37 @@ class SqlCompiler:
         query = exp.select(member, copy=False).from_(source, copy=False)
         self.rel.used.pop("customers", None)  # ``c`` is the derived table: customers is not read
         return where(query, and_([o.expr for o in others])) if others else query
+
+    def _probed_first(self, node: ir.Node, stats: StoreStats) -> exp.Select | None:
+        """The conjunction from ``customers``, its recent-window probe first and every test correlated.
+
+        ``SELECT c.member_id FROM customers c WHERE NOT EXISTS (<the customer's orders in the last
+        60 days>) AND (SELECT COUNT(*) >= :p FROM orders o WHERE o.member_id = c.member_id ...)``:
+        the probe is one index range per customer, and the other tests then run only for the
+        customers it keeps. Chosen over the driving pass (which reads every order of the history
+        once) where the statistics estimate it cheaper
+        (:meth:`~cafehub.compiler.backends.sql.stats.StoreStats.probe_first_ratio`); ``None``
+        otherwise. Only when the driver would be an unselective pass: a selective one reads few rows.
+        """
+        if not isinstance(node, ir.And):
+            return None
+        shapes = self.dialect.shapes
+        units = planning.plan(node.items, shapes.merge, shapes.element_join)
+        lead = planning.key_driver(units)
+        found = planning.recent_probe(units)
+        if lead is None or found is None or _selective(units[lead]):
+            return None
+        probe, window = found
+        ratio = stats.probe_first_ratio(window)
+        if ratio is None or ratio >= PROBE_FIRST_BELOW:
+            return None
+        items = []
+        with self._filtering(True):
+            for i in [probe, *(i for i in range(len(units)) if i != probe)]:
+                items.append(self.unit(units[i]))
+        member = exp.alias_(self.rel.customer_id(), "member_id", quoted=True)
+        query = exp.select(member, copy=False).from_(self.rel.table("customers"), copy=False)
+        return where(query, and_([i.expr for i in items]))
 
     def _captured_keys(self) -> exp.Select | None:
         """The key set :meth:`_member_of` kept for :meth:`_driven_by_keys` (``None``: none was built)."""
@@ -236,8 +275,9 @@ class SqlCompiler:
         if lead is not None:
             order = [lead, *(i for i in order if i != lead)]
         items = []
+        few = lead is not None and _selective(units[lead])
         for i in order:
-            with self._filtering(lead is not None and i != lead):
+            with self._filtering(lead is not None and i != lead, few=few):
                 items.append(self.unit(units[i]))
         return Pred(and_([i.expr for i in items]), any(i.nullable for i in items))
 
@@ -249,13 +289,15 @@ class SqlCompiler:
         return self.segment(unit)
 
     @contextmanager
-    def _filtering(self, on: bool) -> Iterator[None]:
-        saved = self.filtering
+    def _filtering(self, on: bool, *, few: bool = False) -> Iterator[None]:
+        saved, saved_few = self.filtering, self.few_candidates
         self.filtering = saved or on
+        if on and not saved:
+            self.few_candidates = few
         try:
             yield
         finally:
-            self.filtering = saved
+            self.filtering, self.few_candidates = saved, saved_few
 
     def _shape(self, own: Shape, selective: bool) -> Shape:
         """A collection test's shape: its construct's own, or the filter shape when it is checked per
@@ -286,14 +328,30 @@ class SqlCompiler:
     def seg_exists(self, node: ir.Exists) -> Pred:
         collection = node.collection
         needed = set(_fields_in(node.where))
+        selective = planning.is_selective_where(node.where)
+        shape = self._shape(self.dialect.shapes.exists, selective)
+        probe = False
+        if selective and self.dialect.selective_probe and self.filtering and self.few_candidates:
+            shape, probe = Shape.CORRELATED, True
         conditions = self.rel.window(collection)
-        if node.where is not None:
-            conditions.append(self.row(node.where))
+        joins = self.rel.joins(collection, needed)
+        rest = planning.conjuncts(node.where)
+        element = None
+        if self.dialect.selective_probe and (probe or shape is not Shape.CORRELATED):
+            element = next((c for c in rest if isinstance(c, ir.AnyOf) and is_selective(c)), None)
+        if element is not None:
+            # The order's lines of those products, joined (one row per line: presence is kept).
+            rest = tuple(c for c in rest if c is not element)
+            joins.append(self._element_join(element.field))
+            found = self.preds.in_values(self.rel.rep(element.field, ELEMENT_JOIN_ALIAS), element.values, negated=False)
+            conditions.append(_unindexed(found) if probe else found)
+        for conjunct in rest:
+            compiled = self.row(conjunct)
+            conditions.append(_unindexed(compiled) if probe and is_selective(conjunct) else compiled)
         member = self.rel.member(collection)
         table = self.rel.table(SOURCES[collection].table)
         base = exp.select(exp.Literal.number(1), copy=False).from_(table, copy=False)
-        joins = self.rel.joins(collection, needed)
-        if self._shape(self.dialect.shapes.exists, planning.is_selective_where(node.where)) is Shape.CORRELATED:
+        if shape is Shape.CORRELATED:
             correlation = self.rel.key_equal(member, self.rel.customer_id())
             if self.dialect.one_lower_bound:
                 conditions = _one_lower_bound(conditions)
@@ -610,6 +668,20 @@ def _compared(column: exp.Expr, rows: list[exp.Expr]) -> bool:
     return any(isinstance(part, (*_BOUNDS, exp.EQ)) and isinstance(part.this, exp.Column)
                and (part.this.table, part.this.name) == key
                for r in rows for part in _flat_and(r))
+
+
+def _selective(unit: planning.Unit) -> bool:
+    if isinstance(unit, planning.Atom):
+        return bool(unit.selective)
+    return isinstance(unit, planning.Group) and unit.selective
+
+
+def _unindexed(condition: exp.Expr) -> exp.Expr:
+    """``CASE WHEN condition THEN TRUE END``: true exactly where ``condition`` is, and no index term, so
+    a per-candidate probe is not planned around the index of a selective column (without
+    statistics SQLite may range ``product_no`` inside the probe, once per candidate). The
+    comparison inside keeps the column's affinity, which SQLite's ``+x`` would drop."""
+    return exp.Case(ifs=[exp.If(this=condition, true=exp.true())])
 
 
 def _flat_and(e: exp.Expr) -> list[exp.Expr]:

@@ -434,3 +434,28 @@ def row_pass(units: Sequence[Unit]) -> RowPass | None:
             and any(is_narrow_range(c) for c in alone.conjuncts)):
         return RowPass(_group(alone.collection, [alone]), 0)
     return None
+
+
+def recent_probe(units: Sequence[Unit]) -> tuple[int, int] | None:
+    """A ``no order(ordered_at within last Nd)`` among ``units``: its index and N days in seconds.
+
+    Exactly that: a negated presence test on orders whose whole condition is the order time
+    from a time before now up to now, which one index range per customer answers
+    (``(member_id, ordered_at)``). ``None`` when there is none.
+    """
+    for i, unit in enumerate(units):
+        if not isinstance(unit, Atom) or not unit.negated or unit.test is not None:
+            continue
+        if unit.collection is not Collection.ORDER or len(unit.conjuncts) != 1:
+            continue
+        window = unit.conjuncts[0]
+        if not isinstance(window, ir.TimeRange) or window.negated or not isinstance(window.operand, FieldDef):
+            continue
+        if window.operand.name != "ordered_at" or window.lower is None or window.upper is None:
+            continue
+        lower, upper = window.lower.point, window.upper.point
+        if not isinstance(lower, ir.NowOffset) or not isinstance(upper, ir.NowOffset):
+            continue
+        if lower.seconds < 0 and upper.seconds == 0:
+            return i, -lower.seconds
+    return None

@@ -11,19 +11,25 @@ WHERE
     WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "el"."product_no" IN (:p1, :p2)
-    GROUP BY
-      "o"."member_id"
-    HAVING
-      COUNT(CASE WHEN "el"."product_no" = :p3 AND "o"."ordered_at" >= :t1 THEN 1 END) > 0
-      AND COUNT(CASE WHEN "el"."product_no" = :p4 THEN 1 END) = 0
+      AND "el"."product_no" = :p1
+      AND "o"."ordered_at" >= :t1
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND CASE WHEN "el"."product_no" = :p2 THEN TRUE END
   )
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
 --   now: now (the evaluation instant)
 --   p1: the number 42
---   p2: the number 43
---   p3: the number 42
 --   t1: now - 30d
---   p4: the number 43
+--   p2: the number 43

@@ -6,32 +6,24 @@ WHERE
     SELECT
       "o"."member_id"
     FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
     WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p1 AND "oi"."order_id" IS NOT NULL
-      )
+      AND "el"."product_no" = :p1
       AND "o"."member_id" IS NOT NULL
   )
   AND NOT "c"."member_id" IN (
     SELECT
       "o"."member_id"
     FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
     WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p2 AND "oi"."order_id" IS NOT NULL
-      )
+      AND "el"."product_no" = :p2
       AND "o"."member_id" IS NOT NULL
   )
   AND NOT "c"."member_id" IN (

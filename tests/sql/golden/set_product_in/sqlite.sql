@@ -6,16 +6,12 @@ WHERE
     SELECT
       "o"."member_id"
     FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
     WHERE
       "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" IN (:p1, :p2) AND "oi"."order_id" IS NOT NULL
-      )
+      AND "el"."product_no" IN (:p1, :p2)
   )
 
 -- parameters:

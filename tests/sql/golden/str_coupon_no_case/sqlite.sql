@@ -12,16 +12,16 @@ WHERE
       AND "cc"."expires_at" >= :now
       AND "cc"."coupon_no" = :p1
   )
-  AND NOT "c"."member_id" IN (
+  AND NOT EXISTS(
     SELECT
-      "cc"."member_id"
+      1
     FROM "customer_coupons" AS "cc"
     WHERE
-      "cc"."used_at" IS NULL
+      "cc"."member_id" = "c"."member_id"
+      AND "cc"."used_at" IS NULL
       AND "cc"."issued_at" <= :now
       AND "cc"."expires_at" >= :now
-      AND "cc"."coupon_no" = :p2
-      AND "cc"."member_id" IS NOT NULL
+      AND CASE WHEN "cc"."coupon_no" = :p2 THEN TRUE END
   )
 
 -- parameters:

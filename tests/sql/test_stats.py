@@ -1,0 +1,122 @@
+"""Plan shapes chosen from a store's statistics (SQLite), and the statistics themselves.
+
+The choice only picks between shapes that return the same rows: every case is
+also compiled with statistics that make the probe go first in
+``tests/sql/test_shapes.py``, against the oracle on every engine. Here: which
+segments the choice applies to, that it follows the estimate, and that the
+statistics are gathered, cached and gathered again when the data changes.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from cafehub.compiler.backends.sql import SchemaMapping, TableMapping, compile_sql
+from cafehub.compiler.backends.sql.stats import PROBE_COST, StoreStats
+from cafehub.execution import stats as gathering
+from cafehub.execution.sql import compile_for_engine, run_sql
+from cafehub.store import records as r
+from cafehub.store.io import write_shop
+from cafehub.testing.engines import canonical_engine
+
+from .shop import CONTEXTS
+
+LAPSED = "order(status = paid).count >= 3 and no order(ordered_at within last 60d)"
+DAY = 86_400
+#: Every order belongs to a customer with an order in the last day: the probe excludes them all.
+RECENT = StoreStats(reference="2025-03-01 00:00:00.000000", orders=((50, 3600), (50, 3600), (0, None)))
+#: Every order belongs to a customer whose last order is a year old: the probe excludes none.
+LAPSED_SHOP = StoreStats(reference="2025-03-01 00:00:00.000000", orders=((2, 365 * DAY), (0, None)))
+
+
+def _from_customers_probe_first(sql: str) -> bool:
+    return sql.startswith('SELECT\n  "c"."member_id" AS "member_id"\nFROM "customers" AS "c"\nWHERE\n  NOT EXISTS(')
+
+
+def test_ratio_is_probes_and_the_orders_they_keep_over_every_order() -> None:
+    assert RECENT.probe_first_ratio(60 * DAY) == pytest.approx(3 * PROBE_COST / 100)
+    assert LAPSED_SHOP.probe_first_ratio(60 * DAY) == pytest.approx((2 * PROBE_COST + 2) / 2)
+    # A window longer than a customer's lapse counts the customer as kept out by the probe.
+    assert LAPSED_SHOP.probe_first_ratio(400 * DAY) == pytest.approx(2 * PROBE_COST / 2)
+    assert StoreStats(reference="x", orders=()).probe_first_ratio(DAY) is None
+    assert StoreStats(reference="x", orders=((0, None),)).probe_first_ratio(DAY) is None
+
+
+def test_statistics_choose_the_probe_first_only_where_estimated_cheaper() -> None:
+    plain = compile_sql(LAPSED, dialect="sqlite", cache=False).sql
+    assert not _from_customers_probe_first(plain)
+    assert compile_sql(LAPSED, dialect="sqlite", stats=LAPSED_SHOP, cache=False).sql == plain
+    probed = compile_sql(LAPSED, dialect="sqlite", stats=RECENT, cache=False).sql
+    assert _from_customers_probe_first(probed)
+    assert probed.index("NOT EXISTS") < probed.index("COUNT(*)")
+    # The same statistics always give the same SQL, and the compile cache keys on them.
+    assert compile_sql(LAPSED, dialect="sqlite", stats=RECENT).sql == probed
+    assert compile_sql(LAPSED, dialect="sqlite", stats=LAPSED_SHOP).sql == plain
+    # Engines that do not choose from statistics ignore them.
+    assert compile_sql(LAPSED, dialect="duckdb", stats=RECENT).sql == compile_sql(LAPSED, dialect="duckdb").sql
+
+
+@pytest.mark.parametrize("segment", [
+    "order(status = paid).count >= 3 and no order(ordered_at within last 60d and status = paid)",  # more than time
+    "order(status = paid).count >= 3 and no order(ordered_at < 60d ago)",  # not up to now
+    "order(product = 42) and no order(ordered_at within last 60d)",  # a selective driver reads few rows
+    "no order(ordered_at within last 60d)",  # nothing to drive
+    "order(status = paid).count >= 3 and no cart(added_at within last 60d)",  # not orders
+])
+def test_probe_first_only_for_a_recent_order_window_after_an_unselective_pass(segment: str) -> None:
+    assert not _from_customers_probe_first(compile_sql(segment, dialect="sqlite", stats=RECENT, cache=False).sql)
+
+
+def test_probe_first_gives_the_same_customers(sqlite_shop: Engine) -> None:
+    ctx = CONTEXTS["seoul_march"]
+    for segment in (LAPSED, "order().count >= 1 and no order(ordered_at within last 30d) and cart()"):
+        expected = run_sql(sqlite_shop, segment, ctx, verify=False)
+        probed = compile_sql(segment, dialect="sqlite", stats=RECENT, cache=False)
+        assert _from_customers_probe_first(probed.sql)
+        with sqlite_shop.connect() as conn:
+            got = sorted(str(m) for m in conn.execute(probed.statement(ctx)).scalars())
+        assert got == expected, segment
+
+
+def _customer(i: int, orders: int, days_ago: int) -> tuple[r.Customer, list[r.Order]]:
+    from datetime import UTC, datetime, timedelta
+
+    last = datetime.now(UTC).replace(tzinfo=None) - timedelta(days=days_ago)
+    placed = [r.Order(order_id=f"o{i}-{k}", member_id=f"m{i}", ordered_at=last - timedelta(days=k), status="paid",
+                      paid_amount=Decimal(1), order_amount=Decimal(1),
+                      shipping_fee=Decimal(0)) for k in range(orders)]
+    return r.Customer(member_id=f"m{i}"), placed
+
+
+def test_store_statistics_are_sampled_cached_and_gathered_again_when_rows_are_added(tmp_path: Path) -> None:
+    engine = canonical_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    gathering.clear()
+    people = [_customer(i, 10, 1) for i in range(20)] + [_customer(20 + i, 1, 200) for i in range(20)]
+    write_shop(engine, r.ShopData(customers=tuple(c for c, _ in people),
+                                  orders=tuple(o for _, placed in people for o in placed)))
+    found = gathering.store_stats(engine)
+    assert found is not None
+    assert len(found.orders) == 40
+    assert sorted(count for count, _ in found.orders) == [1] * 20 + [10] * 20
+    assert found.probe_first_ratio(60 * DAY) == pytest.approx((40 * PROBE_COST + 20) / 220)
+    assert gathering.store_stats(engine) is found  # cached while the data is unchanged
+    assert _from_customers_probe_first(compile_for_engine(engine, LAPSED).sql)
+    later, _ = _customer(99, 0, 0)
+    write_shop(engine, r.ShopData(customers=(later,)))
+    again = gathering.store_stats(engine)
+    assert again is not None
+    assert again is not found
+    assert len(again.orders) == 41
+    engine.dispose()
+
+
+def test_no_statistics_where_they_cannot_be_read(tmp_path: Path, duckdb_shop: Engine) -> None:
+    engine = canonical_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    mapping = SchemaMapping(tables={"customers": TableMapping(table="nowhere")})
+    assert gathering.store_stats(engine, mapping) is None  # a missing table
+    assert gathering.store_stats(duckdb_shop) is None  # not SQLite
+    engine.dispose()
