@@ -59,7 +59,7 @@ def main() -> None:
     parser.add_argument("--distributions", default=None,
                         help="sql: comma-separated shop distributions (default: demo and every generator of "
                         "bench/distributions.py)")
-    parser.add_argument("--engines", default=None, help="sql: comma-separated engines (default: all)")
+    parser.add_argument("--engines", default=None, help="sql, saved: comma-separated engines (default: all)")
     parser.add_argument("--references", default=None,
                         help="sql: comma-separated reference segments (default: all six)")
     parser.add_argument("--skip-stream", action="store_true", help="service: measure the overhead only")
