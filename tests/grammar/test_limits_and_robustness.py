@@ -17,6 +17,9 @@ from cafehub.grammar.limits import Limits
 from cafehub.testing.syntax import segments
 
 BIG = Limits(max_length=20_000_000, max_depth=50, max_atoms=1_000)
+#: Seconds after which a case counts as hung. Each takes well under a second of CPU; the bound catches
+#: unbounded work (a hang or runaway growth), not slowness, so it leaves room for a loaded CI machine.
+HANG = 30
 
 
 def _codes(text: str | bytes, limits: Limits = BIG) -> list[str]:
@@ -25,25 +28,25 @@ def _codes(text: str | bytes, limits: Limits = BIG) -> list[str]:
     return info.value.codes
 
 
-@pytest.mark.timeout(5)
+@pytest.mark.timeout(HANG)
 def test_100k_nested_parentheses_is_a_clean_error() -> None:
     assert _codes("(" * 100_000 + "order()" + ")" * 100_000) == ["E0102"]
     assert _codes("order(" + "(" * 100_000 + "status = paid" + ")" * 100_001) == ["E0102"]
     assert _codes("(" * 100_000) == ["E0102"]
 
 
-@pytest.mark.timeout(5)
+@pytest.mark.timeout(HANG)
 def test_100k_nested_not_is_a_clean_error() -> None:
     assert _codes("not " * 100_000 + "order()") == ["E0102"]
 
 
-@pytest.mark.timeout(5)
+@pytest.mark.timeout(HANG)
 def test_5mb_of_text_is_a_clean_error() -> None:
     assert _codes("order() or " * 500_000 + "cart()", Limits()) == ["E0101"]
     assert _codes(("x" * 5_000_000).encode(), Limits()) == ["E0101"]
 
 
-@pytest.mark.timeout(5)
+@pytest.mark.timeout(HANG)
 def test_atom_limit_is_a_clean_error() -> None:
     text = " or ".join(f"cart(product = {i})" for i in range(2_000))
     assert _codes(text) == ["E0103"]
@@ -80,7 +83,7 @@ def test_e0103_gives_the_real_count_at_the_first_condition_past_the_limit() -> N
         assert text[problem.span.start:problem.span.end] == "product = 1000"
 
 
-@pytest.mark.timeout(5)
+@pytest.mark.timeout(HANG)
 def test_deep_json_is_a_clean_error() -> None:
     deep = '{"version": 1, "segment": ' + '{"type": "not", "operand": ' * 100_000 + "{}" + "}" * 100_001
     with pytest.raises(SegmentError) as info:
