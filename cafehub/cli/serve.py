@@ -31,6 +31,9 @@ def serve(
     port: Annotated[int, typer.Option(help="Port to listen on (0: any free port).")] = 8000,
     workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
     log_level: Annotated[str, typer.Option(help="uvicorn log level.")] = "info",
+    keep_alive: Annotated[int, typer.Option(
+        min=1, help="Seconds an idle client connection stays open (uvicorn's own default is 5 s, shorter than a "
+        "customer takes to read and answer: every chat message then paid for a new connection).")] = 75,
 ) -> None:
     """Serve the API and the web editor; docs at /docs, the editor at /shops/SHOP/editor."""
     import os
@@ -49,7 +52,8 @@ def serve(
     shops = ", ".join(sorted(loaded.shops))
     out.print(f"cafehub: serving shop(s) {shops} on http://{host}:{port} (API docs at /docs)", markup=False)
     if workers == 1:
-        uvicorn.run(application, host=host, port=port, log_level=log_level, server_header=False)
+        uvicorn.run(application, host=host, port=port, log_level=log_level, server_header=False,
+                    timeout_keep_alive=keep_alive)
         return
     problem = shared_state_problem(loaded)
     if problem:
@@ -57,7 +61,7 @@ def serve(
     if config is not None:  # each worker builds its own app from the same file
         os.environ[CONFIG_ENV] = str(config.resolve())
     uvicorn.run("cafehub.service.app:create_app", factory=True, host=host, port=port, workers=workers,
-                log_level=log_level, server_header=False)
+                log_level=log_level, server_header=False, timeout_keep_alive=keep_alive)
 
 
 def shared_state_problem(config: ServiceConfig) -> str | None:
