@@ -28,12 +28,12 @@ from sqlalchemy.exc import DBAPIError
 from sqlglot import exp
 
 from cafehub.compiler.backends.sql import CompiledSQL, SchemaMapping, compile_sql, dialect_for_engine
-from cafehub.compiler.backends.sql.compiled import TableUse, render
+from cafehub.compiler.backends.sql.compiled import TableUse, checked_segment, render
 from cafehub.compiler.backends.sql.dialects import UnknownDialectError
 from cafehub.compiler.backends.sql.mapping import TIME_COLUMNS, TimeKind
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
-from cafehub.execution.stats import store_stats
+from cafehub.execution.stats import named_products, store_stats
 from cafehub.store.engines import StoreError, display_url, explain, missing_object, store_errors
 
 
@@ -46,8 +46,11 @@ def compile_for_engine(
         dialect = dialect_for_engine(engine.dialect.name)
     except UnknownDialectError as exc:
         raise StoreError(str(exc)) from None
-    stats = store_stats(engine, mapping) if dialect.probe_first else None
-    return compile_sql(segment, dialect=dialect, mapping=mapping, stats=stats)
+    if not dialect.probe_first:
+        return compile_sql(segment, dialect=dialect, mapping=mapping)
+    checked = checked_segment(segment)
+    stats = store_stats(engine, mapping, products=named_products(checked.ir))
+    return compile_sql(checked, dialect=dialect, mapping=mapping, stats=stats)
 
 
 def _ident(name: str) -> exp.Identifier:

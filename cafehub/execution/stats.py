@@ -20,20 +20,24 @@ missing table) simply has none, and queries are planned as without them.
 from __future__ import annotations
 
 import threading
+from dataclasses import fields, is_dataclass, replace
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Engine, text
 from sqlalchemy.exc import SQLAlchemyError
 
+from cafehub.compiler import ir
 from cafehub.compiler.backends.sql import SchemaMapping
 from cafehub.compiler.backends.sql.mapping import DEFAULT_MAPPING
 from cafehub.compiler.backends.sql.stats import StoreStats
+from cafehub.compiler.catalog import Collection
 
 #: Customers sampled.
 SAMPLE = 1000
 
 _lock = threading.Lock()
 _cache: dict[tuple[str, str], tuple[tuple[object, ...], StoreStats | None]] = {}
+_lines_cache: dict[tuple[str, str, int], tuple[tuple[object, ...], int | None]] = {}
 
 
 def _quoted(mapping: SchemaMapping, logical: str) -> str:
@@ -44,11 +48,47 @@ def _column(mapping: SchemaMapping, table: str, column: str) -> str:
     return '"' + mapping.column(table, column).replace('"', '""') + '"'
 
 
-def store_stats(engine: Engine, mapping: SchemaMapping | None = None) -> StoreStats | None:
-    """The store's statistics (cached until its data changes), or ``None`` where they cannot be read.
+def store_stats(engine: Engine, mapping: SchemaMapping | None = None,
+                products: tuple[int, ...] = ()) -> StoreStats | None:
+    """The store's statistics (cached until its data changes), or ``None`` where they cannot be read;
+    with the order lines of each of ``products`` (the products a segment names).
 
     SQLite only: other engines return ``None``.
     """
+    found = _sampled(engine, mapping)
+    if found is None or not products:
+        return found
+    used = mapping if mapping is not None else DEFAULT_MAPPING
+    counts = []
+    for product in sorted(set(products)):
+        lines = _lines(engine, used, product)
+        if lines is not None:
+            counts.append((product, lines))
+    return replace(found, product_lines=tuple(counts))
+
+
+def _lines(engine: Engine, mapping: SchemaMapping, product: int) -> int | None:
+    """Order lines of one product, counted through the ``product_no`` index (cached with the sample)."""
+    key = (engine.url.render_as_string(hide_password=True), mapping.model_dump_json(), product)
+    with _lock:
+        cached = _lines_cache.get(key)
+        version = _cache.get(key[:2], ((), None))[0]
+    if cached is not None and cached[0] == version:
+        return cached[1]
+    items = _quoted(mapping, "order_items")
+    column = _column(mapping, "order_items", "product_no")
+    try:
+        with engine.connect() as conn:
+            count = conn.execute(text(f"SELECT COUNT(*) FROM {items} WHERE {column} = :p"), {"p": product}).scalar()
+    except SQLAlchemyError:
+        return None
+    found = int(count) if isinstance(count, int) else None
+    with _lock:
+        _lines_cache[key] = (version, found)
+    return found
+
+
+def _sampled(engine: Engine, mapping: SchemaMapping | None) -> StoreStats | None:
     if engine.dialect.name != "sqlite":
         return None
     used = mapping if mapping is not None else DEFAULT_MAPPING
@@ -74,6 +114,7 @@ def clear() -> None:
     """Forget every cached statistic (tests; a store rewritten in place)."""
     with _lock:
         _cache.clear()
+        _lines_cache.clear()
 
 
 def _gather(conn: Connection, mapping: SchemaMapping, largest: object) -> StoreStats | None:
@@ -112,3 +153,23 @@ def _instant(value: object) -> datetime | None:
     except ValueError:
         return None
     return found.astimezone(UTC).replace(tzinfo=None) if found.tzinfo is not None else found
+
+
+def named_products(node: object) -> tuple[int, ...]:
+    """The product numbers a segment's order conditions name (``order(product = 42)``), in order."""
+    found: list[int] = []
+
+    def walk(item: object) -> None:
+        if isinstance(item, ir.AnyOf):
+            if item.field.collection is Collection.ORDER and item.field.name == "product":
+                found.extend(v for v in item.values if isinstance(v, int))
+            return
+        if isinstance(item, tuple):
+            for part in item:
+                walk(part)
+        elif is_dataclass(item) and not isinstance(item, type):
+            for f in fields(item):
+                walk(getattr(item, f.name))
+
+    walk(node)
+    return tuple(dict.fromkeys(found))

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine
 
+from cafehub import check
 from cafehub.compiler.backends.sql import SchemaMapping, TableMapping, compile_sql
 from cafehub.compiler.backends.sql.stats import PROBE_COST, StoreStats
 from cafehub.execution import stats as gathering
@@ -119,4 +120,48 @@ def test_no_statistics_where_they_cannot_be_read(tmp_path: Path, duckdb_shop: En
     mapping = SchemaMapping(tables={"customers": TableMapping(table="nowhere")})
     assert gathering.store_stats(engine, mapping) is None  # a missing table
     assert gathering.store_stats(duckdb_shop) is None  # not SQLite
+    engine.dispose()
+
+
+CROSS_SELL = "order(product = 42 and ordered_at within last 30d) and no order(product = 43)"
+
+
+def _probed_per_candidate(sql: str) -> bool:
+    return 'NOT EXISTS(' in sql and 'CASE WHEN "el"."product_no" = :p2 THEN TRUE END' in sql
+
+
+@pytest.mark.parametrize(("lines", "probed"), [
+    (((42, 354), (43, 4423)), True),  # the heavy shop: few candidates, B's lines many
+    (((42, 30989), (43, 9403)), False),  # the demo shop: B's key set is cheaper
+    (((42, 10),), True),  # B's lines not counted: the probe, as without statistics
+    ((), True),
+])
+def test_cross_sell_probes_per_candidate_unless_the_other_products_lines_are_fewer(
+    lines: tuple[tuple[int, int], ...], probed: bool, sqlite_shop: Engine
+) -> None:
+    stats = StoreStats(reference="2025-03-01 00:00:00.000000", orders=((1, 0),), product_lines=lines)
+    compiled = compile_sql(CROSS_SELL, dialect="sqlite", stats=stats, cache=False)
+    assert _probed_per_candidate(compiled.sql) == probed
+    assert ('NOT "c"."member_id" IN' in compiled.sql) == (not probed)
+    assert _probed_per_candidate(compile_sql(CROSS_SELL, dialect="sqlite", cache=False).sql)
+    ctx = CONTEXTS["seoul_march"]
+    with sqlite_shop.connect() as conn:
+        got = sorted(str(m) for m in conn.execute(compiled.statement(ctx)).scalars())
+    assert got == run_sql(sqlite_shop, CROSS_SELL, ctx, verify=False)
+
+
+def test_products_named_and_their_lines_counted(tmp_path: Path) -> None:
+    assert gathering.named_products(check(CROSS_SELL).ir) == (42, 43)
+    assert gathering.named_products(check("cart(product = 17) and order(product in [1, 2])").ir) == (1, 2)
+    engine = canonical_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    gathering.clear()
+    customer, placed = _customer(1, 3, 1)
+    items = tuple(r.OrderItem(order_item_code=f"i{k}", order_id=o.order_id, product_no=42 if k else 43, quantity=1,
+                              price=Decimal(1), option_price=Decimal(0)) for k, o in enumerate(placed))
+    write_shop(engine, r.ShopData(customers=(customer,), orders=tuple(placed), order_items=items))
+    found = gathering.store_stats(engine, products=(43, 42, 7))
+    assert found is not None
+    assert found.product_lines == ((7, 0), (42, 2), (43, 1))
+    assert found.lines((42, 43)) == 3
+    assert found.lines((42, 99)) is None
     engine.dispose()

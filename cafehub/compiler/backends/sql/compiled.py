@@ -169,7 +169,8 @@ def render(tree: exp.Expr, target: SqlDialect, *, pretty: bool = True) -> str:
     )
 
 
-def _checked(segment: str | bytes | CheckedSegment) -> CheckedSegment:
+def checked_segment(segment: str | bytes | CheckedSegment) -> CheckedSegment:
+    """``segment`` checked (as :func:`compile_sql` checks it), or as it is when already checked."""
     if isinstance(segment, CheckedSegment):
         return segment
     source = decode(segment)
@@ -286,7 +287,7 @@ def compile_sql(
     >>> print(compile_sql("no order()", dialect="sqlite").sql.splitlines()[0])
     SELECT
     """
-    checked = _checked(segment)
+    checked = checked_segment(segment)
     target = get_dialect(dialect)
     used_mapping = mapping if mapping is not None else DEFAULT_MAPPING
     if not cache:

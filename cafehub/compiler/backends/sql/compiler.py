@@ -116,6 +116,8 @@ class SqlCompiler:
         """Whether the node being compiled is under an odd number of ``Not`` (segment level)."""
         self.few_candidates = False
         """Whether the driving test is selective, so the tests checked per candidate run for few."""
+        self.driver_products: tuple[object, ...] = ()
+        """The products the driving test names (``order(product = 42 ...)``), for the statistics."""
         self._keys_wanted = False
         """Whether the next key set is the query's source (:meth:`_driven_by_keys`), not a test."""
         self._keys: exp.Select | None = None
@@ -176,7 +178,7 @@ class SqlCompiler:
         others = []
         for i, unit in enumerate(units):
             if i != lead:
-                with self._filtering(shapes.filter is not None, few=_selective(units[lead])):
+                with self._filtering(shapes.filter is not None, few=_selective(units[lead]), driver=units[lead]):
                     others.append(self.unit(unit))
         customer = self.rel.customer_id()
         source = exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.Identifier(this=customer.table, quoted=True)))
@@ -277,7 +279,8 @@ class SqlCompiler:
         items = []
         few = lead is not None and _selective(units[lead])
         for i in order:
-            with self._filtering(lead is not None and i != lead, few=few):
+            with self._filtering(lead is not None and i != lead, few=few,
+                                 driver=units[lead] if lead is not None else None):
                 items.append(self.unit(units[i]))
         return Pred(and_([i.expr for i in items]), any(i.nullable for i in items))
 
@@ -289,15 +292,16 @@ class SqlCompiler:
         return self.segment(unit)
 
     @contextmanager
-    def _filtering(self, on: bool, *, few: bool = False) -> Iterator[None]:
-        saved, saved_few = self.filtering, self.few_candidates
+    def _filtering(self, on: bool, *, few: bool = False, driver: planning.Unit | None = None) -> Iterator[None]:
+        saved, saved_few, saved_products = self.filtering, self.few_candidates, self.driver_products
         self.filtering = saved or on
         if on and not saved:
             self.few_candidates = few
+            self.driver_products = _products(driver)
         try:
             yield
         finally:
-            self.filtering, self.few_candidates = saved, saved_few
+            self.filtering, self.few_candidates, self.driver_products = saved, saved_few, saved_products
 
     def _shape(self, own: Shape, selective: bool) -> Shape:
         """A collection test's shape: its construct's own, or the filter shape when it is checked per
@@ -331,7 +335,8 @@ class SqlCompiler:
         selective = planning.is_selective_where(node.where)
         shape = self._shape(self.dialect.shapes.exists, selective)
         probe = False
-        if selective and self.dialect.selective_probe and self.filtering and self.few_candidates:
+        if selective and self.dialect.selective_probe and self.filtering and self.few_candidates and (
+                self.stats is None or self.stats.probe_rather_than_key_set(self.driver_products, _products(node))):
             shape, probe = Shape.CORRELATED, True
         conditions = self.rel.window(collection)
         joins = self.rel.joins(collection, needed)
@@ -668,6 +673,13 @@ def _compared(column: exp.Expr, rows: list[exp.Expr]) -> bool:
     return any(isinstance(part, (*_BOUNDS, exp.EQ)) and isinstance(part.this, exp.Column)
                and (part.this.table, part.this.name) == key
                for r in rows for part in _flat_and(r))
+
+
+def _products(unit: planning.Unit | ir.Node | None) -> tuple[object, ...]:
+    """The products a test's selective conditions name (``product = 42``): empty when none does."""
+    where = unit.where if isinstance(unit, (planning.Atom, ir.Exists)) else None
+    return tuple(v for c in planning.conjuncts(where) if isinstance(c, ir.AnyOf) and is_selective(c)
+                 and c.field.name == "product" for v in c.values)
 
 
 def _selective(unit: planning.Unit) -> bool:

@@ -36,6 +36,27 @@ class StoreStats:
 
     reference: str
     orders: tuple[tuple[int, int | None], ...]
+    product_lines: tuple[tuple[int, int], ...] = ()
+    """(product number, order lines of it) for the products a segment names, counted through the
+    ``product_no`` index; empty when not gathered."""
+
+    def lines(self, products: tuple[object, ...]) -> int | None:
+        """Order lines of any of ``products`` (``None`` when one of them was not counted)."""
+        known = dict(self.product_lines)
+        found = [known.get(p) if isinstance(p, int) else None for p in products]
+        return None if any(n is None for n in found) else sum(n for n in found if n is not None)
+
+    def probe_rather_than_key_set(self, driver: tuple[object, ...], own: tuple[object, ...]) -> bool:
+        """Whether a presence test on products ``own`` is cheaper probed per candidate of a driver on
+        products ``driver`` than as a key set of every customer with ``own``'s lines.
+
+        The candidates are at most the driver's lines; the key set reads all of ``own``'s. Where the
+        driver has more lines (cross-sell on the demo and dense shops: 31k and 88k lines of A, 9k and
+        6k of B) the key set was 1.2x faster; where it has fewer (recent: 22k against 61k; heavy:
+        354 against 4,423) the probe was 1.5x-5x faster. Unknown counts: the probe.
+        """
+        first, second = self.lines(driver), self.lines(own)
+        return first is None or second is None or first < second
 
     def probe_first_ratio(self, window_seconds: int) -> float | None:
         """Estimated cost of probing every customer's last ``window_seconds`` first (and counting
