@@ -38,7 +38,14 @@ from cafehub.compiler.evaluation import EvalContext
 from cafehub.compiler.references import SavedSegment, UnknownSegment
 from cafehub.diagnostics import SegmentError
 from cafehub.execution.explain import Explanation, explain
-from cafehub.execution.python import FIRST_FREE_TAG, SLOTS, one_member_statement, read_one_member, slotted
+from cafehub.execution.python import (
+    FIRST_FREE_TAG,
+    SLOTS,
+    one_member_statement,
+    one_statement_connection,
+    read_one_member,
+    slotted,
+)
 from cafehub.registry.registry import RegistryError, RegistryResolver, SegmentRegistry
 from cafehub.store.engines import store_errors
 
@@ -145,7 +152,7 @@ class LiveMembership:
         :class:`CustomerNotFound`, and :class:`~cafehub.registry.SegmentNotFound`
         for a name in ``names`` that is not a live segment.
         """
-        with store_errors(self.registry.engine), self.registry.engine.connect() as conn:
+        with store_errors(self.registry.engine), one_statement_connection(self.registry.engine) as conn:
             customer, extra = read_one_member(conn, self._statement, member_id)
         latest = {str(row[0]): int(row[_VERSION]) for row in extra.get(FIRST_FREE_TAG, ())}
         if names is not None:

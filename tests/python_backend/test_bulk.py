@@ -21,6 +21,7 @@ from cafehub.execution.python import (
     iter_customers,
     load_customer,
     one_member_statement,
+    one_statement_connection,
     read_one_member,
     run_predicate,
     slotted,
@@ -162,6 +163,20 @@ def test_extra_branches_come_back_by_tag_for_strangers_too(store: Engine) -> Non
             assert set(rows) == {FIRST_FREE_TAG}
     with pytest.raises(ValueError, match="no such slots"):
         slotted(FIRST_FREE_TAG, key=literal("x"), version=literal(3))
+
+
+def test_the_one_statement_reads_in_autocommit_on_postgresql_only_and_the_pool_gets_it_back(store: Engine) -> None:
+    """No BEGIN before and no ROLLBACK after the one statement on PostgreSQL (two round trips); the pooled
+    connection is back in transactions for everyone else."""
+    postgres = store.dialect.name == "postgresql"
+    with one_statement_connection(store) as conn:
+        assert (conn.get_execution_options().get("isolation_level") == "AUTOCOMMIT") == postgres
+        if postgres:
+            assert conn.connection.driver_connection.autocommit is True
+        assert conn.execute(select(literal(1))).scalar_one() == 1
+    if postgres:
+        with store.connect() as conn:
+            assert conn.connection.driver_connection.autocommit is False
 
 
 def test_money_comes_back_exact_from_every_engine(store: Engine) -> None:
