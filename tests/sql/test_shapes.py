@@ -44,7 +44,7 @@ _BASES = [
 ]
 _PLANNING = [
     {"merge": Merge.SHARED, "element_join": ElementJoin.HULL, "filter": Shape.CORRELATED, "rows_drive": True,
-     "extremes": True},
+     "extremes": True, "exists_join": True},
     {"merge": Merge.SELECTIVE},
     {"element_join": ElementJoin.HULL},
     {"filter": Shape.CORRELATED},
@@ -71,6 +71,7 @@ def test_variants_cover_every_option() -> None:
     assert seen["filter"] == {None, Shape.CORRELATED}
     assert seen["rows_drive"] == {False, True}
     assert seen["extremes"] == {False, True}
+    assert seen["exists_join"] == {False, True}
     assert seen["aggregate"] == {Shape.CORRELATED, Shape.GROUPED}
     assert all(seen[k] == set(_TWO) for k in ("exists", "selective_element", "common_element"))
 

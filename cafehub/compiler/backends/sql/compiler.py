@@ -161,6 +161,12 @@ class SqlCompiler:
         ``customers``. The planner reads the driver from its rows' index range instead of
         joining and de-duplicating against every customer (the demo's ``coupon(expires_at within
         next 1d)``: measured in docs/SQL.md). ``None`` when no positive test can drive.
+
+        With the dialect's ``distinct_last``, a driver's rows are de-duplicated after the other
+        tests (``SELECT DISTINCT c.member_id FROM (SELECT o.member_id ...) AS c WHERE NOT
+        EXISTS ...``): the derived table is then merged into the query, and PostgreSQL checks
+        the other tests per row inside its parallel workers, as the hand-written ``DISTINCT``
+        with a ``NOT EXISTS`` does.
         """
         shapes = self.dialect.shapes
         units = planning.plan(node.items if isinstance(node, ir.And) else (node,), shapes.merge, shapes.element_join)
@@ -180,10 +186,15 @@ class SqlCompiler:
             if i != lead:
                 with self._filtering(shapes.filter is not None, few=_selective(units[lead]), driver=units[lead]):
                     others.append(self.unit(unit))
+        late = self.dialect.shapes.distinct_last and others and keys.args.get("distinct") is not None
+        if late:
+            keys.set("distinct", None)
         customer = self.rel.customer_id()
         source = exp.Subquery(this=keys, alias=exp.TableAlias(this=exp.Identifier(this=customer.table, quoted=True)))
         member = exp.alias_(customer, "member_id", quoted=True)
         query = exp.select(member, copy=False).from_(source, copy=False)
+        if late:
+            query = query.distinct(copy=False)
         self.rel.used.pop("customers", None)  # ``c`` is the derived table: customers is not read
         return where(query, and_([o.expr for o in others])) if others else query
 
@@ -342,8 +353,9 @@ class SqlCompiler:
         joins = self.rel.joins(collection, needed)
         rest = planning.conjuncts(node.where)
         element = None
-        if self.dialect.selective_probe and (probe or shape is not Shape.CORRELATED):
-            element = next((c for c in rest if isinstance(c, ir.AnyOf) and is_selective(c)), None)
+        joined = self.dialect.selective_probe and (probe or shape is not Shape.CORRELATED)
+        if joined or self.dialect.shapes.exists_join:
+            element = self._exists_elements(node.where)
         if element is not None:
             # The order's lines of those products, joined (one row per line: presence is kept).
             rest = tuple(c for c in rest if c is not element)
@@ -364,6 +376,19 @@ class SqlCompiler:
             return Pred(exp.Exists(this=query), False)
         query = self._joined(base.select(member, append=False, copy=False), joins)
         return Pred(self._member_of(query, conditions, negated=self.negated), False)
+
+    def _exists_elements(self, where: ir.Node | None) -> ir.AnyOf | None:
+        """The selective set-field conjunct (``product = 42``) a presence test reads through a join
+        (the dialect's ``exists_join``, SQLite's ``selective_probe``), or ``None``.
+
+        ``EXISTS (SELECT 1 FROM orders o JOIN order_items el ON el.order_id = o.order_id WHERE ...
+        AND el.product_no = :p1)``: the join repeats an order once per matching line, which
+        changes no existence, and the conjunct is two-valued, so the test is the same.
+        PostgreSQL plans a ``NOT EXISTS`` written so as a nested-loop anti-join probing each
+        candidate's orders, where the per-order ``IN`` made it hash every order of the
+        product (bought A in 30 days, never B, recent shop: see docs/SQL.md).
+        """
+        return next((c for c in planning.conjuncts(where) if isinstance(c, ir.AnyOf) and is_selective(c)), None)
 
     def seg_test(self, node: ir.Compare | ir.InValues | ir.TimeRange) -> Pred:
         aggregate = node.operand
@@ -408,7 +433,7 @@ class SqlCompiler:
         the group is the complement: not among the members whose rows fail every test.
         """
         correlated = self._shape(self.dialect.shapes.aggregate, group.selective) is Shape.CORRELATED
-        rows = self._group_rows(group, correlated)
+        rows = self._group_rows(group, correlated, any_test=any_test)
         every = any_test and len(rows.tests) < len(group.atoms)
         joined = or_ if any_test else and_
         if any_test and group.holds_on_empty and not correlated:
@@ -441,8 +466,14 @@ class SqlCompiler:
             grouped = having(grouped, joined([t.expr for t in rows.tests]))
         return Pred(self._member_of(grouped, rows.conditions, negated=self.negated), False)
 
-    def _group_rows(self, group: planning.Group, correlated: bool) -> GroupRows:
-        """What a group reads (table, joins, row conditions) and its tests, for either shape."""
+    def _group_rows(self, group: planning.Group, correlated: bool, *, any_test: bool = False) -> GroupRows:
+        """What a group reads (table, joins, row conditions) and its tests, for either shape.
+
+        In a conjunction's grouped pass, a presence test that another of its tests implies
+        is left out (:func:`_implied`): ``order(product = 42 and ordered_at < 90d ago) and no
+        order(product = 42 and ordered_at within last 90d)`` is ``MAX(o.ordered_at) < :t1``
+        alone, which PostgreSQL estimates as one condition rather than two.
+        """
         collection = group.collection
         needed = set(_fields_in(tuple(a.node for a in group.atoms)))
         conditions = self.rel.window(collection) + [self.row(c) for c in group.common]
@@ -453,13 +484,18 @@ class SqlCompiler:
             if elements.values is not None:
                 element = self.rel.rep(elements.field, ELEMENT_JOIN_ALIAS)
                 conditions.append(self.preds.in_values(element, elements.values, negated=False))
-        tests: list[Pred] = []
+        found: list[tuple[planning.Atom, Pred]] = []
+        extremes: list[tuple[planning.Atom, exp.Expr]] = []
         for atom, residual in zip(group.atoms, group.residuals, strict=True):
             when = self._residual(residual, elements, conditions)
-            found = None if correlated else self._extreme_test(atom, when, conditions)
-            found = found or self._group_test(atom, when, correlated)
-            if found is not None:
-                tests.append(found)
+            test = None if correlated else self._extreme_test(atom, when, conditions)
+            if test is not None and when is not None:
+                extremes.append((atom, when))
+            test = test or self._group_test(atom, when, correlated)
+            if test is not None:
+                found.append((atom, test))
+        implied = set() if any_test else {id(a) for a, when in extremes if not a.negated and _implied(when, extremes)}
+        tests = [test for atom, test in found if id(atom) not in implied]
         member = self.rel.member(collection)
         return GroupRows(self.rel.table(SOURCES[collection].table), joins, conditions, tests, member)
 
@@ -662,6 +698,17 @@ class SqlCompiler:
 _BOUNDS = (exp.GTE, exp.GT, exp.LT, exp.LTE)
 _NEGATED_BOUND: dict[type[exp.Expr], type[exp.Expr]] = {exp.GTE: exp.LT, exp.GT: exp.LTE, exp.LT: exp.GTE,
                                                         exp.LTE: exp.GT}
+
+
+def _implied(when: exp.Expr, extremes: list[tuple[planning.Atom, exp.Expr]]) -> bool:
+    """Whether "some row where ``when``" (a bound on a column never null in the pass) follows from a
+    "no row" test of ``extremes`` with the complementary bound on the same column and parameter:
+    no row with ``x >= :t`` means every row has ``x < :t``, and every group has a row."""
+    assert isinstance(when, _BOUNDS)
+    opposite = _NEGATED_BOUND[type(when)]
+    key = (when.this.sql(), param_name(when.expression))
+    return any(a.negated and isinstance(other, opposite) and (other.this.sql(), param_name(other.expression)) == key
+               for a, other in extremes)
 
 
 def _compared(column: exp.Expr, rows: list[exp.Expr]) -> bool:

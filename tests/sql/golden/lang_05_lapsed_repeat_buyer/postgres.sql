@@ -9,7 +9,7 @@ GROUP BY
   "o"."member_id"
 HAVING
   COUNT(CASE WHEN "o"."status" = :p1 THEN 1 END) >= :p2
-  AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) = 0
+  AND MAX("o"."ordered_at") < :t1
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)

@@ -1,23 +1,18 @@
 SELECT
   "c"."member_id" AS "member_id"
 FROM "orders" AS "o"
+JOIN "order_items" AS "el"
+  ON "el"."order_id" = "o"."order_id"
 JOIN "customers" AS "c"
   ON "c"."member_id" = "o"."member_id"
 WHERE
   "o"."ordered_at" >= :history_start
   AND "o"."ordered_at" <= :now
-  AND "o"."order_id" IN (
-    SELECT
-      "oi"."order_id"
-    FROM "order_items" AS "oi"
-    WHERE
-      "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
-  )
+  AND "el"."product_no" = :p1
 GROUP BY
   "c"."member_id"
 HAVING
-  COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
-  AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) = 0
+  MAX("o"."ordered_at") < :t1
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)

@@ -6,33 +6,25 @@ WHERE
     SELECT
       1
     FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
     WHERE
       "o"."member_id" = "c"."member_id"
       AND "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
-      )
+      AND "el"."product_no" = :p1
   )
   AND NOT EXISTS(
     SELECT
       1
     FROM "orders" AS "o"
+    JOIN "order_items" AS "el"
+      ON "el"."order_id" = "o"."order_id"
     WHERE
       "o"."member_id" = "c"."member_id"
       AND "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "o"."order_id" IN (
-        SELECT
-          "oi"."order_id"
-        FROM "order_items" AS "oi"
-        WHERE
-          "oi"."product_no" = :p2 AND NOT "oi"."order_id" IS NULL
-      )
+      AND "el"."product_no" = :p2
   )
   AND NOT EXISTS(
     SELECT

@@ -16,7 +16,7 @@ WHERE
     GROUP BY
       "o"."member_id"
     HAVING
-      MIN("o"."ordered_at") < :t1 AND MAX("o"."ordered_at") < :t1
+      MAX("o"."ordered_at") < :t1
   )
   AND EXISTS(
     SELECT

@@ -9,21 +9,16 @@ WHERE
       SELECT
         "o"."member_id" AS "k"
       FROM "orders" AS "o"
+      JOIN "order_items" AS "el"
+        ON "el"."order_id" = "o"."order_id"
       WHERE
         "o"."ordered_at" >= :history_start
         AND "o"."ordered_at" <= :now
-        AND "o"."order_id" IN (
-          SELECT
-            "oi"."order_id"
-          FROM "order_items" AS "oi"
-          WHERE
-            "oi"."product_no" = :p1 AND NOT "oi"."order_id" IS NULL
-        )
+        AND "el"."product_no" = :p1
       GROUP BY
         "o"."member_id"
       HAVING
-        COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
-        AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) = 0
+        MAX("o"."ordered_at") < :t1
     ) AS "k"
     WHERE
       "k"."k" = "c"."member_id"

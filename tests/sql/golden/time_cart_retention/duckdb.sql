@@ -11,7 +11,7 @@ WHERE
     GROUP BY
       "ci"."member_id"
     HAVING
-      MAX("ci"."added_at") >= :t1 AND MIN("ci"."added_at") >= :t1
+      MIN("ci"."added_at") >= :t1
   )
 
 -- parameters:

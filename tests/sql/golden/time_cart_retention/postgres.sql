@@ -8,8 +8,7 @@ WHERE
 GROUP BY
   "ci"."member_id"
 HAVING
-  COUNT(CASE WHEN "ci"."added_at" >= :t1 THEN 1 END) > 0
-  AND COUNT(CASE WHEN "ci"."added_at" < :t1 THEN 1 END) = 0
+  MIN("ci"."added_at") >= :t1
 
 -- parameters:
 --   cart_start: now - cart retention (the oldest cart item still in the cart)

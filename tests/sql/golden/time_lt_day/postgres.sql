@@ -8,8 +8,7 @@ WHERE
 GROUP BY
   "o"."member_id"
 HAVING
-  COUNT(CASE WHEN "o"."ordered_at" < :t1 THEN 1 END) > 0
-  AND COUNT(CASE WHEN "o"."ordered_at" >= :t1 THEN 1 END) > 0
+  MIN("o"."ordered_at") < :t1 AND MAX("o"."ordered_at") >= :t1
 
 -- parameters:
 --   history_start: start of the history start date in the shop's zone (orders before it are ignored)
