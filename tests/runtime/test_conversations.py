@@ -193,10 +193,10 @@ def test_an_effect_longer_than_the_lease_keeps_it_and_no_other_worker_answers_tw
 
     def slow_step(self: ChatActions, *args: Any, **kwargs: Any) -> dict[str, Any]:
         running.set()
-        time.sleep(2.5)  # two and a half leases
+        time.sleep(5.0)  # two and a half leases
         return real(self, *args, **kwargs)
 
-    monkeypatch.setattr(store_module, "LEASE_SECONDS", 1.0)
+    monkeypatch.setattr(store_module, "LEASE_SECONDS", 2.0)  # renewed every 0.67 s: slack for a loaded machine
     monkeypatch.setattr(ChatActions, "_command", slow_step)
     other = ConversationEngine(ChatStore(create_engine(str(world.db.url))), lambda shop: world.actions)
     answers: dict[str, list[Message]] = {}
@@ -206,7 +206,7 @@ def test_an_effect_longer_than_the_lease_keeps_it_and_no_other_worker_answers_tw
 
     def next_message() -> None:
         running.wait(10)
-        time.sleep(1.5)  # the lease taken with the turn has run out by now
+        time.sleep(3.0)  # the lease taken with the turn has run out by now
         answers["second"] = other.handle("demo", "c-slow", "hello", message_id="next")
 
     threads = [threading.Thread(target=confirm), threading.Thread(target=next_message)]
