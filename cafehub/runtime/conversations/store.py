@@ -361,6 +361,7 @@ class ChatStore:
         self._renewer: threading.Thread | None = None
         self._renew_guard = threading.Lock()
         self._wake = threading.Event()
+        self._next_renewal = 0.0
         chat_metadata.create_all(engine)
         if engine.dialect.name in ("mysql", "mariadb"):
             _double_lease(engine)
@@ -533,9 +534,10 @@ class ChatStore:
         with self._renew_guard:
             self._renewed[conversation_id] = self._renewed.get(conversation_id, 0) + 1
             if self._renewer is None:
+                self._next_renewal = time.monotonic() + LEASE_SECONDS / 3
                 self._renewer = threading.Thread(target=self._renew_loop, name="chat-lease-renewer", daemon=True)
                 self._renewer.start()
-            else:
+            elif self._next_renewal > time.monotonic() + LEASE_SECONDS / 3:  # only when the lease was shortened
                 self._wake.set()
         try:
             yield
@@ -548,24 +550,25 @@ class ChatStore:
                     del self._renewed[conversation_id]
 
     def _renew_loop(self) -> None:
-        next_at = time.monotonic() + LEASE_SECONDS / 3
         while True:
-            self._wake.wait(max(0.0, next_at - time.monotonic()))
+            self._wake.wait(max(0.0, self._next_renewal - time.monotonic()))
             with self._renew_guard:
                 self._wake.clear()
                 if not self._renewed:
                     self._renewer = None
                     return
                 now = time.monotonic()
-                next_at = min(next_at, now + LEASE_SECONDS / 3)  # a shorter lease than this thread began with
-                if now < next_at:
+                # a shorter lease than this thread began with (tests): the next tick comes sooner
+                self._next_renewal = min(self._next_renewal, now + LEASE_SECONDS / 3)
+                if now < self._next_renewal:
                     continue
                 ids = list(self._renewed)
             try:
                 self._write(functools.partial(self._renew, ids))
             except Exception as error:  # the next tick tries again; a lease that runs out is caught at saving
                 log.warning("renewing conversation leases failed: %s", type(error).__name__)
-            next_at = time.monotonic() + LEASE_SECONDS / 3
+            with self._renew_guard:
+                self._next_renewal = time.monotonic() + LEASE_SECONDS / 3
 
     def _renew(self, ids: list[str], conn: Connection) -> None:
         until = time.time() + LEASE_SECONDS
