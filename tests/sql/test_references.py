@@ -17,7 +17,7 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import Engine
 
-from cafehub.compiler.backends.sql import MappingError, SchemaMapping, compile_sql, dialect_for_engine
+from cafehub.compiler.backends.sql import MappingError, SchemaMapping, Shape, compile_sql, dialect_for_engine
 from cafehub.execution.sql import run_compiled
 from cafehub.store import records as r
 
@@ -44,7 +44,7 @@ def test_enforced_references_match_the_oracle(
 ) -> None:
     dialect = dialect_for_engine(shop_engine.dialect.name)
     # The dialect's own shapes, and the options that change a query driven by its keys on.
-    keyed = replace(dialect.shapes, distinct_last=True, exists_join=True, extremes=True)
+    keyed = replace(dialect.shapes, distinct_last=True, exists_join=True, extremes=True, keyed_exists=Shape.SEMI_JOIN)
     found = {}
     for variant in (dialect, replace(dialect, shapes=keyed)):
         compiled = compile_sql(case.checked, dialect=variant, mapping=ENFORCED)

@@ -121,6 +121,8 @@ class SqlCompiler:
         self._keys_wanted = False
         """Whether the next key set is the query's source (:meth:`_driven_by_keys`), not a test."""
         self._keys: exp.Select | None = None
+        self._keyed = False
+        """Whether the tests being compiled are checked against a driver's keys (``keyed_exists``)."""
 
     def query(self, node: ir.Node) -> exp.Select:
         """``SELECT c.member_id FROM customers c WHERE <segment>``, or a grouped pass that drives it, or,
@@ -182,10 +184,14 @@ class SqlCompiler:
         if keys is None:
             raise InternalCompileError(f"the driving test gave no key set: {units[lead]}")
         others = []
-        for i, unit in enumerate(units):
-            if i != lead:
-                with self._filtering(shapes.filter is not None, few=_selective(units[lead]), driver=units[lead]):
-                    others.append(self.unit(unit))
+        self._keyed = True
+        try:
+            for i, unit in enumerate(units):
+                if i != lead:
+                    with self._filtering(shapes.filter is not None, few=_selective(units[lead]), driver=units[lead]):
+                        others.append(self.unit(unit))
+        finally:
+            self._keyed = False
         late = self.dialect.shapes.distinct_last and others and keys.args.get("distinct") is not None
         if late:
             keys.set("distinct", None)
@@ -344,7 +350,8 @@ class SqlCompiler:
         collection = node.collection
         needed = set(_fields_in(node.where))
         selective = planning.is_selective_where(node.where)
-        shape = self._shape(self.dialect.shapes.exists, selective)
+        keyed = self.dialect.shapes.keyed_exists if self._keyed else None
+        shape = self._shape(keyed or self.dialect.shapes.exists, selective)
         probe = False
         if selective and self.dialect.selective_probe and self.filtering and self.few_candidates and (
                 self.stats is None or self.stats.probe_rather_than_key_set(self.driver_products, _products(node))):

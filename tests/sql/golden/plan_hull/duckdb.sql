@@ -2,22 +2,55 @@ SELECT
   "c"."member_id" AS "member_id"
 FROM "customers" AS "c"
 WHERE
-  "c"."member_id" IN (
+  EXISTS(
     SELECT
-      "o"."member_id"
+      1
     FROM "orders" AS "o"
-    JOIN "order_items" AS "el"
-      ON "el"."order_id" = "o"."order_id"
     WHERE
-      "o"."ordered_at" >= :history_start
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
       AND "o"."ordered_at" <= :now
-      AND "el"."product_no" IN (:p1, :p2, :p3, :p4)
-    GROUP BY
-      "o"."member_id"
-    HAVING
-      COUNT(CASE WHEN "el"."product_no" IN (:p5, :p6) AND "o"."ordered_at" >= :t1 THEN 1 END) > 0
-      AND COUNT(CASE WHEN "el"."product_no" = :p7 AND "o"."status" = :p8 THEN 1 END) = 0
-      AND COUNT(CASE WHEN "el"."product_no" = :p9 THEN 1 END) = 0
+      AND EXISTS(
+        SELECT
+          1
+        FROM "order_items" AS "oi"
+        WHERE
+          "oi"."order_id" = "o"."order_id" AND "oi"."product_no" IN (:p1, :p2)
+      )
+      AND "o"."ordered_at" >= :t1
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND EXISTS(
+        SELECT
+          1
+        FROM "order_items" AS "oi"
+        WHERE
+          "oi"."order_id" = "o"."order_id" AND "oi"."product_no" = :p3
+      )
+      AND "o"."status" = :p4
+  )
+  AND NOT EXISTS(
+    SELECT
+      1
+    FROM "orders" AS "o"
+    WHERE
+      "o"."member_id" = "c"."member_id"
+      AND "o"."ordered_at" >= :history_start
+      AND "o"."ordered_at" <= :now
+      AND EXISTS(
+        SELECT
+          1
+        FROM "order_items" AS "oi"
+        WHERE
+          "oi"."order_id" = "o"."order_id" AND "oi"."product_no" = :p5
+      )
   )
 
 -- parameters:
@@ -25,11 +58,7 @@ WHERE
 --   now: now (the evaluation instant)
 --   p1: the number 42
 --   p2: the number 43
---   p3: the number 17
---   p4: the number 1
---   p5: the number 42
---   p6: the number 43
 --   t1: now - 90d
---   p7: the number 17
---   p8: the string 'canceled'
---   p9: the number 1
+--   p3: the number 17
+--   p4: the string 'canceled'
+--   p5: the number 1
