@@ -18,7 +18,7 @@ has a handler or a stated reason why it cannot occur at that level.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
@@ -299,6 +299,7 @@ class SqlCompiler:
             with self._filtering(lead is not None and i != lead, few=few,
                                  driver=units[lead] if lead is not None else None):
                 items.append(self.unit(units[i]))
+        items = self._bounded(items, and_)
         return Pred(and_([i.expr for i in items]), any(i.nullable for i in items))
 
     def unit(self, unit: planning.Unit) -> Pred:
@@ -335,7 +336,48 @@ class SqlCompiler:
         (:func:`~cafehub.compiler.backends.sql.planning.plan_or`)."""
         items = [self.seg_group(u, any_test=True) if isinstance(u, planning.Group) else self.unit(u)
                  for u in planning.plan_or(node.items)]
+        items = self._bounded(items, or_)
         return Pred(or_([i.expr for i in items]), any(i.nullable for i in items))
+
+    def _bounded(self, items: list[Pred], joined: Callable[[Sequence[exp.Expr]], exp.Expr]) -> list[Pred]:
+        """The items of a segment-level chain (``joined``: ``and_`` or ``or_``), asked in parts of at most
+        :data:`SUBQUERY_PART` subqueries when they hold more than :data:`SUBQUERIES_OVER`.
+
+        DuckDB plans each subquery of one ``WHERE`` as a join on top of the last: past a thousand
+        it exceeds its expression depth (``(order().count >= k and cart().count >= k) or ...``),
+        and hundreds take tens of seconds. A part is ``c.member_id IN (SELECT c.member_id FROM
+        customers c WHERE <its items>)``, itself one subquery, so no ``WHERE`` holds many. Exact:
+        the part's condition is two-valued there (null reads as false in a ``WHERE``), which is
+        what a nullable item is read as at segment level (``COALESCE(.., FALSE)`` under ``NOT``),
+        and ``and``/``or`` of items read so are the same as read after the chain.
+        """
+        sizes = [_subqueries(i.expr) for i in items]
+        if sum(sizes) <= SUBQUERIES_OVER:
+            return items
+        while sum(sizes) > SUBQUERY_PART and len(items) > 1:
+            parts: list[list[Pred]] = [[]]
+            held = 0
+            for item, size in zip(items, sizes, strict=True):
+                if parts[-1] and held + size > SUBQUERY_PART:
+                    parts.append([])
+                    held = 0
+                parts[-1].append(item)
+                held += size
+            if len(parts) == len(items):
+                break  # every item is a part of its own: nothing to gain
+            items = [part[0] if len(part) == 1 else self._customers_where(joined([i.expr for i in part]))
+                     for part in parts]
+            sizes = [_subqueries(i.expr) for i in items]
+        return items
+
+    def _customers_where(self, condition: exp.Expr) -> Pred:
+        """The customer is one of those for which ``condition`` holds: one key set over ``customers``."""
+        customers = exp.select(self.rel.customer_id(), copy=False).from_(self.rel.table("customers"), copy=False)
+        wanted, self._keys_wanted = self._keys_wanted, False
+        try:
+            return Pred(self._member_of(customers, [condition], negated=self.negated), False)
+        finally:
+            self._keys_wanted = wanted
 
     def seg_not(self, node: ir.Not) -> Pred:
         self.negated = not self.negated
@@ -748,6 +790,25 @@ def _unindexed(condition: exp.Expr) -> exp.Expr:
     statistics SQLite may range ``product_no`` inside the probe, once per candidate). The
     comparison inside keeps the column's affinity, which SQLite's ``+x`` would drop."""
     return exp.Case(ifs=[exp.If(this=condition, true=exp.true())])
+
+
+#: A segment-level chain with more subqueries than this is asked in parts (:meth:`SqlCompiler._bounded`).
+SUBQUERIES_OVER = 64
+#: The most subqueries in one part of such a chain.
+SUBQUERY_PART = 32
+
+
+def _subqueries(e: exp.Expr) -> int:
+    """How many subqueries ``e`` holds directly (not counting those inside them)."""
+    count = 0
+    stack = [e]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, exp.Select):
+            count += 1
+        else:
+            stack.extend(node.iter_expressions())
+    return count
 
 
 def _flat_and(e: exp.Expr) -> list[exp.Expr]:
