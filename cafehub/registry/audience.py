@@ -63,7 +63,7 @@ from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.execution.sql import compile_for_engine, compiled_for_time_kinds, verify_tables
 from cafehub.registry import tables as t
-from cafehub.registry.output import COLUMNS, CSV_HEADER, Format, Row, chunks, csv_field_sql, jsonl_line
+from cafehub.registry.output import COLUMNS, CSV_HEADER, Format, Row, chunks, csv_field_sql, jsonl_line_sql
 from cafehub.registry.registry import InvalidName, RegistryError, SegmentRegistry
 from cafehub.store import schema
 from cafehub.store.engines import store_errors
@@ -126,8 +126,14 @@ def _csv_line(columns: list[Any]) -> Any:
     return line
 
 
-def _duckdb_csv(conn: Connection, query: Select[Any], batch: int) -> Iterator[str]:
-    """The one-string rows of ``query`` (CSV records) as chunks of lines, straight from the driver's cursor:
+def _line(columns: list[Any], fmt: Format) -> Any:
+    """The SQL (DuckDB) expression of one line of ``columns`` in ``fmt``, without its line end."""
+    return _csv_line(columns) if fmt == "csv" else jsonl_line_sql(columns)
+
+
+def _duckdb_lines(conn: Connection, query: Select[Any], batch: int) -> Iterator[str]:
+    """The one-string rows of ``query`` (CSV or JSON Lines records) as chunks of lines, straight from the
+    driver's cursor:
     nothing for SQLAlchemy to process, where wrapping 1M rows in Row objects (then tuples) was a third of the
     time."""
     cursor = conn.execute(query).cursor
@@ -138,15 +144,17 @@ def _duckdb_csv(conn: Connection, query: Select[Any], batch: int) -> Iterator[st
 def _text(engine: Engine, source: FromClause, columns: list[Any], fmt: Format, batch: int) -> Iterator[str]:
     """Rows of ``columns`` from ``source``, sorted by the first, as text in ``fmt``.
 
-    On DuckDB a CSV line is written by the database itself (one string per
-    row, the same bytes as :func:`~cafehub.registry.output.csv_line`):
-    converting six values per row in Python would be most of the time.
+    On DuckDB a line is written by the database itself (one string per
+    row, the same bytes as :func:`~cafehub.registry.output.csv_line` or
+    :func:`~cafehub.registry.output.jsonl_line`): converting six values per
+    row in Python would be most of the time.
     """
     order = _ordered(engine, columns[0])
-    if fmt == "csv" and engine.dialect.name == "duckdb":
-        yield CSV_HEADER
+    if engine.dialect.name == "duckdb":
+        if fmt == "csv":
+            yield CSV_HEADER
         with store_errors(engine), engine.connect() as conn:
-            yield from _duckdb_csv(conn, select(_csv_line(columns)).select_from(source).order_by(order), batch)
+            yield from _duckdb_lines(conn, select(_line(columns, fmt)).select_from(source).order_by(order), batch)
         return
     yield from chunks(_batches(engine, select(*columns).select_from(source).order_by(order), batch), fmt)
 
@@ -197,23 +205,22 @@ def _duckdb_ranges(conn: Connection, compiled: CompiledSQL, ctx: EvalContext,
 
 def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fmt: Format | None,
                      batch: int, range_rows: int) -> Iterator[Any]:
-    """The audience on DuckDB, range by range (:func:`_duckdb_ranges`): CSV written by DuckDB, JSON Lines
-    by :mod:`~cafehub.registry.output`, or (``fmt`` None) batches of rows."""
+    """The audience on DuckDB, range by range (:func:`_duckdb_ranges`): CSV or JSON Lines written by DuckDB,
+    or (``fmt`` None) batches of rows."""
     if fmt == "csv":
         yield CSV_HEADER
     # closing(): a reader that stops early drops the temporary table while the connection is still open.
     with store_errors(engine), engine.connect() as conn, closing(_duckdb_ranges(conn, compiled, ctx,
                                                                                  range_rows)) as ranges:
         for source, columns, condition in ranges:
-            if fmt == "csv":
-                yield from _duckdb_csv(conn, select(_csv_line(columns)).select_from(source).where(condition)
-                                       .order_by(columns[0]), batch)
+            if fmt is not None:
+                yield from _duckdb_lines(conn, select(_line(columns, fmt)).select_from(source).where(condition)
+                                         .order_by(columns[0]), batch)
                 continue
             result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
                 select(*columns).select_from(source).where(condition).order_by(columns[0]))
             while rows := result.fetchmany(batch):
-                found = [tuple(r) for r in rows]
-                yield found if fmt is None else "".join(map(jsonl_line, found))
+                yield [tuple(r) for r in rows]
 
 
 def stream_audience(

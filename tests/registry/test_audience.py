@@ -85,7 +85,10 @@ def test_every_text_is_written_the_same_by_the_database_and_by_python(store: Eng
     registry.save("everyone", "not order(status = paid)", saved_by="t")
     checked = registry.checked("everyone")
     text = st.text(st.characters(exclude_categories=["Cs"], exclude_characters="\x00"), max_size=8)
-    edges = st.sampled_from(["", " a", "a ", "\ta", "a,b", 'say "hi"', "two\nlines", "cr\r", "가 나", "\u3000x"])
+    # \x1b and \x0b: DuckDB's json_object writes their escapes with upper-case hex digits, Python lower-case;
+    # a backslash before "u001B" is the text an upper-case escape looks like.
+    edges = st.sampled_from(["", " a", "a ", "\ta", "a,b", 'say "hi"', "two\nlines", "cr\r", "가 나", "\u3000x",
+                             "esc\x1b", "\x0b\x1f", "\\u001B", "\\\x1b\"", "\u2028\x7f", "\x01\x08\x0c"])
 
     @budget(60)
     @given(st.lists(st.tuples(st.one_of(st.none(), edges, text), st.one_of(st.none(), st.booleans())),
@@ -104,6 +107,29 @@ def test_every_text_is_written_the_same_by_the_database_and_by_python(store: Eng
                 chunks([rows], fmt))
 
     same()
+
+
+def test_duckdb_writes_the_json_lines_itself(tmp_path: Path) -> None:
+    """On DuckDB the JSON Lines records come from the database (one string per row, nothing formatted in Python),
+    for a segment's audience and for a recorded one, with Python's bytes."""
+    engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    shop = small_shop()
+    customers = (*shop.customers[:-2], replace(shop.customers[-2], name="esc\x1b\\u001B\x0b"),
+                 replace(shop.customers[-1], email=None, name='"q"\n'))
+    write_shop(engine, replace(shop, customers=customers, customer_consents=shop.customer_consents[::2]))
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+    rows = [r for b in stream_audience(engine, checked, CTX, batch=3) for r in b]
+    executed: list[str] = []
+    event.listen(engine, "after_cursor_execute", lambda *args: executed.append(args[2]))
+    assert "".join(audience_text(engine, checked, CTX, "jsonl", range_rows=3)) == "".join(chunks([rows], "jsonl"))
+    assert sum("json_object" in s for s in executed) == 4  # one statement per range
+    Snapshots(registry).take("c1", "buyers", CTX, taken_by="t")
+    executed.clear()
+    assert "".join(Snapshots(registry).members_text("c1", "jsonl")) == "".join(chunks([rows], "jsonl"))
+    assert sum("json_object" in s for s in executed) == 1
+    engine.dispose()
 
 
 def test_duckdb_ranges_cover_the_audience_in_order_and_leave_no_table(tmp_path: Path) -> None:
