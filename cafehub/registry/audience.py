@@ -159,6 +159,26 @@ def _text(engine: Engine, source: FromClause, columns: list[Any], fmt: Format, b
     yield from chunks(_batches(engine, select(*columns).select_from(source).order_by(order), batch), fmt)
 
 
+def _bounds(conn: Connection, ids: Select[Any], total: int, range_rows: int) -> list[str]:
+    """Boundaries cutting the ``total`` member ids ``ids`` selects into ranges of about ``range_rows``
+    (:func:`_duckdb_ranges`): member ids of a seeded sample of them, sorted, none twice."""
+    ranges = max(1, -(-total // range_rows))
+    if ranges == 1:
+        return []
+    size = min(total, ranges * _SAMPLE_PER_RANGE)  # an int of ours, never a user value
+    sampled = ids.subquery("sampled")
+    query = select(sampled.c.member_id).select_from(sampled).suffix_with(
+        f"USING SAMPLE reservoir({size} ROWS) REPEATABLE (7)")
+    sample = sorted({row[0] for row in conn.execute(query)})
+    return sorted({sample[len(sample) * i // ranges] for i in range(1, ranges)})
+
+
+def _within(member: Any, low: str | None, high: str | None) -> list[Any]:
+    """The conditions putting ``member`` in the range (``low``, ``high``]; an end that is None is open."""
+    return [test for test in ((member > low) if low is not None else None,
+                              (member <= high) if high is not None else None) if test is not None]
+
+
 def _duckdb_ranges(conn: Connection, compiled: CompiledSQL, ctx: EvalContext,
                    range_rows: int) -> Generator[tuple[FromClause, list[Any], Any]]:
     """The audience on DuckDB as ranges of member ids, in order: (FROM clause, columns, the range's condition).
@@ -177,26 +197,16 @@ def _duckdb_ranges(conn: Connection, compiled: CompiledSQL, ctx: EvalContext,
     try:
         conn.execute(insert(ids).from_select(["member_id"], select(segment.c.member_id)))
         total = int(conn.execute(select(func.count()).select_from(ids)).scalar_one())
-        ranges = max(1, -(-total // range_rows))
-        bounds: list[str] = []
-        if ranges > 1:
-            size = min(total, ranges * _SAMPLE_PER_RANGE)  # an int of ours, never a user value
-            sample = sorted({row[0] for row in conn.exec_driver_sql(
-                f"SELECT member_id FROM {ids.name} USING SAMPLE reservoir({size} ROWS) REPEATABLE (7)")})
-            bounds = sorted({sample[len(sample) * i // ranges] for i in range(1, ranges)})
+        bounds = _bounds(conn, select(ids.c.member_id), total, range_rows)
         c, k = schema.customers, schema.customer_consents
         columns = [c.c.member_id, c.c.name, c.c.cellphone, c.c.email, k.c.sms, k.c.email]
         low: str | None = None
         for high in [*bounds, None]:
-            def within(member: Any, low: str | None = low, high: str | None = high) -> list[Any]:
-                return [test for test in ((member > low) if low is not None else None,
-                                          (member <= high) if high is not None else None) if test is not None]
-
             # The range on every table's member id, so DuckDB filters each scan, not only the join; the
             # consents' in the outer join's ON (in the WHERE it would drop the members without consents).
             joined = ids.join(c, c.c.member_id == ids.c.member_id).outerjoin(
-                k, and_(k.c.member_id == ids.c.member_id, *within(k.c.member_id)))
-            condition = and_(true(), *within(ids.c.member_id), *within(c.c.member_id))
+                k, and_(k.c.member_id == ids.c.member_id, *_within(k.c.member_id, low, high)))
+            condition = and_(true(), *_within(ids.c.member_id, low, high), *_within(c.c.member_id, low, high))
             yield joined, columns, condition
             low = high
     finally:
@@ -213,14 +223,21 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
     with store_errors(engine), engine.connect() as conn, closing(_duckdb_ranges(conn, compiled, ctx,
                                                                                  range_rows)) as ranges:
         for source, columns, condition in ranges:
-            if fmt is not None:
-                yield from _duckdb_lines(conn, select(_line(columns, fmt)).select_from(source).where(condition)
-                                         .order_by(columns[0]), batch)
-                continue
-            result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
-                select(*columns).select_from(source).where(condition).order_by(columns[0]))
-            while rows := result.fetchmany(batch):
-                yield [tuple(r) for r in rows]
+            yield from _duckdb_range(conn, source, columns, condition, fmt, batch)
+
+
+def _duckdb_range(conn: Connection, source: FromClause, columns: list[Any], condition: Any, fmt: Format | None,
+                  batch: int) -> Iterator[Any]:
+    """One range's rows of ``columns`` from ``source`` where ``condition``, sorted by the first column: chunks of
+    lines written by DuckDB in ``fmt``, or (``fmt`` None) batches of rows."""
+    if fmt is not None:
+        yield from _duckdb_lines(conn, select(_line(columns, fmt)).select_from(source).where(condition)
+                                 .order_by(columns[0]), batch)
+        return
+    result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
+        select(*columns).select_from(source).where(condition).order_by(columns[0]))
+    while rows := result.fetchmany(batch):
+        yield [tuple(r) for r in rows]
 
 
 def stream_audience(
@@ -360,18 +377,47 @@ class Snapshots:
             found = [self._snapshot(row) for row in conn.execute(query)]
         return sorted(found, key=lambda s: (s.send_time, s.campaign), reverse=True)
 
-    def members(self, campaign: str, *, batch: int = BATCH_ROWS) -> Iterator[list[Row]]:
-        """A recorded audience as it was, in batches, sorted by member id (as it was streamed when taken)."""
-        self.get(campaign)
+    def members(self, campaign: str, *, batch: int = BATCH_ROWS, range_rows: int = RANGE_ROWS
+                ) -> Iterator[list[Row]]:
+        """A recorded audience as it was, in batches, sorted by member id (as it was streamed when taken); on
+        DuckDB a range of about ``range_rows`` members at a time (:meth:`_duckdb_members`)."""
+        found = self.get(campaign)
+        if self.engine.dialect.name == "duckdb":
+            yield from self._duckdb_members(found, None, batch, range_rows)
+            return
         source, columns = self._members(campaign)
         yield from _batches(self.engine, select(*columns).select_from(source).order_by(
             _ordered(self.engine, columns[0])), batch)
 
-    def members_text(self, campaign: str, fmt: Format, *, batch: int = BATCH_ROWS) -> Iterator[str]:
-        """A recorded audience as CSV or JSON Lines text, exactly as :func:`audience_text` wrote it."""
-        self.get(campaign)
+    def members_text(self, campaign: str, fmt: Format, *, batch: int = BATCH_ROWS,
+                     range_rows: int = RANGE_ROWS) -> Iterator[str]:
+        """A recorded audience as CSV or JSON Lines text, exactly as :func:`audience_text` wrote it (on DuckDB a
+        range of about ``range_rows`` members at a time: :meth:`_duckdb_members`)."""
+        found = self.get(campaign)
+        if self.engine.dialect.name == "duckdb":
+            yield from self._duckdb_members(found, fmt, batch, range_rows)
+            return
         source, columns = self._members(campaign)
         yield from _text(self.engine, source, columns, fmt, batch)
+
+    def _duckdb_members(self, snapshot: Snapshot, fmt: Format | None, batch: int, range_rows: int
+                        ) -> Iterator[Any]:
+        """A recorded audience on DuckDB by ranges of member ids, as :func:`_duckdb_ranges` takes a segment's:
+        boundaries from a seeded sample of the campaign's ids, each range read, sorted and streamed before
+        the next, so DuckDB sorts one range at a time instead of the whole audience (no temporary table:
+        the recorded rows are the source)."""
+        m = t.audience_members
+        key = and_(m.c.shop_id == self.shop, m.c.campaign == snapshot.campaign)
+        columns = [m.c.member_id, m.c.name, m.c.cellphone, m.c.email, m.c.sms_consent, m.c.email_consent]
+        if fmt == "csv":
+            yield CSV_HEADER
+        with store_errors(self.engine), self.engine.connect() as conn:
+            bounds = _bounds(conn, select(m.c.member_id).where(key), snapshot.members, range_rows)
+            low: str | None = None
+            for high in [*bounds, None]:
+                yield from _duckdb_range(conn, m, columns, and_(key, *_within(m.c.member_id, low, high)), fmt,
+                                         batch)
+                low = high
 
     def _members(self, campaign: str) -> tuple[Any, list[Any]]:
         m = t.audience_members
