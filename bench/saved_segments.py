@@ -168,6 +168,8 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
     url = engine.url.render_as_string(hide_password=False)
     registry = SegmentRegistry(engine, SHOP)
     members = count_sql(engine, registry.checked("audience"), _ctx())
+    if stage == "audience/memory":
+        return _duckdb_memory(engine, registry, customers, members)
     baseline = peak_kb()
     start, start_cpu = time.perf_counter(), time.process_time()
     if stage == "run":
@@ -190,6 +192,56 @@ def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
             "load_average": os.getloadavg()[0]}
 
 
+#: DuckDB's memory limit in the ``audience/memory`` stage: the same at every shop size.
+MEMORY_LIMIT_MB = 100
+
+
+def _duckdb_memory(engine: Engine, registry: Any, customers: int, members: int) -> dict[str, Any]:
+    """The audience as CSV (library call, not the CLI) under a DuckDB ``memory_limit`` of
+    :data:`MEMORY_LIMIT_MB`, with ``duckdb_memory()`` read every 20 ms by a thread on another pooled connection
+    of the same database: the most memory DuckDB held per category (sorts, hash tables, the temporary table of
+    ids, cached table blocks) while streaming. Whether it completes under the limit, and what each category
+    reaches at 100k and 1M customers, shows what grows with the shop."""
+    import threading
+
+    from cafehub.registry.audience import audience_text
+
+    with engine.connect() as conn:
+        conn.exec_driver_sql(f"SET memory_limit = '{MEMORY_LIMIT_MB}MB'")
+    most: dict[str, int] = {}
+    totals = [0]
+    done = threading.Event()
+
+    def poll() -> None:  # every 20 ms, so a range's sort is seen while it runs, not only between chunks
+        with engine.connect() as probe:
+            while not done.wait(0.02):
+                found = dict(probe.exec_driver_sql("SELECT tag, memory_usage_bytes FROM duckdb_memory()").all())
+                totals[0] = max(totals[0], sum(found.values()))
+                for tag, used in found.items():
+                    most[tag] = max(most.get(tag, 0), used)
+
+    poller = threading.Thread(target=poll, daemon=True)
+    baseline = peak_kb()
+    start, start_cpu = time.perf_counter(), time.process_time()
+    written = 0
+    poller.start()
+    try:
+        for chunk in audience_text(engine, registry.checked("audience"), _ctx(), "csv"):
+            written += chunk.count("\n")
+    finally:
+        done.set()
+        poller.join()
+    most_total = totals[0]
+    seconds, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    assert written == members + 1
+    return {"engine": "duckdb", "customers": customers, "stage": "audience/memory", "members": members,
+            "seconds": seconds, "ids_per_second": members / seconds, "cpu_seconds": cpu,
+            "ids_per_cpu_second": members / cpu, "baseline_mb": baseline / 1024, "peak_mb": peak_kb() / 1024,
+            "memory_limit_mb": MEMORY_LIMIT_MB, "duckdb_most_mb": most_total / 2**20,
+            "duckdb_mb": {tag: used / 2**20 for tag, used in sorted(most.items()) if used},
+            "load_average": os.getloadavg()[0]}
+
+
 def run(customers: int = 100_000, million: bool = False, engines: tuple[str, ...] | None = None,
         **_: Any) -> dict[str, Any]:
     sizes = [100_000, 1_000_000] if million else [10_000, customers]
@@ -203,8 +255,8 @@ def run(customers: int = 100_000, million: bool = False, engines: tuple[str, ...
             ensure_consents(engine)
             saved_registry(engine)
             engine.dispose()
-            for stage in ("run", "audience/csv", "audience/jsonl"):
-                if stage == "audience/jsonl" and engine_name != "duckdb":
+            for stage in ("run", "audience/csv", "audience/jsonl", "audience/memory"):
+                if stage in ("audience/jsonl", "audience/memory") and engine_name != "duckdb":
                     continue
                 audiences.append(stage_in_child("saved_segments", stage, engine_name, n))
         if n == sizes[-1]:
@@ -233,4 +285,8 @@ def report(result: dict[str, Any]) -> str:
         lines.append(f"{r['engine']:<10}{r['customers']:>11,}  {r['stage']:<16}{r['members']:>10,}"
                      f"{r['seconds']:>9.2f}{r['ids_per_second']:>11,.0f}{r['ids_per_cpu_second']:>11,.0f}"
                      f"{r['baseline_mb']:>9.0f}{r['peak_mb']:>9.0f}{r['load_average']:>10.1f}")
+        if "duckdb_mb" in r:
+            lines.append(f"{'':<23}DuckDB memory_limit {r['memory_limit_mb']} MB, most held "
+                         f"{r['duckdb_most_mb']:.0f} MB; most per category (MB): "
+                         + ", ".join(f"{tag.lower()} {mb:.1f}" for tag, mb in r["duckdb_mb"].items()))
     return "\n".join(lines)
