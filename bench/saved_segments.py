@@ -25,7 +25,9 @@ fresh process whose peak resident memory (``VmHWM``) is reported beside
 its baseline (libraries imported and the audience counted, before the
 command). Baseline for speed: ``segment run`` (ids only, into a Python
 list) on the same engine. Target: at least 500k ids/s on DuckDB, with the
-same peak memory at every shop size.
+same peak memory at every shop size. ``audience/memory`` (DuckDB): the
+audience under a ``memory_limit`` of 100 MB at every size, with what DuckDB
+holds per category (``duckdb_memory()``) while it streams.
 
 Run everything on a quiet machine with ``python -m bench saved --million``
 (builds the 100k and 1M shops once, cached in ``bench/data/`` and
@@ -159,7 +161,8 @@ def membership(engine_name: str, customers: int) -> dict[str, Any]:
 
 
 def _stage(stage: str, engine_name: str, customers: int) -> dict[str, Any]:
-    """One timed stage in this (child) process: ``audience`` (the CLI command) or ``run`` (ids into a list)."""
+    """One timed stage in this (child) process: ``audience/<format>`` (the CLI command), ``audience/memory``
+    (:func:`_duckdb_memory`) or ``run`` (ids into a list)."""
     from cafehub.cli import app
     from cafehub.execution.sql import count_sql, run_sql
     from cafehub.registry import SegmentRegistry
