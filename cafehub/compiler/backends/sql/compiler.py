@@ -202,7 +202,7 @@ class SqlCompiler:
         if late:
             query = query.distinct(copy=False)
         self.rel.used.pop("customers", None)  # ``c`` is the derived table: customers is not read
-        return where(query, and_([o.expr for o in others])) if others else query
+        return where(query, and_([o.expr for o in self._bounded(others, and_)])) if others else query
 
     def _probed_first(self, node: ir.Node, stats: StoreStats) -> exp.Select | None:
         """The conjunction from ``customers``, its recent-window probe first and every test correlated.
@@ -265,7 +265,7 @@ class SqlCompiler:
         member = exp.alias_(key, "member_id", quoted=True)
         query = self._joined(exp.select(member, copy=False).from_(rows.table, copy=False), [*rows.joins, customers])
         query = where(query, and_(rows.conditions)).group_by(fresh(key), copy=False)
-        tests = [t.expr for t in rows.tests] + [o.expr for o in others]
+        tests = [t.expr for t in rows.tests] + [o.expr for o in self._bounded(others, and_)]
         return having(query, and_(tests)) if tests else query
 
     # ------------------------------------------------------------ dispatch
