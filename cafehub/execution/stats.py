@@ -40,6 +40,13 @@ _cache: dict[tuple[str, str], tuple[tuple[object, ...], StoreStats | None]] = {}
 _lines_cache: dict[tuple[str, str, int], tuple[tuple[object, ...], int | None]] = {}
 
 
+def _store_key(engine: Engine) -> str:
+    """The store an engine reads: its URL, and for an in-memory SQLite database (every one has the URL
+    ``sqlite://``) the engine itself."""
+    url = engine.url.render_as_string(hide_password=True)
+    return f"{url}#{id(engine)}" if engine.url.database in (None, "", ":memory:") else url
+
+
 def _quoted(mapping: SchemaMapping, logical: str) -> str:
     return ".".join('"' + part.replace('"', '""') + '"' for part in mapping.table(logical))
 
@@ -69,7 +76,7 @@ def store_stats(engine: Engine, mapping: SchemaMapping | None = None,
 
 def _lines(engine: Engine, mapping: SchemaMapping, product: int) -> int | None:
     """Order lines of one product, counted through the ``product_no`` index (cached with the sample)."""
-    key = (engine.url.render_as_string(hide_password=True), mapping.model_dump_json(), product)
+    key = (_store_key(engine), mapping.model_dump_json(), product)
     with _lock:
         cached = _lines_cache.get(key)
         version = _cache.get(key[:2], ((), None))[0]
@@ -92,7 +99,7 @@ def _sampled(engine: Engine, mapping: SchemaMapping | None) -> StoreStats | None
     if engine.dialect.name != "sqlite":
         return None
     used = mapping if mapping is not None else DEFAULT_MAPPING
-    key = (engine.url.render_as_string(hide_password=True), used.model_dump_json())
+    key = (_store_key(engine), used.model_dump_json())
     try:
         with engine.connect() as conn:
             customers, orders = _quoted(used, "customers"), _quoted(used, "orders")

@@ -165,3 +165,21 @@ def test_products_named_and_their_lines_counted(tmp_path: Path) -> None:
     assert found.lines((42, 43)) == 3
     assert found.lines((42, 99)) is None
     engine.dispose()
+
+
+def test_in_memory_stores_have_statistics_of_their_own() -> None:
+    """Every in-memory SQLite database has the URL ``sqlite://``: two of them, with as many rows, are
+    still two stores."""
+    gathering.clear()
+    first, second = canonical_engine("sqlite://"), canonical_engine("sqlite://")
+    for engine, days in ((first, 1), (second, 300)):
+        customer, placed = _customer(1, 2, days)
+        write_shop(engine, r.ShopData(customers=(customer,), orders=tuple(placed)))
+    ages = []
+    for engine in (first, second):
+        found = gathering.store_stats(engine)
+        assert found is not None
+        ages.append(found.reference)
+    assert ages[0] != ages[1]
+    first.dispose()
+    second.dispose()
