@@ -34,7 +34,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Generator, Iterator
-from contextlib import closing
+from contextlib import closing, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -55,7 +55,7 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlalchemy.sql import Select
 
 from cafehub.compiler.backends.sql import CompiledSQL
@@ -210,7 +210,11 @@ def _duckdb_ranges(conn: Connection, compiled: CompiledSQL, ctx: EvalContext,
             yield joined, columns, condition
             low = high
     finally:
-        conn.exec_driver_sql(f"DROP TABLE IF EXISTS {ids.name}")
+        # After a failed statement (here or in the caller's range) DuckDB's transaction is aborted and the DROP
+        # fails too: raising would hide that statement's error. The connection's rollback then takes the table
+        # with it (DuckDB's DDL is transactional).
+        with suppress(DBAPIError):
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS {ids.name}")
 
 
 def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fmt: Format | None,

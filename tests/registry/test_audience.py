@@ -6,6 +6,7 @@ import itertools
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from hypothesis import given
@@ -182,6 +183,33 @@ def test_duckdb_ranges_cover_the_audience_in_order_and_leave_no_table(tmp_path: 
     assert not [s for s in executed if s.startswith("DROP TABLE")]
     stopped.close()
     assert len([s for s in executed if s.startswith("DROP TABLE IF EXISTS cafehub_audience_")]) == 1
+    engine.dispose()
+
+
+def test_a_failing_duckdb_range_reports_its_own_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A range whose statement fails (DuckDB then aborts the transaction) raises that statement's error, not the
+    temporary table's DROP failing on the aborted transaction; the table is gone with the rollback."""
+    from cafehub.registry import audience
+
+    engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    write_shop(engine, small_shop())
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+    ranges = audience._duckdb_range
+    calls = itertools.count()
+
+    def failing(conn: Any, *args: Any) -> Any:
+        if next(calls) == 1:
+            conn.exec_driver_sql("SELECT error('the second range failed')")
+        return ranges(conn, *args)
+
+    monkeypatch.setattr(audience, "_duckdb_range", failing)
+    with pytest.raises(Exception, match="the second range failed"):
+        "".join(audience_text(engine, checked, CTX, "csv", range_rows=3))
+    with engine.connect() as conn:
+        assert not conn.exec_driver_sql(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'cafehub_audience_%'").all()
     engine.dispose()
 
 
