@@ -64,10 +64,12 @@ def _interleaved(
     ids: dict[str, list[str]] = {}
     names = list(statements)
     with engine.connect() as conn, _no_collection():
-        i, rounds, warm = 0, runs, time.perf_counter()
+        i, rounds, warm = 0, runs, []
         while i <= rounds:
             if i == 1:
-                rounds = _rounds(runs, time.perf_counter() - warm)
+                # A typical statement's warm-up time, times the statements: one slow shape
+                # (a 27 ms scan among 1 ms probes) does not decide for all of them.
+                rounds = _rounds(runs, statistics.median(warm) * len(names))
             gc.collect()  # between rounds, outside every timing
             for name in _order(names, i):
                 statement, params = statements[name]
@@ -76,6 +78,7 @@ def _interleaved(
                 elapsed, used = time.perf_counter() - start, time.process_time() - started_cpu
                 if i == 0:
                     ids[name] = sorted(str(r) for r in rows)
+                    warm.append(elapsed)
                 else:
                     samples[name].append(elapsed)
                     if cpu is not None:
@@ -126,8 +129,9 @@ def _rounds(runs: int, warm_round_s: float) -> int:
     A statement of a few milliseconds is timed as much as the scheduler of a loaded
     machine: with 7 runs the medians of two statements with the same plan (0.1 ms of
     execution on PostgreSQL) came out 3 and 7 ms. Run for about ``ROUND_TARGET_S`` seconds
-    instead (the warm-up round's time, at most ``MAX_ROUNDS`` rounds), the same statements
-    gave medians within 6% of each other (docs/SQL.md).
+    instead (the median warm-up time of a statement times their number, at most
+    ``MAX_ROUNDS`` rounds), the same statements gave medians within 6% of each other
+    (docs/SQL.md).
     """
     if warm_round_s <= 0:
         return MAX_ROUNDS
