@@ -40,6 +40,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
+    Boolean,
     Column,
     Connection,
     Engine,
@@ -183,29 +184,32 @@ def _duckdb_ranges(conn: Connection, compiled: CompiledSQL, ctx: EvalContext,
                    range_rows: int) -> Generator[tuple[FromClause, list[Any], Any]]:
     """The audience on DuckDB as ranges of member ids, in order: (FROM clause, columns, the range's condition).
 
-    The segment's member ids are written once to a temporary table (dropped at the end, also when
-    the reader stops early); boundaries are member ids of a seeded sample of it, so each range holds
+    The segment's member ids, with their consents, are written once to a temporary table (dropped at the
+    end, also when the reader stops early); boundaries are member ids of a seeded sample of it, so each range holds
     about ``range_rows`` members. A caller selects a range's rows sorted by member id; the ranges do
     not overlap and follow each other, so the concatenation is the audience sorted, while DuckDB holds
     one range's sort at a time. DuckDB compares strings by bytes, which for UTF-8 is code point order:
     the order of :func:`sorted` and of ``cafehub segment run``.
     """
     ids = Table(f"cafehub_audience_{uuid.uuid4().hex}", MetaData(), Column("member_id", String),
-                prefixes=["TEMPORARY"])
+                Column("sms", Boolean), Column("email", Boolean), prefixes=["TEMPORARY"])
     segment = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
+    c, k = schema.customers, schema.customer_consents
     ids.create(conn)
     try:
-        conn.execute(insert(ids).from_select(["member_id"], select(segment.c.member_id)))
+        # The consents go into the table with the ids (two flags a member): read once here, where each
+        # range would otherwise scan all of customer_consents again (1M customers: 1.5 -> 1.06 s of the
+        # ranges' CPU).
+        conn.execute(insert(ids).from_select(["member_id", "sms", "email"], select(
+            segment.c.member_id, k.c.sms, k.c.email).select_from(
+            segment.outerjoin(k, k.c.member_id == segment.c.member_id))))
         total = int(conn.execute(select(func.count()).select_from(ids)).scalar_one())
         bounds = _bounds(conn, select(ids.c.member_id), total, range_rows)
-        c, k = schema.customers, schema.customer_consents
-        columns = [c.c.member_id, c.c.name, c.c.cellphone, c.c.email, k.c.sms, k.c.email]
+        columns = [c.c.member_id, c.c.name, c.c.cellphone, c.c.email, ids.c.sms, ids.c.email]
         low: str | None = None
         for high in [*bounds, None]:
-            # The range on every table's member id, so DuckDB filters each scan, not only the join; the
-            # consents' in the outer join's ON (in the WHERE it would drop the members without consents).
-            joined = ids.join(c, c.c.member_id == ids.c.member_id).outerjoin(
-                k, and_(k.c.member_id == ids.c.member_id, *_within(k.c.member_id, low, high)))
+            # The range on both tables' member id, so DuckDB filters each scan, not only the join.
+            joined = ids.join(c, c.c.member_id == ids.c.member_id)
             condition = and_(true(), *_within(ids.c.member_id, low, high), *_within(c.c.member_id, low, high))
             yield joined, columns, condition
             low = high

@@ -183,6 +183,8 @@ def test_duckdb_ranges_cover_the_audience_in_order_and_leave_no_table(tmp_path: 
     assert not [s for s in executed if s.startswith("DROP TABLE")]
     stopped.close()
     assert len([s for s in executed if s.startswith("DROP TABLE IF EXISTS cafehub_audience_")]) == 1
+    # The consents are read once, with the segment's ids, not again by every range.
+    assert [s.split()[0] for s in executed if "customer_consents" in s] == ["INSERT"]
     engine.dispose()
 
 
