@@ -288,7 +288,7 @@ class SqlCompiler:
         checked per candidate (correlated).
         """
         shapes = self.dialect.shapes
-        units = planning.plan(node.items, shapes.merge, shapes.element_join)
+        units = planning.plan_many(planning.plan(node.items, shapes.merge, shapes.element_join))
         lead = planning.driver(units) if shapes.filter is not None and not self.filtering else None
         order = list(range(len(units)))
         if lead is not None:
@@ -485,10 +485,11 @@ class SqlCompiler:
         rows = self._group_rows(group, correlated, any_test=any_test)
         every = any_test and len(rows.tests) < len(group.atoms)
         joined = or_ if any_test else and_
-        if any_test and group.holds_on_empty and not correlated:
+        if group.holds_on_empty and not correlated:
             # ``every``: no member of the pass fails them all, the group is true for every
             # customer (the tests stay in the query, for the parameters they bound).
-            tested = or_([*([exp.true()] if every else []), *(t.expr for t in rows.tests)])
+            tested = (or_([*([exp.true()] if every else []), *(t.expr for t in rows.tests)]) if any_test
+                      else and_([t.expr for t in rows.tests]))
             if any(t.nullable for t in rows.tests):
                 tested = exp.Coalesce(this=tested, expressions=[exp.false()])
             grouped = self._joined(exp.select(rows.member, copy=False).from_(rows.table, copy=False), rows.joins)
@@ -500,7 +501,7 @@ class SqlCompiler:
             query = self._joined(exp.select(tested, copy=False).from_(rows.table, copy=False), rows.joins)
             query = where(query, and_([correlation, *rows.conditions]))
             nullable = any(t.nullable for t in rows.tests)
-            if any_test:
+            if any_test or group.holds_on_empty or len(group.atoms) > planning.OR_GROUP_OVER:
                 # Over no rows, MariaDB 10.11 reads an OR of COUNT(DISTINCT ...) tests as true (and
                 # its NOT as false): the aggregates are asked only of a customer with rows (one
                 # row or none, without GROUP BY), and a customer without is what the group is

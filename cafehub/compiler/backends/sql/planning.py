@@ -132,6 +132,8 @@ class Group:
     common: tuple[ir.Node, ...]
     residuals: tuple[tuple[ir.Node, ...], ...]
     elements: ElementRows | None = None
+    disjunctive: bool = False
+    """An ``or``'s group (true when one test is), not a conjunction's (true when every test is)."""
 
     @property
     def selective(self) -> bool:
@@ -142,9 +144,12 @@ class Group:
 
     @property
     def holds_on_empty(self) -> bool:
-        """Whether one of the tests is true for a customer without rows (only an ``or``'s group
-        may hold such tests: a conjunction's holds a positive one)."""
-        return any(a.holds_on_empty for a in self.atoms)
+        """Whether the group is true for a customer without rows: one of its tests is (an ``or``'s
+        group), or every one is (a conjunction's; :func:`plan` groups hold a positive one, only
+        :func:`plan_many` groups may not)."""
+        if self.disjunctive:
+            return any(a.holds_on_empty for a in self.atoms)
+        return all(a.holds_on_empty for a in self.atoms)
 
 
 Unit = Atom | Group | ir.Node
@@ -260,7 +265,8 @@ def plan_or(items: Sequence[ir.Node]) -> list[Unit]:
         mine = [i for i, a in enumerate(found) if a is not None and a.collection is collection]
         members = [i for i in mine if (a := found[i]) is not None and a.mergeable]
         if len(members) > OR_GROUP_OVER:
-            _take(taken, members, _group(collection, [a for i in members if (a := found[i]) is not None]))
+            group = _group(collection, [a for i in members if (a := found[i]) is not None])
+            _take(taken, members, replace(group, disjunctive=True))
         by_field: dict[FieldDef, list[int]] = {}
         for i in mine:
             if (a := found[i]) is not None and (field := a.element_field) is not None:
@@ -268,7 +274,7 @@ def plan_or(items: Sequence[ir.Node]) -> list[Unit]:
         for field, members in by_field.items():
             if len(members) > OR_GROUP_OVER:
                 group = _group(collection, [a for i in members if (a := found[i]) is not None])
-                _take(taken, members, replace(group, elements=ElementRows(field, None)))
+                _take(taken, members, replace(group, elements=ElementRows(field, None), disjunctive=True))
     units: list[Unit] = []
     placed: set[int] = set()
     for i, item in enumerate(items):
@@ -278,6 +284,42 @@ def plan_or(items: Sequence[ir.Node]) -> list[Unit]:
             placed.add(id(taken[i]))
             units.append(taken[i])
     return units
+
+
+def plan_many(units: Sequence[Unit]) -> list[Unit]:
+    """A planned conjunction's units, where more than :data:`OR_GROUP_OVER` tests of one collection
+    that :func:`plan` left apart are asked in one grouped pass (``HAVING <test> AND <test> ...``).
+
+    :func:`plan` groups only around a positive test, and only as the dialect's merge policy says;
+    a thousand tests true without rows (``order().count_distinct(product) < k``, ``order().count
+    < k``) stayed a thousand subqueries, which DuckDB answers in a minute. Such a group is the
+    complement (not among the members whose rows fail a test: :attr:`Group.holds_on_empty`);
+    tests of a set field's distinct elements are grouped per field, over every element, as in
+    :func:`plan_or`.
+    """
+    taken: dict[int, Group] = {}
+    for collection in Collection:
+        mine = [i for i, u in enumerate(units) if isinstance(u, Atom) and u.collection is collection]
+        members = [i for i in mine if (a := units[i]) is not None and isinstance(a, Atom) and a.mergeable]
+        if len(members) > OR_GROUP_OVER:
+            _take(taken, members, _group(collection, [a for i in members if isinstance(a := units[i], Atom)]))
+        by_field: dict[FieldDef, list[int]] = {}
+        for i in mine:
+            if isinstance(a := units[i], Atom) and (field := a.element_field) is not None:
+                by_field.setdefault(field, []).append(i)
+        for field, members in by_field.items():
+            if len(members) > OR_GROUP_OVER:
+                group = _group(collection, [a for i in members if isinstance(a := units[i], Atom)])
+                _take(taken, members, replace(group, elements=ElementRows(field, None)))
+    result: list[Unit] = []
+    placed: set[int] = set()
+    for i, unit in enumerate(units):
+        if i not in taken:
+            result.append(unit)
+        elif id(taken[i]) not in placed:
+            placed.add(id(taken[i]))
+            result.append(taken[i])
+    return result
 
 
 def _take(taken: dict[int, Group], members: list[int], group: Group) -> None:
@@ -361,7 +403,7 @@ def driver(units: Sequence[Unit]) -> int | None:
     """
     best: tuple[int, int] | None = None
     for i, unit in enumerate(units):
-        if not (isinstance(unit, Group) or (isinstance(unit, Atom) and unit.positive)):
+        if not ((isinstance(unit, Group) and not unit.holds_on_empty) or (isinstance(unit, Atom) and unit.positive)):
             continue
         rank = 0 if unit.selective else 1
         if best is None or rank < best[0]:
@@ -380,7 +422,7 @@ def key_driver(units: Sequence[Unit]) -> int | None:
     for i, unit in enumerate(units):
         if isinstance(unit, Atom) and (unit.negated or not unit.positive):
             continue
-        if not isinstance(unit, (Atom, Group)):
+        if not isinstance(unit, (Atom, Group)) or (isinstance(unit, Group) and unit.holds_on_empty):
             continue
         rank = 0 if unit.selective else 1
         if best is None or rank < best[0]:
@@ -428,7 +470,7 @@ def row_pass(units: Sequence[Unit]) -> RowPass | None:
     if len(units) != 1:
         return None
     alone = units[0]
-    if isinstance(alone, Group):
+    if isinstance(alone, Group) and not alone.holds_on_empty:
         return RowPass(alone, 0, own_key=True)
     if (isinstance(alone, Atom) and alone.test is None and not alone.negated
             and any(is_narrow_range(c) for c in alone.conjuncts)):
