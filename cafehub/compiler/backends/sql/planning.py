@@ -275,15 +275,7 @@ def plan_or(items: Sequence[ir.Node]) -> list[Unit]:
             if len(members) > OR_GROUP_OVER:
                 group = _group(collection, [a for i in members if (a := found[i]) is not None])
                 _take(taken, members, replace(group, elements=ElementRows(field, None), disjunctive=True))
-    units: list[Unit] = []
-    placed: set[int] = set()
-    for i, item in enumerate(items):
-        if i not in taken:
-            units.append(item)
-        elif id(taken[i]) not in placed:
-            placed.add(id(taken[i]))
-            units.append(taken[i])
-    return units
+    return _with_groups(items, taken)
 
 
 def plan_many(units: Sequence[Unit]) -> list[Unit]:
@@ -311,6 +303,11 @@ def plan_many(units: Sequence[Unit]) -> list[Unit]:
             if len(members) > OR_GROUP_OVER:
                 group = _group(collection, [a for i in members if isinstance(a := units[i], Atom)])
                 _take(taken, members, replace(group, elements=ElementRows(field, None)))
+    return _with_groups(units, taken)
+
+
+def _with_groups(units: Sequence[Unit], taken: dict[int, Group]) -> list[Unit]:
+    """``units`` in order, each taken one replaced by its group, placed once where its first member was."""
     result: list[Unit] = []
     placed: set[int] = set()
     for i, unit in enumerate(units):
