@@ -72,7 +72,7 @@ from cafehub.store.engines import store_errors
 #: Rows fetched from the database at a time.
 BATCH_ROWS = 10_000
 #: On DuckDB, the most members (roughly: boundaries come from a sample) sorted at once (:func:`_duckdb_ranges`).
-RANGE_ROWS = 100_000
+RANGE_ROWS = 250_000
 #: Sampled member ids per range, to place the boundaries: range sizes then vary by about a tenth.
 _SAMPLE_PER_RANGE = 100
 MAX_CAMPAIGN = 128
