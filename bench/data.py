@@ -135,16 +135,21 @@ _ID_TEXT = {"member_id", "order_id", "order_item_code"}
 _ID_STEP = 10_000_000
 
 
-def copies_fingerprint(copies: int) -> str:
-    return f"{fingerprint(100_000)} copies={copies}"
+def copies_fingerprint(copies: int, distribution: str = DEMO) -> str:
+    return f"{fingerprint(100_000, distribution)} copies={copies}"
 
 
-def copies_store(engine_name: str, copies: int = 10, *, log: bool = True) -> Engine:
-    """A shop of ``copies`` x 100k customers: the 100k demo shop and ``copies - 1`` copies of it, made by SQL.
+def copies_store(engine_name: str, copies: int = 10, *, distribution: str = DEMO, log: bool = True) -> Engine:
+    """A shop of ``copies`` x 100k customers: the 100k shop of ``distribution`` and ``copies - 1`` copies of it,
+    made by SQL.
 
     Generating 1M customers takes hours on a loaded 2-core machine; copying
-    the 100k shop takes minutes and keeps every distribution of the demo
-    (what per-customer reads, audiences and plans depend on). Copy k's member,
+    the 100k shop takes minutes and keeps every per-customer distribution of
+    the shop (what per-customer reads, audiences and plans depend on: orders,
+    lines, cart rows and coupons per customer, their recency, product skew).
+    What a copy does not keep: the number of distinct timestamps and amounts
+    grows only with the 100k shop, so a column's distinct count in the
+    engine's statistics is a tenth of a generated 1M shop's. Copy k's member,
     order and order line ids end in ``#k``, its coupon and cart row ids are
     offset by k x 10M; coupon definitions are shared. Built from the SQLite
     100k store (a file copy on SQLite; rows streamed into DuckDB and
@@ -155,8 +160,8 @@ def copies_store(engine_name: str, copies: int = 10, *, log: bool = True) -> Eng
     from cafehub.store.io import create_schema
 
     if copies == 1 and engine_name == "sqlite":
-        return store("sqlite", 100_000, log=log)
-    stem = f"demo-100000copies{copies}"
+        return store("sqlite", 100_000, distribution=distribution, log=log)
+    stem = f"{distribution}-100000copies{copies}"
     if engine_name == "sqlite":
         url = f"sqlite:///{DATA / f'{stem}.db'}"
     elif engine_name == "duckdb":
@@ -171,12 +176,13 @@ def copies_store(engine_name: str, copies: int = 10, *, log: bool = True) -> Eng
         admin.dispose()
     made = make_url(url)
     engine = create_engine(made, connect_args=session_connect_args(made))
-    wanted = copies_fingerprint(copies)
+    wanted = copies_fingerprint(copies, distribution)
     if _stored_fingerprint(engine) == wanted:
         return engine
     if log:
-        print(f"   copying the 100k demo shop {copies} times on {engine_name} (cached for later runs)...", flush=True)
-    source = store("sqlite", 100_000, log=log)
+        print(f"   copying the 100k {distribution} shop {copies} times on {engine_name} (cached for later runs)...",
+              flush=True)
+    source = store("sqlite", 100_000, distribution=distribution, log=log)
     indexes = [index for table in schema.STORE_TABLES for index in table.indexes]
     if engine_name == "sqlite":
         engine.dispose()
@@ -193,7 +199,7 @@ def copies_store(engine_name: str, copies: int = 10, *, log: bool = True) -> Eng
             clear_tables(conn)
             for index in indexes:
                 conn.execute(text(f"DROP INDEX IF EXISTS {index.name}"))
-            _copy_rows(conn, Path(str(source.url.database)))
+            _copy_rows(conn, Path(str(source.url.database)), fingerprint(100_000, distribution))
     source.dispose()
     numbers = " UNION ALL ".join(f"SELECT {k} AS k" for k in range(1, copies))
     with engine.begin() as conn:
@@ -220,12 +226,16 @@ def copies_store(engine_name: str, copies: int = 10, *, log: bool = True) -> Eng
     return engine
 
 
-def _copy_rows(conn: Connection, sqlite_file: Path) -> None:
+def _copy_rows(conn: Connection, sqlite_file: Path, source_fingerprint: str) -> None:
     """Every store table of a SQLite file into ``conn``'s DuckDB or PostgreSQL store, as CSV written by the
-    ``sqlite3`` shell and read by the database's own COPY (rows through Python took 20 minutes under load)."""
+    ``sqlite3`` shell and read by the database's own COPY (rows through Python took 20 minutes under load).
+
+    The CSV files are kept for the next engine, in a folder named after the source's fingerprint, so a
+    rebuilt source is exported again rather than read stale."""
     import subprocess
 
-    exported = DATA / f"{sqlite_file.stem}-csv"
+    digest = hashlib.sha256(source_fingerprint.encode()).hexdigest()[:12]
+    exported = DATA / f"{sqlite_file.stem}-{digest}-csv"
     exported.mkdir(exist_ok=True)
     for table in schema.STORE_TABLES:
         names = ", ".join(c.name for c in table.columns)
