@@ -17,7 +17,14 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import Engine
 
-from cafehub.compiler.backends.sql import MappingError, SchemaMapping, Shape, compile_sql, dialect_for_engine
+from cafehub.compiler.backends.sql import (
+    MappingError,
+    SchemaMapping,
+    Shape,
+    TableMapping,
+    compile_sql,
+    dialect_for_engine,
+)
 from cafehub.execution.sql import run_compiled
 from cafehub.store import records as r
 
@@ -65,6 +72,22 @@ def test_a_positive_driver_replaces_customers() -> None:
     assert "customers" not in compiled.sql
     assert [t.logical for t in compiled.tables] == ["cart_items", "orders"]
     assert "SELECT DISTINCT" in compiled.sql
+
+
+def test_postgres_fences_an_absence_probe_after_a_selective_driver() -> None:
+    """PostgreSQL: ``OFFSET 0`` keeps "no order in 3 days" a per-candidate probe of the member index
+    (``fenced_probe``), not an anti-join it may hash from a scan of every order; only after a
+    selective driver, only on the store's own tables, and not on other engines."""
+    segment = "cart(product = 17) and no order(ordered_at within last 3d)"
+    assert "OFFSET 0" in compile_sql(segment, dialect="postgres", mapping=ENFORCED).sql
+    assert "OFFSET 0" not in compile_sql(segment, dialect="postgres").sql  # from customers: no keys
+    assert "OFFSET 0" not in compile_sql(segment, dialect="duckdb", mapping=ENFORCED).sql
+    mapped = SchemaMapping(member_references="enforced", tables={"orders": TableMapping(table="shop_orders")})
+    assert "OFFSET 0" not in compile_sql(segment, dialect="postgres", mapping=mapped).sql
+    unselective = "cart() and no order(ordered_at within last 3d)"
+    assert "OFFSET 0" not in compile_sql(unselective, dialect="postgres", mapping=ENFORCED).sql
+    cross_sell = "order(product = 42 and ordered_at within last 30d) and no order(product = 43)"
+    assert "OFFSET 0" not in compile_sql(cross_sell, dialect="postgres", mapping=ENFORCED).sql
 
 
 @pytest.mark.parametrize("segment", [

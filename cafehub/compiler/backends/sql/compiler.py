@@ -123,6 +123,8 @@ class SqlCompiler:
         self._keys: exp.Select | None = None
         self._keyed = False
         """Whether the tests being compiled are checked against a driver's keys (``keyed_exists``)."""
+        self._few_keys = False
+        """Whether those keys are of a selective driving test (the dialect's ``fenced_probe``)."""
 
     def query(self, node: ir.Node) -> exp.Select:
         """``SELECT c.member_id FROM customers c WHERE <segment>``, or a grouped pass that drives it, or,
@@ -184,14 +186,14 @@ class SqlCompiler:
         if keys is None:
             raise InternalCompileError(f"the driving test gave no key set: {units[lead]}")
         others = []
-        self._keyed = True
+        self._keyed, self._few_keys = True, _selective(units[lead])
         try:
             for i, unit in enumerate(units):
                 if i != lead:
                     with self._filtering(shapes.filter is not None, few=_selective(units[lead]), driver=units[lead]):
                         others.append(self.unit(unit))
         finally:
-            self._keyed = False
+            self._keyed, self._few_keys = False, False
         late = self.dialect.shapes.distinct_last and others and keys.args.get("distinct") is not None
         if late:
             keys.set("distinct", None)
@@ -422,9 +424,19 @@ class SqlCompiler:
             if self.dialect.one_lower_bound:
                 conditions = _one_lower_bound(conditions)
             query = where(self._joined(base, joins), and_([correlation, *conditions]))
+            if self._fenced(collection, selective, joins):
+                query = query.offset(0, copy=False)
             return Pred(exp.Exists(this=query), False)
         query = self._joined(base.select(member, append=False, copy=False), joins)
         return Pred(self._member_of(query, conditions, negated=self.negated), False)
+
+    def _fenced(self, collection: Collection, selective: bool, joins: list[exp.Join]) -> bool:
+        """Whether a correlated presence test is fenced into a per-candidate probe (the dialect's
+        ``fenced_probe``): an absence test on one of the store's own tables, no selective condition
+        and no join, checked against a selective driver's keys."""
+        table = SOURCES[collection].table
+        return (self.dialect.fenced_probe and self._keyed and self._few_keys and self.negated and not selective
+                and not joins and self.rel.mapping.table(table) == (table,))
 
     def _exists_elements(self, where: ir.Node | None) -> ir.AnyOf | None:
         """The selective set-field conjunct (``product = 42``) a presence test reads through a join
