@@ -33,7 +33,7 @@ from cafehub.compiler.backends.sql.dialects import UnknownDialectError
 from cafehub.compiler.backends.sql.mapping import TIME_COLUMNS, TimeKind
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
-from cafehub.execution.stats import named_products, store_stats
+from cafehub.execution.stats import named_products, named_ranges, store_stats
 from cafehub.store.engines import StoreError, display_url, explain, missing_object, store_errors
 
 
@@ -49,7 +49,7 @@ def compile_for_engine(
     if not dialect.probe_first:
         return compile_sql(segment, dialect=dialect, mapping=mapping)
     checked = checked_segment(segment)
-    stats = store_stats(engine, mapping, products=named_products(checked.ir))
+    stats = store_stats(engine, mapping, products=named_products(checked.ir), ranges=named_ranges(checked.ir))
     return compile_sql(checked, dialect=dialect, mapping=mapping, stats=stats)
 
 

@@ -26,8 +26,9 @@ from sqlalchemy import Engine
 from cafehub import check
 from cafehub.compiler.backends.sql import CompiledSQL, Shape, Shapes, compile_sql, dialect_for_engine
 from cafehub.compiler.backends.sql.dialects import ElementJoin, KeySetTest, Merge
-from cafehub.compiler.backends.sql.stats import StoreStats
+from cafehub.compiler.backends.sql.stats import RangeRows, StoreStats
 from cafehub.execution.sql import run_compiled
+from cafehub.execution.stats import named_ranges
 from cafehub.store.io import write_shop
 from cafehub.testing import Scenario, eval_contexts, hints_for, reference_ids, scenarios, shop_data
 from cafehub.testing.budget import budget
@@ -96,9 +97,13 @@ def _distinct(engine: Engine, case: Case) -> list[CompiledSQL]:
     for variant in variants:
         compiled = compile_sql(case.checked, dialect=variant)
         found.setdefault(compiled.sql, compiled)
-    for shapes in filtered:  # statistics that make a recent-window probe go first, where one can
+    # Statistics that make a recent-window probe go first, and a short range probed per customer,
+    # where one can.
+    ranges = tuple(RangeRows(*key, rows=1, table_rows=1, customers=1, capped=True)
+                   for key in named_ranges(case.checked.ir))
+    for shapes in filtered:
         compiled = compile_sql(case.checked, dialect=replace(dialect, shapes=shapes, probe_first=True),
-                               stats=PROBE_FIRST)
+                               stats=replace(PROBE_FIRST, ranges=ranges))
         found.setdefault(compiled.sql, compiled)
     return list(found.values())
 

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from cafehub import check
 from cafehub.compiler.backends.sql import SchemaMapping, TableMapping, compile_sql
-from cafehub.compiler.backends.sql.stats import PROBE_COST, StoreStats
+from cafehub.compiler.backends.sql.stats import PROBE_COST, RangeRows, StoreStats, range_cap
 from cafehub.execution import stats as gathering
 from cafehub.execution.sql import compile_for_engine, run_sql
 from cafehub.store import records as r
@@ -183,3 +183,80 @@ def test_in_memory_stores_have_statistics_of_their_own() -> None:
     assert ages[0] != ages[1]
     first.dispose()
     second.dispose()
+
+
+EXPIRING = "coupon(expires_at within next 1d)"
+NEXT_DAY = ("coupon", "expires_at", 0, DAY)
+
+
+def _ranged(rows: int, table_rows: int, customers: int, capped: bool = False) -> StoreStats:
+    return StoreStats(reference="2025-03-01 00:00:00.000000", orders=((1, 0),),
+                      ranges=(RangeRows(*NEXT_DAY, rows=rows, table_rows=table_rows, customers=customers,
+                                        capped=capped),))
+
+
+def _from_customers_exists(sql: str) -> bool:
+    return sql.startswith('SELECT\n  "c"."member_id" AS "member_id"\nFROM "customers" AS "c"\nWHERE\n  EXISTS(')
+
+
+@pytest.mark.parametrize(("rows", "table_rows", "customers", "capped", "probed"), [
+    (101_255, 798_808, 100_000, False, True),  # the recent shop: a day of expiries is 13% of the coupons
+    (50_581, 798_808, 100_000, False, False),  # its next 12 hours: the range was 1.5x faster
+    (7_033, 301_573, 100_000, False, False),  # the dense shop
+    (0, 10, 10, False, False),  # an empty range
+    (5, 10, 10, True, True),  # counting stopped where the count could no longer change the choice
+])
+def test_a_short_range_is_probed_per_customer_where_it_holds_many_rows(
+        rows: int, table_rows: int, customers: int, capped: bool, probed: bool) -> None:
+    stats = _ranged(rows, table_rows, customers, capped)
+    assert stats.exists_rather_than_range(*NEXT_DAY) == probed
+    assert not stats.exists_rather_than_range("coupon", "expires_at", 0, DAY // 2)  # not counted
+    sql = compile_sql(EXPIRING, dialect="sqlite", stats=stats, cache=False).sql
+    assert _from_customers_exists(sql) == probed
+    if probed:
+        assert '"cc"."expires_at" >= :now\n' in sql  # the held coupons' bound and the range's, written once
+    # Not for a test that is not a lone presence test on the range.
+    for other in ("no coupon(expires_at within next 1d)", "coupon(expires_at within next 1d).count >= 2",
+                  "coupon(expires_at within next 1d) and order()"):
+        assert not _from_customers_exists(compile_sql(other, dialect="sqlite", stats=stats, cache=False).sql)
+    duckdb = compile_sql(EXPIRING, dialect="duckdb", cache=False).sql
+    assert compile_sql(EXPIRING, dialect="duckdb", stats=stats, cache=False).sql == duckdb
+
+
+def test_a_short_range_probed_per_customer_gives_the_same_customers(sqlite_shop: Engine) -> None:
+    compiled = compile_sql(EXPIRING, dialect="sqlite", stats=_ranged(1, 1, 1, capped=True), cache=False)
+    assert _from_customers_exists(compiled.sql)
+    for ctx in CONTEXTS.values():
+        with sqlite_shop.connect() as conn:
+            got = sorted(str(m) for m in conn.execute(compiled.statement(ctx)).scalars())
+        assert got == run_sql(sqlite_shop, EXPIRING, ctx, verify=False)
+
+
+def test_short_ranges_named_and_their_rows_counted_up_to_the_cap(tmp_path: Path) -> None:
+    from datetime import timedelta
+
+    assert gathering.named_ranges(check(EXPIRING).ir) == (NEXT_DAY,)
+    assert gathering.named_ranges(check("coupon(expires_at within next 12h) or coupon()").ir) == (
+        ("coupon", "expires_at", 0, DAY // 2),)
+    assert gathering.named_ranges(check("coupon(expires_at within next 30d)").ir) == ()  # not short
+    engine = canonical_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    gathering.clear()
+    customer, placed = _customer(1, 1, 0)
+    now = placed[0].ordered_at  # the statistics' reference: the latest order
+    hours = [1, 2, 30, -5]  # two within the next day from the reference
+    coupons = tuple(r.CustomerCoupon(id=k, member_id="m1", coupon_no="C", issued_at=now - timedelta(days=1),
+                                     expires_at=now + timedelta(hours=h)) for k, h in enumerate(hours))
+    others = tuple(r.Customer(member_id=f"x{i}") for i in range(29))
+    write_shop(engine, r.ShopData(customers=(customer, *others), orders=tuple(placed),
+                                  coupons=(r.Coupon(coupon_no="C", name="c", issue_type="x"),),
+                                  customer_coupons=coupons))
+    found = gathering.store_stats(engine, ranges=(NEXT_DAY,))
+    assert found is not None
+    assert range_cap(4, 30) == 5
+    assert found.ranges == (RangeRows(*NEXT_DAY, rows=2, table_rows=4, customers=30),)
+    assert gathering.store_stats(engine, ranges=(NEXT_DAY,)) == found  # cached
+    write_shop(engine, r.ShopData(customers=(r.Customer(member_id="y"),)))
+    again = gathering.store_stats(engine, ranges=(NEXT_DAY,))
+    assert again is not None
+    assert again.ranges == (RangeRows(*NEXT_DAY, rows=2, table_rows=4, customers=31),)  # counted again
+    engine.dispose()

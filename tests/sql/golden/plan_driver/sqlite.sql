@@ -29,7 +29,7 @@ WHERE
       "cc"."member_id" = "c"."member_id"
       AND "cc"."used_at" IS NULL
       AND "cc"."issued_at" <= :now
-      AND "cc"."expires_at" >= MAX(:now, :now)
+      AND "cc"."expires_at" >= :now
       AND "cc"."expires_at" <= :t1
   )
   AND (
