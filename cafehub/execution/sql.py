@@ -33,6 +33,7 @@ from cafehub.compiler.backends.sql.dialects import UnknownDialectError
 from cafehub.compiler.backends.sql.mapping import TIME_COLUMNS, TimeKind
 from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
+from cafehub.execution.pg_stats import named_product_tests, postgres_stats
 from cafehub.execution.stats import named_products, named_ranges, store_stats
 from cafehub.store.engines import StoreError, display_url, explain, missing_object, store_errors
 
@@ -46,6 +47,11 @@ def compile_for_engine(
         dialect = dialect_for_engine(engine.dialect.name)
     except UnknownDialectError as exc:
         raise StoreError(str(exc)) from None
+    if dialect.fenced_probe and mapping is not None and mapping.member_references == "enforced":
+        # Only a segment over a driver's keys can be fenced: nothing is read for other mappings.
+        checked = checked_segment(segment)
+        fence = postgres_stats(engine, mapping, named_product_tests(checked.ir))
+        return compile_sql(checked, dialect=dialect, mapping=mapping, stats=fence)
     if not dialect.probe_first:
         return compile_sql(segment, dialect=dialect, mapping=mapping)
     checked = checked_segment(segment)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from cafehub import check
 from cafehub.compiler.backends.sql import (
     MappingError,
     SchemaMapping,
@@ -25,6 +26,9 @@ from cafehub.compiler.backends.sql import (
     compile_sql,
     dialect_for_engine,
 )
+from cafehub.compiler.backends.sql.stats import StoreStats, fence_cap
+from cafehub.execution import pg_stats
+from cafehub.execution.pg_stats import PROBED, named_product_tests
 from cafehub.execution.sql import run_compiled
 from cafehub.store import records as r
 
@@ -53,10 +57,12 @@ def test_enforced_references_match_the_oracle(
     # The dialect's own shapes, and the options that change a query driven by its keys on.
     keyed = replace(dialect.shapes, distinct_last=True, exists_join=True, extremes=True, keyed_exists=Shape.SEMI_JOIN)
     found = {}
+    fencing = _fencing(case.checked.ir)  # PostgreSQL: every absence probe it can fence, fenced
     for variant in (dialect, replace(dialect, shapes=keyed)):
-        compiled = compile_sql(case.checked, dialect=variant, mapping=ENFORCED)
-        if compiled.sql != compile_sql(case.checked, dialect=variant).sql:
-            found.setdefault(compiled.sql, compiled)
+        for stats in (None, fencing):
+            compiled = compile_sql(case.checked, dialect=variant, mapping=ENFORCED, stats=stats)
+            if compiled.sql != compile_sql(case.checked, dialect=variant).sql:
+                found.setdefault(compiled.sql, compiled)
     if not found:
         pytest.skip("the same SQL as without the declaration (tested by test_shapes and test_engines)")
     for compiled in found.values():
@@ -74,20 +80,59 @@ def test_a_positive_driver_replaces_customers() -> None:
     assert "SELECT DISTINCT" in compiled.sql
 
 
-def test_postgres_fences_an_absence_probe_after_a_selective_driver() -> None:
+def _fencing(node: object, rows: int = 0, table_rows: int = 10**9) -> StoreStats:
+    """Statistics under which every product a segment names has ``rows`` rows, and every member
+    table ``table_rows``: with the defaults, PostgreSQL fences every absence probe it can."""
+    return StoreStats(reference="", orders=(), table_rows=tuple((t, table_rows) for t in PROBED),
+                      product_rows=tuple((c, p, rows) for c, p in named_product_tests(node)))
+
+
+def test_postgres_fences_an_absence_probe_after_a_small_driver() -> None:
     """PostgreSQL: ``OFFSET 0`` keeps "no order in 3 days" a per-candidate probe of the member index
-    (``fenced_probe``), not an anti-join it may hash from a scan of every order; only after a
-    selective driver, only on the store's own tables, and not on other engines."""
+    (``fenced_probe``), not an anti-join it may hash from a scan of every order; only where the
+    statistics count the driver's product rows few against the orders, on the store's own
+    tables, and not on other engines."""
     segment = "cart(product = 17) and no order(ordered_at within last 3d)"
-    assert "OFFSET 0" in compile_sql(segment, dialect="postgres", mapping=ENFORCED).sql
-    assert "OFFSET 0" not in compile_sql(segment, dialect="postgres").sql  # from customers: no keys
-    assert "OFFSET 0" not in compile_sql(segment, dialect="duckdb", mapping=ENFORCED).sql
+    ir = check(segment).ir
+
+    def fenced(dialect: str = "postgres", mapping: SchemaMapping = ENFORCED, stats: StoreStats | None = None,
+               text: str = segment) -> bool:
+        return "OFFSET 0" in compile_sql(text, dialect=dialect, mapping=mapping, stats=stats).sql
+
+    assert fenced(stats=_fencing(ir, rows=20, table_rows=1000))
+    assert not fenced(stats=_fencing(ir, rows=21, table_rows=1000))  # above FENCE_SHARE of the orders
+    assert not fenced()  # no statistics
+    assert not fenced(stats=StoreStats(reference="", orders=(), table_rows=(("orders", 1000),)))  # uncounted
+    assert not fenced(mapping=SchemaMapping(), stats=_fencing(ir))  # from customers: no keys
+    assert not fenced(dialect="duckdb", stats=_fencing(ir))
     mapped = SchemaMapping(member_references="enforced", tables={"orders": TableMapping(table="shop_orders")})
-    assert "OFFSET 0" not in compile_sql(segment, dialect="postgres", mapping=mapped).sql
-    unselective = "cart() and no order(ordered_at within last 3d)"
-    assert "OFFSET 0" not in compile_sql(unselective, dialect="postgres", mapping=ENFORCED).sql
-    cross_sell = "order(product = 42 and ordered_at within last 30d) and no order(product = 43)"
-    assert "OFFSET 0" not in compile_sql(cross_sell, dialect="postgres", mapping=ENFORCED).sql
+    assert not fenced(mapping=mapped, stats=_fencing(ir))
+    for other in ("cart() and no order(ordered_at within last 3d)",  # no product to count
+                  "order(product = 42 and ordered_at within last 30d) and no order(product = 43)"):  # a join
+        assert not fenced(text=other, stats=_fencing(check(other).ir))
+    order = "order(product in [42, 43]) and no order(ordered_at within last 3d)"
+    assert fenced(text=order, stats=_fencing(check(order).ir))
+
+
+def test_named_product_tests() -> None:
+    ir = check("cart(product in [17, 18]) and order(product = 42) and not cart(product != 5)"
+               " and order(product = 42 and ordered_at within last 3d)").ir
+    assert named_product_tests(ir) == (("cart", 17), ("cart", 18), ("order", 42))
+
+
+@pytest.mark.postgres
+def test_postgres_statistics_count_products(postgres_shop: Engine) -> None:
+    with postgres_shop.begin() as conn:
+        conn.execute(text("ANALYZE"))
+    pg_stats.clear()
+    found = pg_stats.postgres_stats(postgres_shop, ENFORCED, (("cart", 17), ("order", 42)))
+    assert found is not None
+    assert {t for t, _ in found.table_rows} == set(PROBED)
+    with postgres_shop.connect() as conn:
+        cart = conn.execute(text("SELECT COUNT(*) FROM cart_items WHERE product_no = 17")).scalar()
+        lines = conn.execute(text("SELECT COUNT(*) FROM order_items WHERE product_no = 42")).scalar()
+    cap = fence_cap(max(n for _, n in found.table_rows))
+    assert found.product_rows == (("cart", 17, min(cart, cap)), ("order", 42, min(lines, cap)))
 
 
 @pytest.mark.parametrize("segment", [

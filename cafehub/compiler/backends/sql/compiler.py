@@ -56,6 +56,7 @@ from cafehub.compiler.backends.sql.values import (
     where,
 )
 from cafehub.compiler.catalog import AggregateFunc, Collection, FieldDef
+from cafehub.grammar.syntax import CmpOp
 
 #: The alias of a key set and of its one column, in the ``exists`` key-set test.
 KEY_ALIAS = "k"
@@ -129,8 +130,8 @@ class SqlCompiler:
         self._keys: exp.Select | None = None
         self._keyed = False
         """Whether the tests being compiled are checked against a driver's keys (``keyed_exists``)."""
-        self._few_keys = False
-        """Whether those keys are of a selective driving test (the dialect's ``fenced_probe``)."""
+        self._key_driver: planning.Unit | None = None
+        """The driving test whose keys they are (the dialect's ``fenced_probe``)."""
 
     def query(self, node: ir.Node) -> exp.Select:
         """``SELECT c.member_id FROM customers c WHERE <segment>``, or a grouped pass that drives it, or,
@@ -194,14 +195,14 @@ class SqlCompiler:
         if keys is None:
             raise InternalCompileError(f"the driving test gave no key set: {units[lead]}")
         others = []
-        self._keyed, self._few_keys = True, _selective(units[lead])
+        self._keyed, self._key_driver = True, units[lead]
         try:
             for i, unit in enumerate(units):
                 if i != lead:
                     with self._filtering(shapes.filter is not None, few=_selective(units[lead]), driver=units[lead]):
                         others.append(self.unit(unit))
         finally:
-            self._keyed, self._few_keys = False, False
+            self._keyed, self._key_driver = False, None
         late = self.dialect.shapes.distinct_last and others and keys.args.get("distinct") is not None
         if late:
             keys.set("distinct", None)
@@ -473,10 +474,16 @@ class SqlCompiler:
     def _fenced(self, collection: Collection, selective: bool, joins: list[exp.Join]) -> bool:
         """Whether a correlated presence test is fenced into a per-candidate probe (the dialect's
         ``fenced_probe``): an absence test on one of the store's own tables, no selective condition
-        and no join, checked against a selective driver's keys."""
+        and no join, checked against the keys of a driver on products whose rows the statistics
+        count few against the probed table's
+        (:meth:`~cafehub.compiler.backends.sql.stats.StoreStats.fence_probe`)."""
         table = SOURCES[collection].table
-        return (self.dialect.fenced_probe and self._keyed and self._few_keys and self.negated and not selective
-                and not joins and self.rel.mapping.table(table) == (table,))
+        driver = self._key_driver
+        if not (self.dialect.fenced_probe and self.stats is not None and isinstance(driver, planning.Atom)
+                and self._keyed and self.negated and not selective and not joins
+                and self.rel.mapping.table(table) == (table,)):
+            return False
+        return self.stats.fence_probe(driver.collection.value, _product_values(driver), table)
 
     def _exists_elements(self, where: ir.Node | None) -> ir.AnyOf | None:
         """The selective set-field conjunct (``product = 42``) a presence test reads through a join
@@ -829,6 +836,22 @@ def _products(unit: planning.Unit | ir.Node | None) -> tuple[object, ...]:
     where = unit.where if isinstance(unit, (planning.Atom, ir.Exists)) else None
     return tuple(v for c in planning.conjuncts(where) if isinstance(c, ir.AnyOf) and is_selective(c)
                  and c.field.name == "product" for v in c.values)
+
+
+def _product_values(atom: planning.Atom) -> tuple[object, ...]:
+    """The products a test's condition names, of an order's lines (``order(product = 42)``) or of a
+    cart row (``cart(product in [17, 18])``): empty when none does."""
+    found: list[object] = []
+    for c in atom.conjuncts:
+        if isinstance(c, ir.AnyOf) and not c.negated and c.field.name == "product":
+            found.extend(c.values)
+        elif (isinstance(c, ir.Compare) and c.op is CmpOp.EQ and isinstance(c.operand, FieldDef)
+              and c.operand.name == "product"):
+            found.append(c.value)
+        elif (isinstance(c, ir.InValues) and not c.negated and isinstance(c.operand, FieldDef)
+              and c.operand.name == "product"):
+            found.extend(c.values)
+    return tuple(found)
 
 
 def _selective(unit: planning.Unit) -> bool:

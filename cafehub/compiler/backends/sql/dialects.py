@@ -216,16 +216,20 @@ class SqlDialect:
     faster on the dense, recent and heavy shops, 3x slower on the sparse one)."""
     fenced_probe: bool = False
     """Whether an absence test on one of the store's own tables with no selective condition (``no
-    order(ordered_at within last 3d)``), checked against the keys of a selective driving test
-    (member references enforced), is written with ``OFFSET 0`` in its subquery. PostgreSQL does
+    order(ordered_at within last 3d)``), checked against the keys of a driving test on products
+    whose rows the store's statistics count few against the probed table's (member references
+    enforced; :meth:`~cafehub.compiler.backends.sql.stats.StoreStats.fence_probe`, gathered by
+    :mod:`cafehub.execution.pg_stats`), is written with ``OFFSET 0`` in its subquery. PostgreSQL does
     not pull such a subquery up into an anti-join (``OFFSET 0`` is its documented optimization
     fence), so it stays a correlated subplan: one range of the ``(member_id, ordered_at)`` index
     per candidate, after the candidate's other conditions. Unfenced, its cost model (a random
     page read per probe, where every page is cached) preferred hashing the window's rows from a
     sequential scan of every order: cart of product 17, no order in 3 days, dense shop, 36 ms
-    against 28 ms for the hand-written ``EXISTS`` from customers (docs/SQL.md). Only the store's
-    own tables, whose member column the store indexes: on a mapped table without that index a
-    fenced probe would scan the table once per candidate."""
+    against 28 ms for the hand-written ``EXISTS`` from customers (docs/SQL.md). Where the driver's
+    rows are many the hash wins (buyers of product 42 on the dense shop: 2.1x slower fenced), hence
+    the statistics; without them nothing is fenced. Only the store's own tables, whose member
+    column the store indexes: on a mapped table without that index a fenced probe would scan the
+    table once per candidate."""
     literal_timestamp_type: str = "TIMESTAMP"
     """The type a timestamp literal is cast to when values are inlined (``binding="literal"``)."""
     engine_names: tuple[str, ...] = ()
