@@ -55,7 +55,8 @@ def test_enforced_references_match_the_oracle(
 ) -> None:
     dialect = dialect_for_engine(shop_engine.dialect.name)
     # The dialect's own shapes, and the options that change a query driven by its keys on.
-    keyed = replace(dialect.shapes, distinct_last=True, exists_join=True, extremes=True, keyed_exists=Shape.SEMI_JOIN)
+    keyed = replace(dialect.shapes, distinct_last=True, exists_join=True, extremes=True, keyed_exists=Shape.SEMI_JOIN,
+                    grouped_keys=not dialect.shapes.grouped_keys)
     found = {}
     fencing = _fencing(case.checked.ir)  # PostgreSQL: every absence probe it can fence, fenced
     for variant in (dialect, replace(dialect, shapes=keyed)):
@@ -77,7 +78,15 @@ def test_a_positive_driver_replaces_customers() -> None:
                            mapping=ENFORCED)
     assert "customers" not in compiled.sql
     assert [t.logical for t in compiled.tables] == ["cart_items", "orders"]
-    assert "SELECT DISTINCT" in compiled.sql
+    assert 'GROUP BY\n    "ci"."member_id"' in compiled.sql  # SQLite: grouped_keys
+    assert "SELECT DISTINCT" in compile_sql("cart(product = 17) and no order(ordered_at within last 3d)",
+                                            dialect="duckdb", mapping=ENFORCED).sql
+    alone = compile_sql("coupon(expires_at within next 1d)", dialect="sqlite", mapping=ENFORCED, cache=False)
+    assert alone.sql.startswith('SELECT\n  "cc"."member_id" AS "member_id"\nFROM "customer_coupons" AS "cc"')
+    assert [t.logical for t in alone.tables] == ["customer_coupons"]
+    joined = compile_sql("order(product = 42 and ordered_at within last 30d) and no order(product = 43)",
+                         dialect="sqlite", mapping=ENFORCED, cache=False)
+    assert "SELECT DISTINCT" in joined.sql  # keys read through a join stay DISTINCT
 
 
 def _fencing(node: object, rows: int = 0, table_rows: int = 10**9) -> StoreStats:

@@ -144,6 +144,13 @@ class Shapes:
     (``SELECT c.member_id FROM (SELECT DISTINCT o.member_id ...) AS c WHERE <the other tests>``),
     whether the keys are de-duplicated after the other tests (``SELECT DISTINCT c.member_id FROM
     (SELECT o.member_id ...) AS c WHERE ...``) rather than before."""
+    grouped_keys: bool = False
+    """Whether such keys, read from one table, are de-duplicated by ``GROUP BY`` rather than
+    ``DISTINCT`` (``SELECT cc.member_id ... GROUP BY cc.member_id``), and are the query itself
+    when there is no other test (no derived table around them). SQLite, CPU time at 100k
+    customers: a day of expiries 0.82-0.87 of the ``DISTINCT`` on the demo, sparse, dense and
+    heavy shops; a cart product with no order in 3 days 0.84-0.99. Not through a join: bought A
+    in 30 days, never B (order lines joined to orders) was 1.14 on the recent shop."""
     keyed_exists: Literal[Shape.CORRELATED, Shape.SEMI_JOIN] | None = None
     """The shape of a presence test checked against the keys of a driving test (member references
     enforced: ``SELECT c.member_id FROM (<the driver's keys>) AS c WHERE <this test>``), where it
@@ -264,7 +271,7 @@ DIALECTS: dict[str, SqlDialect] = {
             # are not selective (a primary-key probe per order).
             shapes=Shapes(exists=Shape.SEMI_JOIN, aggregate=Shape.GROUPED, selective_element=Shape.SEMI_JOIN,
                           common_element=Shape.CORRELATED, merge=Merge.SELECTIVE, element_join=ElementJoin.SHARED,
-                          filter=Shape.CORRELATED),
+                          filter=Shape.CORRELATED, grouped_keys=True),
             key_set_test=KeySetTest.IN,
             selective_probe=True,
             probe_first=True,
