@@ -16,7 +16,8 @@ rows. For a short range a segment names on an indexed column (``coupon(expires_a
 within next 1d)``), it counts the rows in that range from the sample's reference
 instant through the column's index, stopping where the count can no longer
 change the plan (:func:`~cafehub.compiler.backends.sql.stats.range_cap`), cached
-and refreshed with the sample. Only SQLite's dialect uses statistics (``SqlDialect.probe_first``); a
+and refreshed with the sample. Only SQLite's dialect uses these (``SqlDialect.probe_first``; PostgreSQL's are in
+:mod:`cafehub.execution.pg_stats`); a
 store they cannot be read from (a mapping onto views without row ids, a
 missing table) simply has none, and queries are planned as without them.
 """
