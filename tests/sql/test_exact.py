@@ -11,16 +11,23 @@ behind the ``slow`` marker.
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from cafehub import check
+from cafehub.compiler.backends.sql import SchemaMapping
 from cafehub.compiler.backends.sql.values import Predicates, Scaled
+from cafehub.compiler.evaluation import EvalContext
 from cafehub.execution.sql import run_sql
+from cafehub.store import records as r
+from cafehub.store.io import write_shop
+from cafehub.testing.engines import canonical_engine
 
 from .oracle import Oracle
 from .shop import CONTEXTS, MONEY
@@ -109,3 +116,31 @@ def test_scaled_comparison_rewrites(value: Decimal, op: str, expected: str) -> N
         value_ = spec.source.value  # type: ignore[union-attr]
         sql = sql.replace(f":{spec.name}", str(value_))
     assert sql == expected
+
+
+def test_cart_totals_on_sqlite_are_exact_where_a_float_sum_is_not(tmp_path: Path) -> None:
+    """Totals whose float sum falls on the wrong side of the threshold: ten items at 0.10 sum to
+    0.9999999999999999 in floating point (not >= 1), and 0.10 + 0.20 to 0.30000000000000004
+    (> 0.3). The compiled sum is exact (integer cents) whichever plan reads it: from ``customers``,
+    or from the cart's own keys where member references are enforced."""
+    now = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
+    added = now.replace(tzinfo=None) - timedelta(hours=1)
+    rows = [("tenth", Decimal("0.10"), Decimal("0")) for _ in range(10)]
+    rows += [("sum", Decimal("0.10"), Decimal("0")), ("sum", Decimal("0.00"), Decimal("0.20"))]
+    engine = canonical_engine(f"sqlite:///{tmp_path / 'shop.db'}")
+    write_shop(engine, r.ShopData(
+        customers=(r.Customer(member_id="tenth"), r.Customer(member_id="sum")),
+        cart_items=tuple(r.CartItem(id=i, member_id=m, product_no=1, quantity=1, price=p, option_price=o,
+                                    added_at=added) for i, (m, p, o) in enumerate(rows))))
+    ctx = EvalContext(now=now)
+    with engine.connect() as conn:  # the float sums are wrong here, as intended
+        floats = dict(conn.execute(text(
+            "SELECT member_id, SUM((price + option_price) * quantity) FROM cart_items GROUP BY member_id")).all())
+    assert floats["tenth"] < 1
+    assert floats["sum"] > 0.3
+    for mapping in (None, SchemaMapping(member_references="enforced")):
+        assert run_sql(engine, "cart().sum(amount) >= 1", ctx, mapping=mapping, verify=False) == ["tenth"]
+        assert run_sql(engine, "cart().sum(amount) > 0.3", ctx, mapping=mapping, verify=False) == ["tenth"]
+        assert run_sql(engine, "cart().sum(amount) = 0.3", ctx, mapping=mapping, verify=False) == ["sum"]
+        assert run_sql(engine, "cart().sum(amount) < 1", ctx, mapping=mapping, verify=False) == ["sum"]
+    engine.dispose()
