@@ -14,13 +14,13 @@ members pass through the same few megabytes.
 
 DuckDB sorts a query's whole result inside the process before its first
 row comes out (0.3 KB per member: 270 MB for 878k members). There the
-audience is taken in ranges of member ids instead (:func:`_duckdb_ranges`):
-the segment's member ids go to a temporary table once (the segment's query
-runs once), the range boundaries come from a sample of them, and each range
-(at most about :data:`RANGE_ROWS` members) is joined to the contacts, sorted
-and streamed before the next is read. Only one range is ever sorted; what
-grows with the audience is the temporary table of ids (about 20 bytes a
-member).
+audience is taken in ranges of member ids instead (:func:`_duckdb_audience`):
+range boundaries come from a sample of the customers' ids, and each range
+(about :data:`RANGE_ROWS` customers) is selected by the segment's query,
+joined to its contacts, sorted and streamed before the next is read. Nothing
+is built for the whole audience, and DuckDB's cache of table blocks is held
+under a memory limit while the audience streams (:func:`duckdb_memory_limit`),
+so the peak does not grow with the audience or the shop.
 
 :class:`Snapshots` records a campaign's audience at its send time
 (``INSERT ... SELECT`` of the same query, in one transaction with the
@@ -32,9 +32,12 @@ later exactly as it was, even after the customers or the segment changed.
 from __future__ import annotations
 
 import json
+import os
+import re
+import threading
 import uuid
-from collections.abc import Generator, Iterator
-from contextlib import closing, suppress
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -71,7 +74,8 @@ from cafehub.store.engines import store_errors
 
 #: Rows fetched from the database at a time.
 BATCH_ROWS = 10_000
-#: On DuckDB, the most members (roughly: boundaries come from a sample) sorted at once (:func:`_duckdb_ranges`).
+#: On DuckDB, the customers (roughly: boundaries come from a sample) whose members are sorted at once
+#: (:func:`_duckdb_audience`).
 RANGE_ROWS = 250_000
 #: Sampled member ids per range, to place the boundaries: range sizes then vary by about a tenth.
 _SAMPLE_PER_RANGE = 100
@@ -162,7 +166,7 @@ def _text(engine: Engine, source: FromClause, columns: list[Any], fmt: Format, b
 
 def _bounds(conn: Connection, ids: Select[Any], total: int, range_rows: int) -> list[str]:
     """Boundaries cutting the ``total`` member ids ``ids`` selects into ranges of about ``range_rows``
-    (:func:`_duckdb_ranges`): member ids of a seeded sample of them, sorted, none twice."""
+    (:func:`_duckdb_audience`): member ids of a seeded sample of them, sorted, none twice."""
     ranges = max(1, -(-total // range_rows))
     if ranges == 1:
         return []
@@ -180,58 +184,210 @@ def _within(member: Any, low: str | None, high: str | None) -> list[Any]:
                               (member <= high) if high is not None else None) if test is not None]
 
 
-def _duckdb_ranges(conn: Connection, compiled: CompiledSQL, ctx: EvalContext,
-                   range_rows: int) -> Generator[tuple[FromClause, list[Any], Any]]:
-    """The audience on DuckDB as ranges of member ids, in order: (FROM clause, columns, the range's condition).
 
-    The segment's member ids, with their consents, are written once to a temporary table (dropped at the
-    end, also when the reader stops early); boundaries are member ids of a seeded sample of it, so each range holds
-    about ``range_rows`` members. A caller selects a range's rows sorted by member id; the ranges do
-    not overlap and follow each other, so the concatenation is the audience sorted, while DuckDB holds
-    one range's sort at a time. DuckDB compares strings by bytes, which for UTF-8 is code point order:
-    the order of :func:`sorted` and of ``cafehub segment run``.
+
+def _memory_mb(default: int) -> int:
+    value = os.environ.get("CAFEHUB_AUDIENCE_MEMORY_MB", "").strip()
+    return int(value) if value.isdigit() else default
+
+
+#: DuckDB's memory limit (MB) while an audience streams (:func:`duckdb_memory_limit`); 0 leaves it alone;
+#: ``CAFEHUB_AUDIENCE_MEMORY_MB`` overrides it. A range of :data:`RANGE_ROWS` customers sorts and joins
+#: about 60 MB (1M-customer shop: CSV completed under 64 MB, JSON Lines, longer lines to sort, did not):
+#: 96 leaves room for a shop with longer contacts, and a range that still runs out is retried under
+#: twice the limit (:func:`_duckdb_audience`).
+AUDIENCE_MEMORY_MB = _memory_mb(96)
+#: Session settings of the audience's connection (put back after it): no ART index scans, whose index,
+#: once loaded for a range's filter, stays in memory (44 MB for ``customers.member_id`` at 1M customers)
+#: and does not count as evictable; no insertion order kept for a range's ``INSERT``, which DuckDB
+#: otherwise buffers to keep (its own advice when a query runs out of memory).
+_SESSION = {"index_scan_max_count": "0", "index_scan_percentage": "0", "preserve_insertion_order": "false"}
+
+_limits = threading.Lock()
+#: Per DuckDB database (its file, or the engine for ``:memory:``): audiences streaming, and the limit before them.
+_lowered: dict[str, tuple[int, str]] = {}
+
+
+def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fmt: Format | None,
+                     batch: int, range_rows: int, memory_mb: int | None = None) -> Iterator[Any]:
+    """The audience on DuckDB as ranges of member ids, in order: CSV or JSON Lines written by DuckDB, or
+    (``fmt`` None) batches of rows.
+
+    Ranges of customers: boundaries are member ids of a seeded sample of ``customers``, so each range
+    holds about ``range_rows`` customers, and at most that many members (:func:`_duckdb_range_members`).
+    Nothing is built for the whole audience (a table of all its ids and their join with every consent
+    grew to 80 MB at 1M customers); what a range builds is bounded by the range size, and DuckDB's cache
+    of table blocks by :func:`duckdb_memory_limit`. A range that runs out of memory under the lowered
+    limit before any of its rows came out is read again under twice the limit (at most the limit there
+    was before), for it and the ranges after it.
+
+    The ranges do not overlap and follow each other, so the concatenation is the audience sorted, while
+    DuckDB holds one range's sort at a time. DuckDB compares strings by bytes, which for UTF-8 is code
+    point order: the order of :func:`sorted` and of ``cafehub segment run``.
     """
+    if fmt == "csv":
+        yield CSV_HEADER
+    segment = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
+    c = schema.customers
+    with store_errors(engine), engine.connect() as conn, _session(conn), duckdb_memory_limit(
+            conn, memory_mb) as raise_limit:
+        total = int(conn.execute(select(func.count()).select_from(c)).scalar_one())
+        low: str | None = None
+        for high in [*_bounds(conn, select(c.c.member_id), total, range_rows), None]:
+            while True:
+                started = False
+                try:
+                    for chunk in _duckdb_range_members(conn, segment, low, high, fmt, batch):
+                        started = True
+                        yield chunk
+                    break
+                except DBAPIError as exc:
+                    if started or type(exc.orig).__name__ != "OutOfMemoryException":
+                        raise
+                    conn.rollback()  # DuckDB aborted the transaction
+                    if not raise_limit():
+                        raise
+            low = high
+
+
+def _duckdb_range_members(conn: Connection, segment: FromClause, low: str | None, high: str | None,
+                    fmt: Format | None, batch: int) -> Iterator[Any]:
+    """The audience's members with ids in (``low``, ``high``], sorted, as :func:`_duckdb_range` gives them.
+
+    First the range's members' ids and consents (the segment's query restricted to the range, joined to
+    the range's consents) go to a temporary table; the range's query joins it to ``customers`` (one
+    join, built on that small table; the contacts are the probe side). The table is dropped after the
+    range, also when the reader stops early, and the drop committed: inside a transaction DuckDB keeps
+    a dropped table's rows until its end, so every range's table would stay until the last range. The
+    price of not building anything for the whole audience is the segment's query once per range, each
+    time over one range's customers (the range on every table's member id, so DuckDB filters each
+    scan, not only the joins).
+    """
+    c, k = schema.customers, schema.customer_consents
     ids = Table(f"cafehub_audience_{uuid.uuid4().hex}", MetaData(), Column("member_id", String),
                 Column("sms", Boolean), Column("email", Boolean), prefixes=["TEMPORARY"])
-    segment = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
-    c, k = schema.customers, schema.customer_consents
-    ids.create(conn)
     try:
-        # The consents go into the table with the ids (two flags a member): read once here, where each
-        # range would otherwise scan all of customer_consents again (1M customers: 1.5 -> 1.06 s of the
-        # ranges' CPU).
+        ids.create(conn)
         conn.execute(insert(ids).from_select(["member_id", "sms", "email"], select(
-            segment.c.member_id, k.c.sms, k.c.email).select_from(
-            segment.outerjoin(k, k.c.member_id == segment.c.member_id))))
-        total = int(conn.execute(select(func.count()).select_from(ids)).scalar_one())
-        bounds = _bounds(conn, select(ids.c.member_id), total, range_rows)
-        columns = [c.c.member_id, c.c.name, c.c.cellphone, c.c.email, ids.c.sms, ids.c.email]
-        low: str | None = None
-        for high in [*bounds, None]:
-            # The range on both tables' member id, so DuckDB filters each scan, not only the join.
-            joined = ids.join(c, c.c.member_id == ids.c.member_id)
-            condition = and_(true(), *_within(ids.c.member_id, low, high), *_within(c.c.member_id, low, high))
-            yield joined, columns, condition
-            low = high
+            segment.c.member_id, k.c.sms, k.c.email).select_from(segment.outerjoin(
+                k, and_(k.c.member_id == segment.c.member_id, *_within(k.c.member_id, low, high)))).where(
+            *_within(segment.c.member_id, low, high))))
+        yield from _duckdb_range(conn, ids.join(c, c.c.member_id == ids.c.member_id),
+                                 [c.c.member_id, c.c.name, c.c.cellphone, c.c.email, ids.c.sms, ids.c.email],
+                                 and_(true(), *_within(c.c.member_id, low, high)), fmt, batch)
+        conn.exec_driver_sql(f"DROP TABLE {ids.name}")
+        conn.commit()
     finally:
-        # After a failed statement (here or in the caller's range) DuckDB's transaction is aborted and the DROP
-        # fails too: raising would hide that statement's error. The connection's rollback then takes the table
-        # with it (DuckDB's DDL is transactional).
+        # After a failed statement DuckDB's transaction is aborted and the DROP fails too: raising would hide
+        # that statement's error. The connection's rollback then takes the table with it (DuckDB's DDL is
+        # transactional).
         with suppress(DBAPIError):
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {ids.name}")
 
 
-def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fmt: Format | None,
-                     batch: int, range_rows: int) -> Iterator[Any]:
-    """The audience on DuckDB, range by range (:func:`_duckdb_ranges`): CSV or JSON Lines written by DuckDB,
-    or (``fmt`` None) batches of rows."""
-    if fmt == "csv":
-        yield CSV_HEADER
-    # closing(): a reader that stops early drops the temporary table while the connection is still open.
-    with store_errors(engine), engine.connect() as conn, closing(_duckdb_ranges(conn, compiled, ctx,
-                                                                                 range_rows)) as ranges:
-        for source, columns, condition in ranges:
-            yield from _duckdb_range(conn, source, columns, condition, fmt, batch)
+@contextmanager
+def _session(conn: Connection) -> Iterator[None]:
+    """The audience's session settings (:data:`_SESSION`) on ``conn`` while the block runs, reset after: the
+    connection goes back to the pool as it came."""
+    for name, value in _SESSION.items():
+        conn.exec_driver_sql(f"SET SESSION {name} = {value}")
+    try:
+        yield
+    finally:
+        with suppress(DBAPIError):
+            conn.rollback()  # a failed statement aborted the transaction: the resets would fail in it
+            for name in _SESSION:
+                conn.exec_driver_sql(f"RESET SESSION {name}")
+
+
+@contextmanager
+def duckdb_memory_limit(conn: Connection, memory_mb: int | None = None) -> Iterator[Callable[[], bool]]:
+    """DuckDB's ``memory_limit`` lowered to ``memory_mb`` (default :data:`AUDIENCE_MEMORY_MB`) while the
+    block runs, then put back; the block gets a function that doubles it (at most back to what it was),
+    True if it could.
+
+    What a range sorts and joins is bounded by the range size, but DuckDB keeps every table block it has
+    read in its buffer pool until its memory limit (80% of the machine's memory by default) makes it
+    evict them: one scan of ``customers.member_id`` at 1M customers left 55 MB cached. Under a limit of
+    about a range's work, blocks read by one range are evicted for the next, and the peak no longer
+    grows with the shop or the audience.
+
+    ``memory_limit`` is a setting of the whole database (DuckDB refuses it per connection), so every
+    connection of this process to the same database shares the lower limit while an audience streams:
+    the first audience lowers it, the last one to finish puts back what was there before. A limit
+    that is already lower is left alone, and one DuckDB refuses to lower (memory held by other
+    queries it cannot evict) leaves the audience to run under the limit there was.
+    """
+    limit_mb = AUDIENCE_MEMORY_MB if memory_mb is None else memory_mb
+    path = conn.exec_driver_sql(
+        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").scalar()
+    key = str(path) if path else f":memory: {id(conn.engine)}"
+
+    def raise_limit() -> bool:
+        with _limits:
+            running, before = _lowered.get(key, (0, ""))
+            if not before:
+                return False
+            now = _bytes(str(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar()))
+            goal = _bytes(before)
+            if now is None or goal is None or 2 * now >= goal:
+                _put_back(conn, before)
+                _lowered[key] = (running, "")
+            else:
+                conn.exec_driver_sql(f"SET memory_limit = '{int(2 * now) // 1000}KB'")
+            return True
+
+    if limit_mb <= 0:
+        yield raise_limit
+        return
+    with _limits:
+        running, before = _lowered.get(key, (0, ""))
+        if not running:
+            before = str(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar())
+            current = _bytes(before)
+            if current is not None and current <= limit_mb * 10**6:
+                before = ""
+            else:
+                try:
+                    conn.exec_driver_sql(f"SET memory_limit = '{int(limit_mb)}MB'")
+                except DBAPIError:  # the transaction is aborted: nothing of the audience's ran in it yet
+                    conn.rollback()
+                    before = ""
+        _lowered[key] = (running + 1, before)
+    try:
+        yield raise_limit
+    finally:
+        with _limits:
+            running, before = _lowered.pop(key)
+            if running > 1:
+                _lowered[key] = (running - 1, before)
+            elif before:
+                with suppress(DBAPIError):
+                    conn.rollback()
+                    _put_back(conn, before)
+
+
+def _put_back(conn: Connection, before: str) -> None:
+    """DuckDB's memory limit as it was (``before``, as ``current_setting`` showed it): its default when that
+    is what it was (the shown value is rounded: setting it would not give back the exact default)."""
+    conn.exec_driver_sql("RESET memory_limit")
+    if conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar() != before:
+        conn.exec_driver_sql(f"SET memory_limit = '{before}'")
+
+
+_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
+          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
+
+
+def _bytes(setting: str) -> float | None:
+    """A DuckDB memory setting as DuckDB shows it (``18.8 GiB``, ``64.0 MB``) in bytes; None if not a size."""
+    found = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", setting)
+    if not found or found.group(2).lower() not in _UNITS:
+        return None
+    try:
+        return float(found.group(1)) * _UNITS[found.group(2).lower()]
+    except ValueError:
+        return None
 
 
 def _duckdb_range(conn: Connection, source: FromClause, columns: list[Any], condition: Any, fmt: Format | None,
@@ -255,7 +411,7 @@ def stream_audience(
     """The segment's audience at ``ctx``, in batches of at most ``batch`` rows, sorted by member id.
 
     The tables the query reads are verified first (:func:`compile_for_store`). On DuckDB the audience
-    is sorted a range of about ``range_rows`` members at a time (:func:`_duckdb_ranges`).
+    is sorted a range of about ``range_rows`` members at a time (:func:`_duckdb_audience`).
     """
     compiled = compile_for_store(engine, checked)
     if engine.dialect.name == "duckdb":
@@ -269,7 +425,7 @@ def audience_text(
     range_rows: int = RANGE_ROWS,
 ) -> Iterator[str]:
     """The audience as CSV or JSON Lines text (:mod:`cafehub.registry.output`), chunk by chunk (on DuckDB
-    a range of about ``range_rows`` members at a time: :func:`_duckdb_ranges`)."""
+    a range of about ``range_rows`` members at a time: :func:`_duckdb_audience`)."""
     compiled = compile_for_store(engine, checked)
     if engine.dialect.name == "duckdb":
         yield from _duckdb_audience(engine, compiled, ctx, fmt, batch, range_rows)
@@ -410,16 +566,16 @@ class Snapshots:
 
     def _duckdb_members(self, snapshot: Snapshot, fmt: Format | None, batch: int, range_rows: int
                         ) -> Iterator[Any]:
-        """A recorded audience on DuckDB by ranges of member ids, as :func:`_duckdb_ranges` takes a segment's:
+        """A recorded audience on DuckDB by ranges of member ids, as :func:`_duckdb_audience` takes a segment's:
         boundaries from a seeded sample of the campaign's ids, each range read, sorted and streamed before
         the next, so DuckDB sorts one range at a time instead of the whole audience (no temporary table:
-        the recorded rows are the source)."""
+        the recorded rows are the source), under the audience's memory limit (:func:`duckdb_memory_limit`)."""
         m = t.audience_members
         key = and_(m.c.shop_id == self.shop, m.c.campaign == snapshot.campaign)
         columns = [m.c.member_id, m.c.name, m.c.cellphone, m.c.email, m.c.sms_consent, m.c.email_consent]
         if fmt == "csv":
             yield CSV_HEADER
-        with store_errors(self.engine), self.engine.connect() as conn:
+        with store_errors(self.engine), self.engine.connect() as conn, _session(conn), duckdb_memory_limit(conn):
             bounds = _bounds(conn, select(m.c.member_id).where(key), snapshot.members, range_rows)
             low: str | None = None
             for high in [*bounds, None]:

@@ -271,3 +271,45 @@ def test_a_failed_snapshot_leaves_nothing(store: Engine, shop: str) -> None:
         snapshots.take("never", "missing", CTX, taken_by="a")
     with pytest.raises(SnapshotNotFound):
         snapshots.get("never")
+
+
+def test_duckdb_audience_puts_back_the_memory_limit_and_session(tmp_path: Path) -> None:
+    """The audience lowers DuckDB's memory limit (a setting of the whole database) and sets its session
+    settings while it streams, and puts both back after: when it ends, when the reader stops early, and when
+    a range runs out of memory under the lowered limit (then read again under the limit there was, with the
+    same rows)."""
+    from cafehub.registry import audience
+
+    engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    shop = small_shop()
+    write_shop(engine, replace(shop, customer_consents=shop.customer_consents[::2]))
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+    rows = [r for b in stream_audience(engine, checked, CTX, batch=3) for r in b]
+    assert len(rows) == 10
+
+    def settings() -> list[Any]:
+        with engine.connect() as conn:
+            return [conn.exec_driver_sql(f"SELECT current_setting('{name}')").scalar()
+                    for name in ("memory_limit", *audience._SESSION)]
+
+    before = settings()
+    seen: list[Any] = []
+    for chunk in audience_text(engine, checked, CTX, "csv", range_rows=3):
+        if chunk != CSV_HEADER and not seen:
+            with engine.connect() as conn:  # another connection: the limit is the database's
+                seen.append(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar())
+    assert seen
+    assert seen[0] != before[0]
+    assert settings() == before
+    stopped = audience_text(engine, checked, CTX, "jsonl", batch=1, range_rows=2)
+    next(stopped)
+    stopped.close()
+    assert settings() == before
+    # Far too little memory for a range: DuckDB runs out, the limit goes back and the range is read again.
+    text = "".join(audience._duckdb_audience(engine, audience.compile_for_store(engine, checked), CTX, "csv",
+                                             batch=4, range_rows=4, memory_mb=12))
+    assert text == "".join(chunks([rows], "csv"))
+    assert settings() == before
+    engine.dispose()
