@@ -16,9 +16,9 @@ DuckDB sorts a query's whole result inside the process before its first
 row comes out (0.3 KB per member: 270 MB for 878k members). There the
 audience is taken in ranges of member ids instead (:func:`_duckdb_audience`):
 the segment's ids go once to a temporary table, range boundaries come from
-a sample of the customers' ids, and each range (about :data:`RANGE_ROWS`
-customers) is joined to its consents and contacts, sorted and streamed
-before the next is read. Every join and sort is one range's, and DuckDB's
+a sample of them, and each range (about :data:`RANGE_ROWS` members) is
+joined to its consents and contacts, sorted and streamed before the next is
+read. Every join and sort is one range's, and DuckDB's
 memory (its cache of table blocks, the table of ids) is held under a memory
 limit while the audience streams (:func:`duckdb_memory_limit`), so the peak
 does not grow with the audience or the shop.
@@ -75,8 +75,7 @@ from cafehub.store.engines import store_errors
 
 #: Rows fetched from the database at a time.
 BATCH_ROWS = 10_000
-#: On DuckDB, the customers (roughly: boundaries come from a sample) whose members are sorted at once
-#: (:func:`_duckdb_audience`).
+#: On DuckDB, the most members (roughly: boundaries come from a sample) sorted at once (:func:`_duckdb_audience`).
 RANGE_ROWS = 250_000
 #: Sampled member ids per range, to place the boundaries: range sizes then vary by about a tenth.
 _SAMPLE_PER_RANGE = 100
@@ -215,13 +214,13 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
     (``fmt`` None) batches of rows.
 
     The segment's member ids go once to a temporary table (16 bytes a member, in DuckDB's memory under its
-    limit). Ranges of customers: boundaries are member ids of a seeded sample of ``customers``, so each
-    range holds about ``range_rows`` customers, and at most that many members
-    (:func:`_duckdb_range_members`). No join or sort covers the whole audience (the join of all its ids
-    with every consent was a 60 MB hash table at 1M customers); what a range builds is bounded by the
-    range size, and DuckDB's memory by :func:`duckdb_memory_limit`. A range that runs out of memory under the lowered
-    limit before any of its rows came out is read again under twice the limit (at most the limit there
-    was before), for it and the ranges after it.
+    limit); range boundaries are member ids of a seeded sample of them, so each range holds about
+    ``range_rows`` members (:func:`_duckdb_range_members`), and a small audience is one range. No join
+    or sort covers the whole audience (the join of all its ids with every consent was a 60 MB hash
+    table at 1M customers); what a range builds is bounded by the range size, and DuckDB's memory by
+    :func:`duckdb_memory_limit`. A range that runs out of memory under the lowered limit before any of
+    its rows came out is read again under twice the limit (at most the limit there was before), for it
+    and the ranges after it.
 
     The ranges do not overlap and follow each other, so the concatenation is the audience sorted, while
     DuckDB holds one range's sort at a time. DuckDB compares strings by bytes, which for UTF-8 is code
@@ -230,7 +229,6 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
     if fmt == "csv":
         yield CSV_HEADER
     segment = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
-    c = schema.customers
     ids = Table(f"cafehub_audience_ids_{uuid.uuid4().hex}", MetaData(), Column("member_id", String),
                 prefixes=["TEMPORARY"])
     with store_errors(engine), engine.connect() as conn, _session(conn), duckdb_memory_limit(
@@ -241,9 +239,9 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
             ids.create(conn)
             conn.execute(insert(ids).from_select(["member_id"], select(segment.c.member_id)))
             conn.commit()
-            total = int(conn.execute(select(func.count()).select_from(c)).scalar_one())
+            total = int(conn.execute(select(func.count()).select_from(ids)).scalar_one())
             low: str | None = None
-            for high in [*_bounds(conn, select(c.c.member_id), total, range_rows), None]:
+            for high in [*_bounds(conn, select(ids.c.member_id), total, range_rows), None]:
                 while True:
                     started = False
                     try:
