@@ -314,3 +314,32 @@ def test_duckdb_audience_puts_back_the_memory_limit_and_session(tmp_path: Path) 
     assert text == "".join(chunks([rows], "csv"))
     assert settings() == before
     engine.dispose()
+
+
+def test_duckdb_audiences_at_once_share_the_lowered_limit(tmp_path: Path) -> None:
+    """Two audiences streaming at once from one database (interleaved, as two API requests would): the limit
+    stays lowered until the last one ends, then is what it was before the first."""
+    engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    write_shop(engine, small_shop())
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+
+    def limit() -> Any:
+        with engine.connect() as conn:
+            return conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar()
+
+    before = limit()
+    first = audience_text(engine, checked, CTX, "csv", batch=1, range_rows=2)
+    second = audience_text(engine, checked, CTX, "jsonl", batch=1, range_rows=2)
+    assert next(first) == CSV_HEADER
+    next(first)
+    lowered = limit()
+    assert lowered != before
+    next(second)
+    rest = "".join(first)
+    assert limit() == lowered  # the second audience still streams
+    assert "".join(second)
+    assert limit() == before
+    assert rest
+    engine.dispose()
