@@ -196,6 +196,16 @@ def _first_line(exc: BaseException) -> str:
     return message.splitlines()[0].strip() if message else type(exc).__name__
 
 
+#: A lock named as a word ("database is locked", "Could not set lock on file"): DuckDB's out-of-memory
+#: message speaks of a "block", which a plain substring test took for a lock held by another process.
+_LOCKED = re.compile(r"\block")
+
+
+def _out_of_memory(orig: BaseException) -> bool:
+    """DuckDB's ``OutOfMemoryException`` (also raised when a ``memory_limit`` is too low for a query)."""
+    return type(orig).__name__ == "OutOfMemoryException" or str(orig).lower().startswith("out of memory")
+
+
 def _where(url: URL) -> str:
     backend = url.get_backend_name()
     kind = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}.get(backend, backend)
@@ -325,13 +335,19 @@ def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> Sto
         path = file_path(url)
         if "unable to open" in lowered or "cannot open" in lowered:
             return StoreError(f"cannot open the store file {path or shown}: {message}")
-        if "lock" in lowered and backend == "sqlite":
+        if backend == "duckdb" and _out_of_memory(orig):
+            return StoreError(
+                f"DuckDB ran out of memory on the store at {shown}: {message} (the store is fine; raise its "
+                "memory_limit, or CAFEHUB_AUDIENCE_MEMORY_MB for an audience, or use fewer threads)"
+            )
+        locked = _LOCKED.search(lowered) is not None
+        if locked and backend == "sqlite":
             seconds = _sqlite_timeout(url) if waited is None else waited
             return StoreError(
                 f"the store file {path or shown} is locked by another process (a running `cafehub store load` or "
                 f"sync?): still locked after waiting {seconds:.1f} s; try again when it has finished"
             )
-        if "lock" in lowered:
+        if locked:
             return StoreError(f"the store file {path or shown} is in use by another process: {message}")
         if "not a database" in lowered or "not a valid duckdb" in lowered:
             return StoreError(f"{path or shown} is not a {backend} database file")

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import make_url
 
 from cafehub.execution.sql import run_sql
-from cafehub.store.engines import StoreError, open_store
+from cafehub.store.engines import StoreError, open_store, store_errors
 from cafehub.store.io import create_schema
 from cafehub.testing.engines import canonical_engine
 
@@ -223,3 +223,22 @@ def test_a_query_too_deep_for_duckdb_says_so_not_a_missing_column(tmp_path: Path
     assert "lacks" not in message
     assert "store init" not in message
 
+
+
+def test_duckdb_out_of_memory_says_so_not_that_another_process_holds_the_file(tmp_path: Path) -> None:
+    # DuckDB's out-of-memory message ("failed to pin block of size ...") contains "lock" inside "block":
+    # it used to be reported as "the store file ... is in use by another process".
+    url = f"duckdb:///{tmp_path / 'store.duckdb'}"
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SET memory_limit = '8MB'"))
+            conn.execute(text("SET threads = 1"))
+            with pytest.raises(StoreError) as caught, store_errors(engine):
+                conn.execute(text("SELECT r, md5(r::VARCHAR) AS m FROM range(3000000) t(r) ORDER BY m")).fetchall()
+    finally:
+        engine.dispose()
+    message = str(caught.value)
+    assert message.startswith(f"DuckDB ran out of memory on the store at {url}: Out of Memory Error: ")
+    assert "the store is fine" in message
+    assert "another process" not in message
