@@ -33,12 +33,9 @@ later exactly as it was, even after the customers or the segment changed.
 from __future__ import annotations
 
 import json
-import os
-import re
-import threading
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from contextlib import AbstractContextManager, suppress
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import Any
@@ -70,15 +67,13 @@ from cafehub.execution.sql import compile_for_engine, compiled_for_time_kinds, v
 from cafehub.registry import tables as t
 from cafehub.registry.output import COLUMNS, CSV_HEADER, Format, Row, chunks, csv_field_sql, jsonl_line_sql
 from cafehub.registry.registry import InvalidName, RegistryError, SegmentRegistry
-from cafehub.store import schema
+from cafehub.store import duckdb_memory, schema
 from cafehub.store.engines import store_errors
 
 #: Rows fetched from the database at a time.
 BATCH_ROWS = 10_000
 #: On DuckDB, the most members (roughly: boundaries come from a sample) sorted at once (:func:`_duckdb_audience`).
 RANGE_ROWS = 250_000
-#: Sampled member ids per range, to place the boundaries: range sizes then vary by about a tenth.
-_SAMPLE_PER_RANGE = 100
 MAX_CAMPAIGN = 128
 
 
@@ -164,31 +159,10 @@ def _text(engine: Engine, source: FromClause, columns: list[Any], fmt: Format, b
     yield from chunks(_batches(engine, select(*columns).select_from(source).order_by(order), batch), fmt)
 
 
-def _bounds(conn: Connection, ids: Select[Any], total: int, range_rows: int) -> list[str]:
-    """Boundaries cutting the ``total`` member ids ``ids`` selects into ranges of about ``range_rows``
-    (:func:`_duckdb_audience`): member ids of a seeded sample of them, sorted, none twice."""
-    ranges = max(1, -(-total // range_rows))
-    if ranges == 1:
-        return []
-    size = min(total, ranges * _SAMPLE_PER_RANGE)  # an int of ours, never a user value
-    sampled = ids.subquery("sampled")
-    query = select(sampled.c.member_id).select_from(sampled).suffix_with(
-        f"USING SAMPLE reservoir({size} ROWS) REPEATABLE (7)")
-    sample = sorted({row[0] for row in conn.execute(query)})
-    return sorted({sample[len(sample) * i // ranges] for i in range(1, ranges)})
-
-
 def _within(member: Any, low: str | None, high: str | None) -> list[Any]:
     """The conditions putting ``member`` in the range (``low``, ``high``]; an end that is None is open."""
     return [test for test in ((member > low) if low is not None else None,
                               (member <= high) if high is not None else None) if test is not None]
-
-
-
-
-def _memory_mb(default: int) -> int:
-    value = os.environ.get("CAFEHUB_AUDIENCE_MEMORY_MB", "").strip()
-    return int(value) if value.isdigit() else default
 
 
 #: DuckDB's memory limit (MB) while an audience streams (:func:`duckdb_memory_limit`); 0 leaves it alone;
@@ -196,16 +170,18 @@ def _memory_mb(default: int) -> int:
 #: about 60 MB (1M-customer shop: CSV completed under 64 MB, JSON Lines, longer lines to sort, did not):
 #: 96 leaves room for a shop with longer contacts, and a range that still runs out is retried under
 #: twice the limit (:func:`_duckdb_audience`).
-AUDIENCE_MEMORY_MB = _memory_mb(96)
-#: Session settings of the audience's connection (put back after it): no ART index scans, whose index,
-#: once loaded for a range's filter, stays in memory (44 MB for ``customers.member_id`` at 1M customers)
-#: and does not count as evictable; no insertion order kept for a range's ``INSERT``, which DuckDB
-#: otherwise buffers to keep (its own advice when a query runs out of memory).
-_SESSION = {"index_scan_max_count": "0", "index_scan_percentage": "0", "preserve_insertion_order": "false"}
+AUDIENCE_MEMORY_MB = duckdb_memory.memory_mb("CAFEHUB_AUDIENCE_MEMORY_MB", 96)
+#: The session settings of an audience's connection on DuckDB (:data:`cafehub.store.duckdb_memory.SESSION`).
+_SESSION = duckdb_memory.SESSION
+_session = duckdb_memory.session
+_bounds = duckdb_memory.sample_bounds
 
-_limits = threading.Lock()
-#: Per DuckDB database (its file, or the engine for ``:memory:``): audiences streaming, and the limit before them.
-_lowered: dict[str, tuple[int, str]] = {}
+
+def duckdb_memory_limit(conn: Connection, memory_mb: int | None = None) -> AbstractContextManager[Callable[[], bool]]:
+    """DuckDB's memory limit lowered to ``memory_mb`` (default :data:`AUDIENCE_MEMORY_MB`) while an audience
+    streams: :func:`cafehub.store.duckdb_memory.memory_limit`, shared with every other ranged reader of the
+    database."""
+    return duckdb_memory.memory_limit(conn, AUDIENCE_MEMORY_MB if memory_mb is None else memory_mb)
 
 
 def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fmt: Format | None,
@@ -250,7 +226,7 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
                             yield chunk
                         break
                     except DBAPIError as exc:
-                        if started or type(exc.orig).__name__ != "OutOfMemoryException":
+                        if started or not duckdb_memory.out_of_memory(exc):
                             raise
                         conn.rollback()  # DuckDB aborted the transaction
                         if not raise_limit():
@@ -295,111 +271,6 @@ def _duckdb_range_members(conn: Connection, segment: FromClause, low: str | None
         # transactional).
         with suppress(DBAPIError):
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS {ids.name}")
-
-
-@contextmanager
-def _session(conn: Connection) -> Iterator[None]:
-    """The audience's session settings (:data:`_SESSION`) on ``conn`` while the block runs, reset after: the
-    connection goes back to the pool as it came."""
-    for name, value in _SESSION.items():
-        conn.exec_driver_sql(f"SET SESSION {name} = {value}")
-    try:
-        yield
-    finally:
-        with suppress(DBAPIError):
-            conn.rollback()  # a failed statement aborted the transaction: the resets would fail in it
-            for name in _SESSION:
-                conn.exec_driver_sql(f"RESET SESSION {name}")
-
-
-@contextmanager
-def duckdb_memory_limit(conn: Connection, memory_mb: int | None = None) -> Iterator[Callable[[], bool]]:
-    """DuckDB's ``memory_limit`` lowered to ``memory_mb`` (default :data:`AUDIENCE_MEMORY_MB`) while the
-    block runs, then put back; the block gets a function that doubles it (at most back to what it was),
-    True if it could.
-
-    What a range sorts and joins is bounded by the range size, but DuckDB keeps every table block it has
-    read in its buffer pool until its memory limit (80% of the machine's memory by default) makes it
-    evict them: one scan of ``customers.member_id`` at 1M customers left 55 MB cached. Under a limit of
-    about a range's work, blocks read by one range are evicted for the next, and the peak no longer
-    grows with the shop or the audience.
-
-    ``memory_limit`` is a setting of the whole database (DuckDB refuses it per connection), so every
-    connection of this process to the same database shares the lower limit while an audience streams:
-    the first audience lowers it, the last one to finish puts back what was there before. A limit
-    that is already lower is left alone, and one DuckDB refuses to lower (memory held by other
-    queries it cannot evict) leaves the audience to run under the limit there was.
-    """
-    limit_mb = AUDIENCE_MEMORY_MB if memory_mb is None else memory_mb
-    path = conn.exec_driver_sql(
-        "SELECT path FROM duckdb_databases() WHERE database_name = current_database()").scalar()
-    key = str(path) if path else f":memory: {id(conn.engine)}"
-
-    def raise_limit() -> bool:
-        with _limits:
-            running, before = _lowered.get(key, (0, ""))
-            if not before:
-                return False
-            now = _bytes(str(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar()))
-            goal = _bytes(before)
-            if now is None or goal is None or 2 * now >= goal:
-                _put_back(conn, before)
-                _lowered[key] = (running, "")
-            else:
-                conn.exec_driver_sql(f"SET memory_limit = '{int(2 * now) // 1000}KB'")
-            return True
-
-    if limit_mb <= 0:
-        yield raise_limit
-        return
-    with _limits:
-        running, before = _lowered.get(key, (0, ""))
-        if not running:
-            before = str(conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar())
-            current = _bytes(before)
-            if current is not None and current <= limit_mb * 10**6:
-                before = ""
-            else:
-                try:
-                    conn.exec_driver_sql(f"SET memory_limit = '{int(limit_mb)}MB'")
-                except DBAPIError:  # the transaction is aborted: nothing of the audience's ran in it yet
-                    conn.rollback()
-                    before = ""
-        _lowered[key] = (running + 1, before)
-    try:
-        yield raise_limit
-    finally:
-        with _limits:
-            running, before = _lowered.pop(key)
-            if running > 1:
-                _lowered[key] = (running - 1, before)
-            elif before:
-                with suppress(DBAPIError):
-                    conn.rollback()
-                    _put_back(conn, before)
-
-
-def _put_back(conn: Connection, before: str) -> None:
-    """DuckDB's memory limit as it was (``before``, as ``current_setting`` showed it): its default when that
-    is what it was (the shown value is rounded: setting it would not give back the exact default)."""
-    conn.exec_driver_sql("RESET memory_limit")
-    if conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar() != before:
-        conn.exec_driver_sql(f"SET memory_limit = '{before}'")
-
-
-_UNITS = {"": 1, "b": 1, "byte": 1, "bytes": 1, "kb": 10**3, "mb": 10**6, "gb": 10**9, "tb": 10**12,
-          "kib": 2**10, "mib": 2**20, "gib": 2**30, "tib": 2**40}
-
-
-def _bytes(setting: str) -> float | None:
-    """A DuckDB memory setting as DuckDB shows it (``18.8 GiB``, ``64.0 MB``) in bytes; None if not a size."""
-    found = re.fullmatch(r"\s*([0-9.]+)\s*([a-zA-Z]*)\s*", setting)
-    if not found or found.group(2).lower() not in _UNITS:
-        return None
-    try:
-        return float(found.group(1)) * _UNITS[found.group(2).lower()]
-    except ValueError:
-        return None
 
 
 def _duckdb_range(conn: Connection, source: FromClause, columns: list[Any], condition: Any, fmt: Format | None,
