@@ -85,10 +85,10 @@ from cafehub.store.engines import StoreError, store_errors
 #: Customers per keyset page on SQLite, PostgreSQL and MySQL/MariaDB.
 DEFAULT_PAGE_SIZE = 20_000
 #: Customers per range on DuckDB, about (boundaries come from a sample; each range scans every table it reads).
-DEFAULT_RANGE_SIZE = 100_000
+DEFAULT_RANGE_SIZE = 50_000
 #: DuckDB's memory limit (MB) while the ranges are read, unless ``CAFEHUB_BULK_MEMORY_MB`` says otherwise
 #: (0 leaves it alone); a range that runs out of memory under it is read again under twice the limit.
-BULK_MEMORY_MB = duckdb_memory.memory_mb("CAFEHUB_BULK_MEMORY_MB", 128)
+BULK_MEMORY_MB = duckdb_memory.memory_mb("CAFEHUB_BULK_MEMORY_MB", 48)
 
 _CENT = Decimal("0.01")
 _DAY = timedelta(days=1)
