@@ -58,7 +58,7 @@ from __future__ import annotations
 import gc
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -465,7 +465,7 @@ class _Reader:
         order = " ORDER BY t.member_id" if ordered else ""
         return self.fetch(f"SELECT {select} FROM {source} WHERE {bounds} AND {where}{order}", [*values, *params])
 
-    def partitions(self, size: int) -> Iterator[list[tuple[str, tuple[Any, ...]]]]:
+    def partitions(self, size: int) -> Generator[list[tuple[str, tuple[Any, ...]]]]:
         """Every customer once, one partition at a time."""
         if self.ranged:
             yield from self.ranges(size)
@@ -565,14 +565,18 @@ def run_predicates(
     with store_errors(engine), engine.connect() as conn, _no_cyclic_gc():
         reader = _Reader(conn, plan, ctx)
         size = batch_size or (DEFAULT_RANGE_SIZE if reader.ranged else DEFAULT_PAGE_SIZE)
+        partitions = reader.partitions(size)
         try:
-            for partition in reader.partitions(size):
+            for partition in partitions:
                 ids = [m for m, _ in partition]
                 customers = [c for _, c in partition]
                 for out, matches in zip(found, bound, strict=True):
                     out.extend(compress(ids, map(matches, customers)))
                 del partition, ids, customers  # before the next partition is read: one is held at a time
         finally:
+            # The reader's settings (DuckDB's memory limit) go back on this connection before it does,
+            # whatever stopped the loop, not when the suspended generator happens to be collected.
+            partitions.close()
             reader.close()
     return [sorted(ids) for ids in found]
 

@@ -126,3 +126,18 @@ def test_a_range_out_of_memory_is_read_again_under_a_higher_limit(
     assert len(limits) == 4  # three ranges, the second twice
     assert limits[0] == limits[1] != limits[2] == limits[3]  # raised for it and the ranges after it
     assert _limit(duck) == before
+
+
+def test_the_memory_limit_is_put_back_when_a_predicate_fails(duck: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error while a range's customers are evaluated (outside the reader) leaves the ranges unread: the
+    limit goes back before the connection does, not whenever the suspended reader is collected."""
+    before = _limit(duck)
+
+    def failing(*_: Any) -> Any:
+        raise RuntimeError("predicate failed")
+
+    monkeypatch.setattr(bulk, "compress", failing)
+    with pytest.raises(RuntimeError) as caught:
+        bulk.run_predicates(duck, [cafehub.check(SEGMENTS[0])], CTX, batch_size=4)
+    assert _limit(duck) == before
+    del caught
