@@ -65,7 +65,7 @@ from cafehub.compiler.check import CheckedSegment
 from cafehub.compiler.evaluation import EvalContext
 from cafehub.execution.sql import compile_for_engine, compiled_for_time_kinds, verify_tables
 from cafehub.registry import tables as t
-from cafehub.registry.output import COLUMNS, CSV_HEADER, Format, Row, chunks, csv_field_sql, jsonl_line_sql
+from cafehub.registry.output import COLUMNS, CSV_HEADER, Format, Row, chunks, csv_line_sql, jsonl_line_sql
 from cafehub.registry.registry import InvalidName, RegistryError, SegmentRegistry
 from cafehub.store import duckdb_memory, schema
 from cafehub.store.engines import store_errors
@@ -116,19 +116,9 @@ def _batches(engine: Engine, query: Select[Any], batch: int) -> Iterator[list[An
             yield [tuple(r) for r in rows]
 
 
-def _csv_line(columns: list[Any]) -> Any:
-    """The SQL (DuckDB) expression of one CSV record of ``columns``: the bytes of
-    :func:`~cafehub.registry.output.csv_line` without its line end."""
-    fields = [csv_field_sql(c) for c in columns]
-    line = fields[0]
-    for field_ in fields[1:]:
-        line = line + literal(",") + field_
-    return line
-
-
 def _line(columns: list[Any], fmt: Format) -> Any:
     """The SQL (DuckDB) expression of one line of ``columns`` in ``fmt``, without its line end."""
-    return _csv_line(columns) if fmt == "csv" else jsonl_line_sql(columns)
+    return csv_line_sql(columns) if fmt == "csv" else jsonl_line_sql(columns)
 
 
 def _duckdb_lines(conn: Connection, query: Select[Any], batch: int) -> Iterator[str]:

@@ -73,6 +73,37 @@ def csv_field_sql(column: Any) -> Any:
     )
 
 
+#: A row whose CSV record needs nothing but its fields joined (:func:`csv_line_sql`) has none of these in the
+#: ``\x01``-separated, ``\x01``-framed concatenation of its string fields (NULL written as ``x``): a field
+#: starting or ending with a space or tab, an empty field, or a character to quote. A field holding ``\x01``
+#: itself can only match more, and a match only sends the row to the field-by-field expression.
+ROW_NEEDS_QUOTES = r'\x01[ \t]|[ \t]\x01|\x01\x01|[,"\r\n]'
+
+
+def csv_line_sql(columns: list[Any]) -> Any:
+    """The SQL (DuckDB) expression of one CSV record of ``columns``: the bytes of :func:`csv_line` without its
+    line end.
+
+    Almost no row needs a quote: one regular expression per row (:data:`ROW_NEEDS_QUOTES`) sends the rare
+    row that does to the field-by-field expression (:func:`csv_field_sql`) and joins the others' fields as
+    they are (NULL as nothing). Four regular expressions, comparisons and ``CASE`` per row were a third of
+    a 1M-customer audience's time in DuckDB (0.3 s of CPU).
+    """
+    from sqlalchemy import Boolean, case, func, literal
+
+    fields = [csv_field_sql(c) for c in columns]
+    slow = fields[0]
+    for field_ in fields[1:]:
+        slow = slow + literal(",") + field_
+    strings = [c for c in columns if not isinstance(c.type, Boolean)]
+    framed: list[Any] = [literal("\x01")]
+    for c in strings:
+        framed += [func.coalesce(c, literal("x")), literal("\x01")]
+    fast = func.concat_ws(literal(","), *(field_ if isinstance(c.type, Boolean) else func.coalesce(c, literal(""))
+                                          for c, field_ in zip(columns, fields, strict=True)))
+    return case((func.regexp_matches(func.concat(*framed), literal(ROW_NEEDS_QUOTES)), slow), else_=fast)
+
+
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
 #: The characters DuckDB's JSON writer escapes with upper-case hex digits (``\\u001B``) where Python's writes
@@ -151,6 +182,7 @@ __all__ = [
     "csv_field",
     "csv_field_sql",
     "csv_line",
+    "csv_line_sql",
     "jsonl_chunks",
     "jsonl_line",
     "jsonl_line_sql",
