@@ -18,7 +18,9 @@ audience is taken in ranges of member ids instead (:func:`_duckdb_audience`):
 the segment's ids go once to a temporary table, range boundaries come from
 a sample of them, and each range (about :data:`RANGE_ROWS` members) is
 joined to its consents and contacts, sorted and streamed before the next is
-read. Every join and sort is one range's, and DuckDB's
+read. On DuckDB the CSV or JSON Lines records are written by the database,
+into a pipe read back as text (:func:`_copied_lines`), not fetched row by
+row. Every join and sort is one range's, and DuckDB's
 memory (its cache of table blocks, the table of ids) is held under a memory
 limit while the audience streams (:func:`duckdb_memory_limit`), so the peak
 does not grow with the audience or the shop.
@@ -32,7 +34,10 @@ later exactly as it was, even after the customers or the segment changed.
 
 from __future__ import annotations
 
+import codecs
 import json
+import os
+import threading
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, suppress
@@ -268,13 +273,66 @@ def _duckdb_range(conn: Connection, source: FromClause, columns: list[Any], cond
     """One range's rows of ``columns`` from ``source`` where ``condition``, sorted by the first column: chunks of
     lines written by DuckDB in ``fmt``, or (``fmt`` None) batches of rows."""
     if fmt is not None:
-        yield from _duckdb_lines(conn, select(_line(columns, fmt)).select_from(source).where(condition)
-                                 .order_by(columns[0]), batch)
+        lines = select(_line(columns, fmt)).select_from(source).where(condition).order_by(columns[0])
+        yield from _copied_lines(conn, lines) if _COPY_TO_PIPE else _duckdb_lines(conn, lines, batch)
         return
     result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
         select(*columns).select_from(source).where(condition).order_by(columns[0]))
     while rows := result.fetchmany(batch):
         yield [tuple(r) for r in rows]
+
+
+#: Whether DuckDB writes an audience's lines into a pipe (:func:`_copied_lines`): where ``/dev/fd`` names a
+#: process's open files.
+_COPY_TO_PIPE = os.name == "posix" and os.path.isdir("/dev/fd")
+#: Bytes read from the pipe at a time: one chunk of text.
+PIPE_BYTES = 1 << 16
+
+
+def _copied_lines(conn: Connection, query: Select[Any]) -> Iterator[str]:
+    """The one-string rows of ``query`` (CSV or JSON Lines records, sorted), written by DuckDB itself into a
+    pipe (``COPY ... TO '/dev/fd/N'`` as CSV of one column, nothing quoted) and read back as chunks of text.
+
+    Why: fetching the lines through the driver builds a Python tuple and string per line, and joining them
+    a chunk more: 0.6 of 0.9 s of CPU for a million lines, against 0.25 s for the same lines through the
+    pipe. Memory stays bounded: DuckDB waits when the pipe is full (it writes in blocks of a few MB), and
+    its ``ORDER BY`` keeps the rows in order through ``COPY`` whatever ``preserve_insertion_order`` says.
+
+    The statement runs in a thread on ``conn`` (nothing else uses the connection until it ends) while this
+    generator reads the pipe. A reader that stops early closes the pipe: DuckDB's next write fails, the
+    thread ends and is waited for, the connection's transaction is aborted (the caller rolls back). An
+    error of the statement is raised after the text it wrote (none, when it failed before its first row:
+    the caller may then read the range again).
+    """
+    compiled = query.compile(dialect=conn.dialect)
+    # duckdb_engine's parameters are positional ($1, $2, ...), in the order of ``positiontup``.
+    params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    read_end, write_end = os.pipe()
+    failed: list[BaseException] = []
+
+    def copy() -> None:
+        try:
+            conn.exec_driver_sql(f"COPY ({compiled}) TO '/dev/fd/{write_end}' "
+                                 "(FORMAT csv, HEADER false, QUOTE '', ESCAPE '')", params)
+        except BaseException as exc:  # raised in the reader's thread
+            failed.append(exc)
+        finally:
+            os.close(write_end)
+
+    writer = threading.Thread(target=copy, name="cafehub-audience-copy", daemon=True)
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    with os.fdopen(read_end, "rb", buffering=0) as pipe:
+        writer.start()
+        try:
+            while data := pipe.read(PIPE_BYTES):
+                yield decoder.decode(data)
+        finally:
+            pipe.close()  # an early stop: DuckDB's next write fails and the thread ends
+            writer.join()
+    if failed:
+        raise failed[0]
+    if rest := decoder.decode(b"", final=True):
+        yield rest
 
 
 def stream_audience(

@@ -182,8 +182,12 @@ def test_duckdb_ranges_cover_the_audience_in_order_and_leave_no_table(tmp_path: 
     next(stopped)
     assert not [s for s in executed if s.startswith("DROP TABLE")]
     stopped.close()
-    # The range's table of ids and consents, and the table of the segment's ids.
-    assert len([s for s in executed if s.startswith("DROP TABLE IF EXISTS cafehub_audience_")]) == 2
+    # The table of the segment's ids is dropped; the range's table of ids and consents too, or (DuckDB's
+    # write into the closed pipe failed, aborting the transaction) taken away by the rollback.
+    assert len([s for s in executed if s.startswith("DROP TABLE IF EXISTS cafehub_audience_ids_")]) == 1
+    with engine.connect() as conn:
+        assert not conn.exec_driver_sql(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'cafehub_audience_%'").all()
     # The consents are read by the range, with its ids: one range read, one read of the consents.
     assert [s.split()[0] for s in executed if "customer_consents" in s] == ["INSERT"]
     engine.dispose()
@@ -342,4 +346,40 @@ def test_duckdb_audiences_at_once_share_the_lowered_limit(tmp_path: Path) -> Non
     assert "".join(second)
     assert limit() == before
     assert rest
+    engine.dispose()
+
+
+def test_duckdb_writes_the_lines_into_a_pipe_and_a_reader_may_stop_while_it_writes(tmp_path: Path) -> None:
+    """On DuckDB the audience's lines come from ``COPY ... TO`` a pipe, range by range; a reader that stops
+    while DuckDB still has lines to write (more than a pipe holds) ends it: the settings go back, no table
+    stays, and the next audience on the pooled connection is whole."""
+    from cafehub.registry import audience
+
+    engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    ids = [f"m{i:05d}" for i in range(3000)]
+    write_shop(engine, rec.ShopData(
+        customers=tuple(rec.Customer(m, name="n" * 100, cellphone="010-0000-0000") for m in ids),
+        orders=tuple(rec.Order(f"o{i}", m, datetime(2025, 1, 1), "paid", 0, 0, 0) for i, m in enumerate(ids)),
+        customer_consents=tuple(rec.CustomerConsent(m, True, False) for m in ids)))
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+    rows = [r for b in stream_audience(engine, checked, CTX, batch=500) for r in b]
+    assert len(rows) == 3000
+    expected = "".join(chunks([rows], "csv"))
+    assert len(expected) > 4 * audience.PIPE_BYTES
+    executed: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: executed.append(args[2]))
+    assert "".join(audience_text(engine, checked, CTX, "csv", range_rows=1000)) == expected
+    assert len([s for s in executed if s.startswith("COPY (")]) == (3 if audience._COPY_TO_PIPE else 0)
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar()
+    stopped = audience_text(engine, checked, CTX, "jsonl", range_rows=1000)
+    assert next(stopped)
+    stopped.close()
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar() == before
+        assert not conn.exec_driver_sql(
+            "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'cafehub_audience_%'").all()
+    assert "".join(audience_text(engine, checked, CTX, "csv", range_rows=1000)) == expected
     engine.dispose()
