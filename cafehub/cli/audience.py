@@ -10,6 +10,7 @@ exactly as they were. Heavy imports stay inside the commands.
 
 from __future__ import annotations
 
+import codecs
 import sys
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated
@@ -29,11 +30,22 @@ CountOpt = Annotated[bool, typer.Option("--count", help="Print only the number o
 
 def _write(chunks: Iterable[str]) -> None:
     """Write text chunks to standard output; a reader that stops early (``| head``) ends quietly."""
-    stream = sys.stdout
+    _write_bytes(chunk.encode() for chunk in chunks)
+
+
+def _write_bytes(chunks: Iterable[bytes]) -> None:
+    """Write UTF-8 chunks to standard output (its binary buffer: audience text is UTF-8 whatever the locale);
+    a reader that stops early (``| head``) ends quietly."""
+    sys.stdout.flush()
+    binary = getattr(sys.stdout, "buffer", None)  # None: a text-only stream put in its place
+    decoder = codecs.getincrementaldecoder("utf-8")()  # a chunk may end inside a character
     try:
         for chunk in chunks:
-            stream.write(chunk)
-        stream.flush()
+            if binary is None:
+                sys.stdout.write(decoder.decode(chunk))
+            else:
+                binary.write(chunk)
+        (sys.stdout if binary is None else binary).flush()
     except BrokenPipeError:
         import os
 
@@ -71,7 +83,7 @@ def audience(
     """Print the members of saved segment NAME at the send time --now, with their contacts and consents."""
     from cafehub.cli.registry import _author
     from cafehub.execution.sql import count_sql
-    from cafehub.registry.audience import Snapshots, audience_text
+    from cafehub.registry.audience import Snapshots, audience_bytes
 
     with user_errors():
         ctx = evaluation_context(now, tz, retention_days, history_start)
@@ -89,7 +101,7 @@ def audience(
         if count:
             typer.echo(str(count_sql(registry.engine, checked, ctx)))
             return
-        _write(audience_text(registry.engine, checked, ctx, form))
+        _write_bytes(audience_bytes(registry.engine, checked, ctx, form))
 
 @app.command("snapshot")
 def snapshot_(

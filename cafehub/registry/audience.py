@@ -181,8 +181,8 @@ def duckdb_memory_limit(conn: Connection, memory_mb: int | None = None) -> Abstr
 
 def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fmt: Format | None,
                      batch: int, range_rows: int, memory_mb: int | None = None) -> Iterator[Any]:
-    """The audience on DuckDB as ranges of member ids, in order: CSV or JSON Lines written by DuckDB, or
-    (``fmt`` None) batches of rows.
+    """The audience on DuckDB as ranges of member ids, in order: CSV or JSON Lines written by DuckDB (chunks of
+    UTF-8), or (``fmt`` None) batches of rows.
 
     The segment's member ids go once to a temporary table (16 bytes a member, in DuckDB's memory under its
     limit); range boundaries are member ids of a seeded sample of them, so each range holds about
@@ -198,7 +198,7 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
     point order: the order of :func:`sorted` and of ``cafehub segment run``.
     """
     if fmt == "csv":
-        yield CSV_HEADER
+        yield CSV_HEADER.encode()
     segment = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
     ids = Table(f"cafehub_audience_ids_{uuid.uuid4().hex}", MetaData(), Column("member_id", String),
                 prefixes=["TEMPORARY"])
@@ -274,7 +274,10 @@ def _duckdb_range(conn: Connection, source: FromClause, columns: list[Any], cond
     lines written by DuckDB in ``fmt``, or (``fmt`` None) batches of rows."""
     if fmt is not None:
         lines = select(_line(columns, fmt)).select_from(source).where(condition).order_by(columns[0])
-        yield from _copied_lines(conn, lines) if _COPY_TO_PIPE else _duckdb_lines(conn, lines, batch)
+        if _COPY_TO_PIPE:
+            yield from _copied_lines(conn, lines)
+        else:
+            yield from (chunk.encode() for chunk in _duckdb_lines(conn, lines, batch))
         return
     result = conn.execution_options(stream_results=True, max_row_buffer=batch).execute(
         select(*columns).select_from(source).where(condition).order_by(columns[0]))
@@ -289,9 +292,10 @@ _COPY_TO_PIPE = os.name == "posix" and os.path.isdir("/dev/fd")
 PIPE_BYTES = 1 << 16
 
 
-def _copied_lines(conn: Connection, query: Select[Any]) -> Iterator[str]:
+def _copied_lines(conn: Connection, query: Select[Any]) -> Iterator[bytes]:
     """The one-string rows of ``query`` (CSV or JSON Lines records, sorted), written by DuckDB itself into a
-    pipe (``COPY ... TO '/dev/fd/N'`` as CSV of one column, nothing quoted) and read back as chunks of text.
+    pipe (``COPY ... TO '/dev/fd/N'`` as CSV of one column, nothing quoted) and read back as chunks of UTF-8
+    (decoded only for a reader of text: :func:`audience_bytes` passes them on as they are).
 
     Why: fetching the lines through the driver builds a Python tuple and string per line, and joining them
     a chunk more: 0.6 of 0.9 s of CPU for a million lines, against 0.25 s for the same lines through the
@@ -320,17 +324,24 @@ def _copied_lines(conn: Connection, query: Select[Any]) -> Iterator[str]:
             os.close(write_end)
 
     writer = threading.Thread(target=copy, name="cafehub-audience-copy", daemon=True)
-    decoder = codecs.getincrementaldecoder("utf-8")()
     with os.fdopen(read_end, "rb", buffering=0) as pipe:
         writer.start()
         try:
             while data := pipe.read(PIPE_BYTES):
-                yield decoder.decode(data)
+                yield data
         finally:
             pipe.close()  # an early stop: DuckDB's next write fails and the thread ends
             writer.join()
     if failed:
         raise failed[0]
+
+
+def _decoded(chunks: Iterator[bytes]) -> Iterator[str]:
+    """UTF-8 ``chunks`` as text (a character split between two chunks comes out whole with the second)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    for chunk in chunks:
+        if text := decoder.decode(chunk):
+            yield text
     if rest := decoder.decode(b"", final=True):
         yield rest
 
@@ -359,10 +370,26 @@ def audience_text(
     a range of about ``range_rows`` members at a time: :func:`_duckdb_audience`)."""
     compiled = compile_for_store(engine, checked)
     if engine.dialect.name == "duckdb":
-        yield from _duckdb_audience(engine, compiled, ctx, fmt, batch, range_rows)
+        yield from _decoded(_duckdb_audience(engine, compiled, ctx, fmt, batch, range_rows))
         return
     joined, columns = _audience_from(engine, compiled, ctx)
     yield from _text(engine, joined, columns, fmt, batch)
+
+
+def audience_bytes(
+    engine: Engine, checked: CheckedSegment, ctx: EvalContext, fmt: Format, *, batch: int = BATCH_ROWS,
+    range_rows: int = RANGE_ROWS,
+) -> Iterator[bytes]:
+    """:func:`audience_text` encoded in UTF-8, for a writer of bytes (the CLI's standard output).
+
+    On DuckDB the chunks are the bytes DuckDB wrote, never decoded: decoding them to text and encoding
+    the text again for the output was 0.15 s of CPU per 50 MB (a CSV audience of 1M customers).
+    """
+    if engine.dialect.name == "duckdb":
+        yield from _duckdb_audience(engine, compile_for_store(engine, checked), ctx, fmt, batch, range_rows)
+        return
+    for chunk in audience_text(engine, checked, ctx, fmt, batch=batch, range_rows=range_rows):
+        yield chunk.encode()
 
 
 def compile_for_store(engine: Engine, checked: CheckedSegment) -> CompiledSQL:
@@ -490,7 +517,7 @@ class Snapshots:
         range of about ``range_rows`` members at a time: :meth:`_duckdb_members`)."""
         found = self.get(campaign)
         if self.engine.dialect.name == "duckdb":
-            yield from self._duckdb_members(found, fmt, batch, range_rows)
+            yield from _decoded(self._duckdb_members(found, fmt, batch, range_rows))
             return
         source, columns = self._members(campaign)
         yield from _text(self.engine, source, columns, fmt, batch)
@@ -505,7 +532,7 @@ class Snapshots:
         key = and_(m.c.shop_id == self.shop, m.c.campaign == snapshot.campaign)
         columns = [m.c.member_id, m.c.name, m.c.cellphone, m.c.email, m.c.sms_consent, m.c.email_consent]
         if fmt == "csv":
-            yield CSV_HEADER
+            yield CSV_HEADER.encode()
         with store_errors(self.engine), self.engine.connect() as conn, _session(conn), duckdb_memory_limit(conn):
             bounds = _bounds(conn, select(m.c.member_id).where(key), snapshot.members, range_rows)
             low: str | None = None
@@ -551,6 +578,7 @@ __all__ = [
     "SnapshotExists",
     "SnapshotNotFound",
     "Snapshots",
+    "audience_bytes",
     "audience_select",
     "audience_text",
     "compile_for_store",

@@ -20,6 +20,7 @@ from cafehub.registry.audience import (
     SnapshotExists,
     SnapshotNotFound,
     Snapshots,
+    audience_bytes,
     audience_text,
     stream_audience,
 )
@@ -313,9 +314,9 @@ def test_duckdb_audience_puts_back_the_memory_limit_and_session(tmp_path: Path) 
     stopped.close()
     assert settings() == before
     # Far too little memory for a range: DuckDB runs out, the limit goes back and the range is read again.
-    text = "".join(audience._duckdb_audience(engine, audience.compile_for_store(engine, checked), CTX, "csv",
-                                             batch=4, range_rows=4, memory_mb=12))
-    assert text == "".join(chunks([rows], "csv"))
+    text = b"".join(audience._duckdb_audience(engine, audience.compile_for_store(engine, checked), CTX, "csv",
+                                              batch=4, range_rows=4, memory_mb=12))
+    assert text == "".join(chunks([rows], "csv")).encode()
     assert settings() == before
     engine.dispose()
 
@@ -383,3 +384,24 @@ def test_duckdb_writes_the_lines_into_a_pipe_and_a_reader_may_stop_while_it_writ
             "SELECT table_name FROM duckdb_tables() WHERE table_name LIKE 'cafehub_audience_%'").all()
     assert "".join(audience_text(engine, checked, CTX, "csv", range_rows=1000)) == expected
     engine.dispose()
+
+
+def test_the_audience_as_bytes_is_its_text_in_utf8(store: Engine, shop: str) -> None:
+    """``audience_bytes`` (the CLI's output; on DuckDB the bytes DuckDB wrote, never decoded) is the text
+    encoded, whichever way a multi-byte character falls between chunks."""
+    write_shop(store, small_shop(), replace=True)
+    registry = SegmentRegistry(store, shop)
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+    for fmt in FORMATS:
+        text = "".join(audience_text(store, checked, CTX, fmt, range_rows=3))
+        assert "회원" in text
+        assert b"".join(audience_bytes(store, checked, CTX, fmt, range_rows=3)) == text.encode()
+
+
+def test_utf8_chunks_split_inside_a_character_decode_whole() -> None:
+    from cafehub.registry.audience import _decoded
+
+    data = "회원,é😀\n".encode() * 3
+    for cut in range(1, len(data)):
+        assert "".join(_decoded(iter([data[:cut], data[cut:]]))) == data.decode()
