@@ -274,7 +274,7 @@ def _duckdb_range(conn: Connection, source: FromClause, columns: list[Any], cond
     lines written by DuckDB in ``fmt``, or (``fmt`` None) batches of rows."""
     if fmt is not None:
         lines = select(_line(columns, fmt)).select_from(source).where(condition).order_by(columns[0])
-        if _COPY_TO_PIPE:
+        if _pipe_allowed(conn):
             yield from _copied_lines(conn, lines)
         else:
             yield from (chunk.encode() for chunk in _duckdb_lines(conn, lines, batch))
@@ -290,6 +290,15 @@ def _duckdb_range(conn: Connection, source: FromClause, columns: list[Any], cond
 _COPY_TO_PIPE = os.name == "posix" and os.path.isdir("/dev/fd")
 #: Bytes read from the pipe at a time: one chunk of text.
 PIPE_BYTES = 1 << 16
+
+
+def _pipe_allowed(conn: Connection) -> bool:
+    """Whether DuckDB may write the lines into a pipe here: ``/dev/fd`` exists, and the database may write
+    files (``COPY ... TO`` is refused under ``enable_external_access = false``; the lines are then fetched)."""
+    if not _COPY_TO_PIPE:
+        return False
+    allowed = conn.exec_driver_sql("SELECT current_setting('enable_external_access')").scalar()
+    return str(allowed).lower() == "true"
 
 
 def _copied_lines(conn: Connection, query: Select[Any]) -> Iterator[bytes]:

@@ -405,3 +405,26 @@ def test_utf8_chunks_split_inside_a_character_decode_whole() -> None:
     data = "회원,é😀\n".encode() * 3
     for cut in range(1, len(data)):
         assert "".join(_decoded(iter([data[:cut], data[cut:]]))) == data.decode()
+
+
+def test_duckdb_without_external_access_fetches_the_lines(tmp_path: Path) -> None:
+    """A DuckDB database that may not write files refuses ``COPY ... TO`` a pipe: the lines are fetched instead,
+    the same bytes."""
+    from sqlalchemy import create_engine
+
+    path = tmp_path / "store.duckdb"
+    engine = canonical_engine(f"duckdb:///{path}")
+    write_shop(engine, small_shop())
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    expected = {fmt: "".join(audience_text(engine, registry.checked("buyers"), CTX, fmt, range_rows=3))
+                for fmt in FORMATS}
+    engine.dispose()
+    closed = create_engine(f"duckdb:///{path}", connect_args={"config": {"enable_external_access": False}})
+    executed: list[str] = []
+    event.listen(closed, "before_cursor_execute", lambda *args: executed.append(args[2]))
+    checked = SegmentRegistry(closed, "default").checked("buyers")
+    for fmt in FORMATS:
+        assert "".join(audience_text(closed, checked, CTX, fmt, range_rows=3)) == expected[fmt]
+    assert not [s for s in executed if s.startswith("COPY")]
+    closed.dispose()
