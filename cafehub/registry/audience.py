@@ -166,10 +166,6 @@ def _within(member: Any, low: str | None, high: str | None) -> list[Any]:
 #: 96 leaves room for a shop with longer contacts, and a range that still runs out is retried under
 #: twice the limit (:func:`_duckdb_audience`).
 AUDIENCE_MEMORY_MB = duckdb_memory.memory_mb("CAFEHUB_AUDIENCE_MEMORY_MB", 96)
-#: The session settings of an audience's connection on DuckDB (:data:`cafehub.store.duckdb_memory.SESSION`).
-_SESSION = duckdb_memory.SESSION
-_session = duckdb_memory.session
-_bounds = duckdb_memory.sample_bounds
 
 
 def duckdb_memory_limit(conn: Connection, memory_mb: int | None = None) -> AbstractContextManager[Callable[[], bool]]:
@@ -202,7 +198,7 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
     segment = compiled.statement(ctx).columns(column("member_id", String)).subquery("audience")
     ids = Table(f"cafehub_audience_ids_{uuid.uuid4().hex}", MetaData(), Column("member_id", String),
                 prefixes=["TEMPORARY"])
-    with store_errors(engine), engine.connect() as conn, _session(conn), duckdb_memory_limit(
+    with store_errors(engine), engine.connect() as conn, duckdb_memory.session(conn), duckdb_memory_limit(
             conn, memory_mb) as raise_limit:
         try:
             # The segment's ids once (each range would otherwise run the segment's query again: 4 ranges at
@@ -212,7 +208,7 @@ def _duckdb_audience(engine: Engine, compiled: CompiledSQL, ctx: EvalContext, fm
             conn.commit()
             total = int(conn.execute(select(func.count()).select_from(ids)).scalar_one())
             low: str | None = None
-            for high in [*_bounds(conn, select(ids.c.member_id), total, range_rows), None]:
+            for high in [*duckdb_memory.sample_bounds(conn, select(ids.c.member_id), total, range_rows), None]:
                 while True:
                     started = False
                     try:
@@ -542,8 +538,9 @@ class Snapshots:
         columns = [m.c.member_id, m.c.name, m.c.cellphone, m.c.email, m.c.sms_consent, m.c.email_consent]
         if fmt == "csv":
             yield CSV_HEADER.encode()
-        with store_errors(self.engine), self.engine.connect() as conn, _session(conn), duckdb_memory_limit(conn):
-            bounds = _bounds(conn, select(m.c.member_id).where(key), snapshot.members, range_rows)
+        with (store_errors(self.engine), self.engine.connect() as conn, duckdb_memory.session(conn),
+              duckdb_memory_limit(conn)):
+            bounds = duckdb_memory.sample_bounds(conn, select(m.c.member_id).where(key), snapshot.members, range_rows)
             low: str | None = None
             for high in [*bounds, None]:
                 yield from _duckdb_range(conn, m, columns, and_(key, *_within(m.c.member_id, low, high)), fmt,

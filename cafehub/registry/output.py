@@ -106,10 +106,6 @@ def csv_line_sql(columns: list[Any]) -> Any:
 
 _encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":")).encode
 
-#: The characters DuckDB's JSON writer escapes with upper-case hex digits (``\\u001B``) where Python's writes
-#: lower-case ones (``\\u001b``): a line holding one (its ``json_object`` text holds ``\\u``) is written by
-#: :func:`_json_string_sql` instead.
-UPPER_HEX_ESCAPES = r"[\x0b\x0e-\x1f]"
 #: Python's escape of each character a JSON string cannot hold as is (``json.encoder.ESCAPE_DCT``).
 _JSON_ESCAPES = [("\\", "\\\\"), ('"', '\\"'),
                  *((chr(i), json.dumps(chr(i))[1:-1]) for i in range(0x20))]
@@ -132,7 +128,9 @@ def jsonl_line_sql(columns: list[Any]) -> Any:
     :func:`jsonl_line` without its line end.
 
     DuckDB's ``json_object`` writes what Python's encoder does (compact, keys in order, non-ASCII as is,
-    ``\\n``, ``\\"``, ``\\u0000``...) except for the upper-case hex digits of nine control characters;
+    ``\\n``, ``\\"``, ``\\u0000``...) except for the upper-case hex digits of nine control characters
+    (those with a letter in their hex code, ``\\x0b``, ``\\x0e``, ``\\x0f``, ``\\x1a``-``\\x1f``: ``\\u001B`` where
+    Python writes ``\\u001b``);
     a line holding one of those is built field by field by :func:`_json_string_sql` instead. Which lines:
     those whose ``json_object`` text holds ``\\u`` (any ``\\uXXXX`` escape, or a backslash before a ``u``,
     a few more than need it): a substring search in the written line, where a regular expression over

@@ -148,9 +148,10 @@ def memory_limit(conn: Connection, limit_mb: int) -> Iterator[Callable[[], bool]
                     _put_back(conn, before)
 
 
-def out_of_memory(exc: DBAPIError) -> bool:
-    """Whether DuckDB refused a statement for want of memory (under a lowered limit: raise it and retry)."""
-    return type(exc.orig).__name__ == "OutOfMemoryException"
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether DuckDB refused a statement for want of memory (``exc`` raised by SQLAlchemy or by the driver):
+    under a lowered limit, raise it and retry; otherwise report it as such (:mod:`cafehub.store.engines`)."""
+    return type(getattr(exc, "orig", None) or exc).__name__ == "OutOfMemoryException"
 
 
 def _put_back(conn: Connection, before: str) -> None:

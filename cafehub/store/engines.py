@@ -27,6 +27,7 @@ from sqlalchemy import Connection, Engine, Table, create_engine, event, inspect,
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError, SQLAlchemyError
 
+from cafehub.store import duckdb_memory
 from cafehub.store.schema import TABLES
 
 #: The embedded default store: a SQLite file in the working directory.
@@ -201,11 +202,6 @@ def _first_line(exc: BaseException) -> str:
 _LOCKED = re.compile(r"\block")
 
 
-def _out_of_memory(orig: BaseException) -> bool:
-    """DuckDB's ``OutOfMemoryException`` (also raised when a ``memory_limit`` is too low for a query)."""
-    return type(orig).__name__ == "OutOfMemoryException" or str(orig).lower().startswith("out of memory")
-
-
 def _where(url: URL) -> str:
     backend = url.get_backend_name()
     kind = {"postgresql": "PostgreSQL", "mysql": "MySQL/MariaDB", "mariadb": "MariaDB"}.get(backend, backend)
@@ -335,7 +331,7 @@ def explain(exc: BaseException, url: URL, *, waited: float | None = None) -> Sto
         path = file_path(url)
         if "unable to open" in lowered or "cannot open" in lowered:
             return StoreError(f"cannot open the store file {path or shown}: {message}")
-        if backend == "duckdb" and _out_of_memory(orig):
+        if backend == "duckdb" and duckdb_memory.out_of_memory(exc):
             return StoreError(
                 f"DuckDB ran out of memory on the store at {shown}: {message} (the store is fine; raise its "
                 "memory_limit, or CAFEHUB_AUDIENCE_MEMORY_MB for an audience, or use fewer threads)"

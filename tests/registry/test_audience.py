@@ -25,8 +25,8 @@ from cafehub.registry.audience import (
     stream_audience,
 )
 from cafehub.registry.output import CSV_HEADER, FORMATS, chunks
+from cafehub.store import duckdb_memory, schema
 from cafehub.store import records as rec
-from cafehub.store import schema
 from cafehub.store.io import write_shop
 from cafehub.testing import Scenario, scenarios
 from cafehub.testing.budget import budget
@@ -298,7 +298,7 @@ def test_duckdb_audience_puts_back_the_memory_limit_and_session(tmp_path: Path) 
     def settings() -> list[Any]:
         with engine.connect() as conn:
             return [conn.exec_driver_sql(f"SELECT current_setting('{name}')").scalar()
-                    for name in ("memory_limit", *audience._SESSION)]
+                    for name in ("memory_limit", *duckdb_memory.SESSION)]
 
     before = settings()
     seen: list[Any] = []
