@@ -154,6 +154,33 @@ def test_a_write_that_finishes_between_the_ledgers_two_reads_is_still_found(tmp_
     assert found == outcome.model_copy(update={"repeated": True})
 
 
+def test_a_write_still_being_recorded_is_waited_for_and_named_as_the_repeat(tmp_path: Any) -> None:
+    """Two confirmations at once: the second sees the order already changed while the first writer is still
+    recording its write (``started``, lease fresh). It waits for that record and repeats the first answer,
+    as the executor does for a running key, instead of answering ``in_progress``."""
+    ledger = Ledger(create_engine(f"sqlite:///{tmp_path / 'ledger.db'}"), "demo")
+    key = action_key("demo", "return", {"order": "O1"})
+    begun = ledger.begin(key, "return", "O1")
+    outcome = Outcome(action="return", order_id="O1", status="requested", key=key, reference="CL1")
+    finisher = threading.Timer(0.3, lambda: ledger.finish(key, outcome, holder=begun.holder))
+    finisher.start()
+    ctx = SimpleNamespace(ledger=ledger, executor=SimpleNamespace(wait_for_running=30.0))
+    found = earlier_write(ctx, "O1", ("return",), "requested")  # type: ignore[arg-type]
+    finisher.join()
+    assert found == outcome.model_copy(update={"repeated": True})
+
+
+def test_a_write_whose_writer_does_not_finish_in_time_is_in_progress(tmp_path: Any) -> None:
+    ledger = Ledger(create_engine(f"sqlite:///{tmp_path / 'ledger.db'}"), "demo")
+    key = action_key("demo", "return", {"order": "O1"})
+    ledger.begin(key, "return", "O1")
+    ctx = SimpleNamespace(ledger=ledger, executor=SimpleNamespace(wait_for_running=0.2))
+    found = earlier_write(ctx, "O1", ("return",), "requested")  # type: ignore[arg-type]
+    assert found is not None
+    assert (found.status, found.key, found.repeated) == ("in_progress", key, False)
+    assert ledger.state(key) == "started"
+
+
 def _at_once(engines: list[Any], command: str, answers: dict[str, Any]) -> list[StepResult]:
     results: list[StepResult] = []
     start = threading.Barrier(len(engines))

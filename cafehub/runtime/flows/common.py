@@ -66,10 +66,19 @@ def earlier_write(ctx: Context, order_id: str, actions: tuple[str, ...], status:
     """The write a repeated confirmation refers to, now that the order shows it was made.
 
     Asked again after ``adopt_unfinished``: the write may finish between the two reads (``started`` when
-    ``last_done`` looked, ``done`` when ``adopt_unfinished`` did), and once done it stays done.
+    ``last_done`` looked, ``done`` when ``adopt_unfinished`` did), and once done it stays done. A write still
+    being recorded by a live writer is waited for; only if it does not finish in time is the answer
+    ``in_progress``.
     """
-    return (ctx.ledger.last_done(order_id, actions) or ctx.ledger.adopt_unfinished(order_id, actions, status)
-            or ctx.ledger.last_done(order_id, actions))
+    found = (ctx.ledger.last_done(order_id, actions) or ctx.ledger.adopt_unfinished(order_id, actions, status)
+             or ctx.ledger.last_done(order_id, actions))
+    if found is not None and found.status == "in_progress" and found.key:
+        # The order already shows the write, and its writer is still recording it (a confirmation sent twice at
+        # once): wait for that record, as the executor does for a running key, so both answers name one write.
+        finished = ctx.ledger.wait_done(found.key, ctx.executor.wait_for_running)
+        if finished is not None:
+            return finished.model_copy(update={"repeated": True})
+    return found
 
 
 def outcome_message(ctx: Context, outcome: Outcome, done_key: str, requested_key: str) -> StepResult:
