@@ -74,10 +74,11 @@ def test_a_bad_settings_file_names_the_field_and_not_the_value(tmp_path: Path, t
                                                                secret: str | None) -> None:
     with pytest.raises(SettingsError) as caught:
         load_settings(write(tmp_path, text))
+    where = str(tmp_path / "shop.toml")
     assert message in str(caught.value)
-    assert str(caught.value).startswith(str(tmp_path / "shop.toml"))
-    if secret is not None:
-        assert secret not in str(caught.value)
+    assert str(caught.value).startswith(where)
+    if secret is not None:  # looked for after the file's path, which may hold anything (pytest-41 holds -4)
+        assert secret not in str(caught.value).removeprefix(where)
 
 
 def test_a_missing_settings_file(tmp_path: Path) -> None:
