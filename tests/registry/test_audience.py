@@ -428,3 +428,106 @@ def test_duckdb_without_external_access_fetches_the_lines(tmp_path: Path) -> Non
         assert "".join(audience_text(closed, checked, CTX, fmt, range_rows=3)) == expected[fmt]
     assert not [s for s in executed if s.startswith("COPY")]
     closed.dispose()
+
+
+def _long_names_shop(engine: Engine, count: int = 3000) -> list[str]:
+    ids = [f"m{i:05d}" for i in range(count)]
+    write_shop(engine, rec.ShopData(
+        customers=tuple(rec.Customer(m, name=f"{m} " + "n" * 100, cellphone="010-0000-0000") for m in ids),
+        orders=tuple(rec.Order(f"o{i}", m, datetime(2025, 1, 1), "paid", 0, 0, 0) for i, m in enumerate(ids)),
+        customer_consents=tuple(rec.CustomerConsent(m, True, False) for m in ids)))
+    return ids
+
+
+def _out_of_memory_once(monkeypatch: pytest.MonkeyPatch, *, on_call: int, after_chunks: int,
+                        before_retry: Any = None) -> list[int]:
+    """Make the ``on_call``-th range DuckDB reads fail as DuckDB fails when it runs out of memory, after it gave
+    ``after_chunks`` chunks (the driver's own exception, wrapped as SQLAlchemy wraps it); ``before_retry`` runs
+    just before it fails (the range is read again in a later transaction). The list counts the calls."""
+    import duckdb
+    from sqlalchemy.exc import OperationalError
+
+    from cafehub.registry import audience
+
+    real = audience._duckdb_range
+    calls = [0]
+
+    def failing(*args: Any) -> Any:
+        calls[0] += 1
+        chunks_ = real(*args)
+        if calls[0] != on_call:
+            yield from chunks_
+            return
+        for _ in range(after_chunks):
+            yield next(chunks_)
+        chunks_.close()
+        if before_retry is not None:
+            before_retry()
+        raise OperationalError("COPY", {}, duckdb.OutOfMemoryException("Out of Memory Error: injected"))
+
+    monkeypatch.setattr(audience, "_duckdb_range", failing)
+    return calls
+
+
+@pytest.mark.parametrize("fmt", ["csv", "jsonl", None])
+def test_a_duckdb_range_that_runs_out_of_memory_midway_goes_on_from_where_it_stopped(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str | None) -> None:
+    """At 3M customers a JSON Lines range ran out of DuckDB's memory after lines had been sent. The range is
+    read again under a raised limit and the audience goes on from where it stopped: every line once, whole,
+    in order (as text: the bytes sent are skipped; as rows: after the last member sent); the limit is put
+    back after. Also for a recorded campaign read back."""
+    from cafehub.registry import audience
+
+    engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    _long_names_shop(engine)
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+    rows = [r for b in stream_audience(engine, checked, CTX, batch=500) for r in b]
+    snapshots = Snapshots(registry)
+    snapshots.take("spring", "buyers", CTX, taken_by="t")
+    with engine.connect() as conn:
+        before = conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar()
+    for source in ("segment", "snapshot"):
+        calls = _out_of_memory_once(monkeypatch, on_call=2, after_chunks=1)
+        if fmt is None:
+            got = (stream_audience(engine, checked, CTX, batch=100, range_rows=1000) if source == "segment"
+                   else snapshots.members("spring", batch=100, range_rows=1000))
+            assert [r for b in got for r in b] == rows
+        else:
+            text = (audience_text(engine, checked, CTX, fmt, range_rows=1000) if source == "segment"
+                    else snapshots.members_text("spring", fmt, range_rows=1000))
+            expected = "".join(chunks([rows], fmt))
+            assert len(expected) > 4 * audience.PIPE_BYTES  # a range is several chunks: one was sent
+            assert "".join(text) == expected
+        assert calls[0] >= 4  # three ranges, the second read twice
+        monkeypatch.undo()
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT current_setting('memory_limit')").scalar() == before
+    engine.dispose()
+
+
+def test_a_range_read_again_over_a_changed_store_stops_instead_of_sending_a_broken_line(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bytes already sent are skipped only when the range read again begins with the same bytes: names
+    changed in the part already sent stop the audience with a clear error (no line twice, none broken)."""
+    from cafehub.registry import audience
+    from cafehub.registry.audience import AudienceChanged
+
+    engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
+    _long_names_shop(engine)
+    registry = SegmentRegistry(engine, "default")
+    registry.save("buyers", "order(status = paid)", saved_by="t")
+    checked = registry.checked("buyers")
+
+    def rename() -> None:  # every customer, so the part of the range already sent is among them
+        with engine.begin() as conn:
+            conn.execute(update(schema.customers).values(name="renamed"))
+
+    _out_of_memory_once(monkeypatch, on_call=2, after_chunks=1, before_retry=rename)
+    sent: list[str] = []
+    with pytest.raises(AudienceChanged, match="store changed"):
+        sent.extend(audience_text(engine, checked, CTX, "csv", range_rows=1000))
+    assert len("".join(sent)) > 2 * audience.PIPE_BYTES  # the first range and part of the second were sent
+    assert "renamed" not in "".join(sent)
+    engine.dispose()
