@@ -350,6 +350,15 @@ def test_duckdb_audiences_at_once_share_the_lowered_limit(tmp_path: Path) -> Non
     engine.dispose()
 
 
+def long_names_shop(engine: Engine) -> None:
+    """3,000 paid buyers with names of about 100 characters: a range of 1,000 is several pipe chunks."""
+    ids = [f"m{i:05d}" for i in range(3000)]
+    write_shop(engine, rec.ShopData(
+        customers=tuple(rec.Customer(m, name=f"{m} " + "n" * 100, cellphone="010-0000-0000") for m in ids),
+        orders=tuple(rec.Order(f"o{i}", m, datetime(2025, 1, 1), "paid", 0, 0, 0) for i, m in enumerate(ids)),
+        customer_consents=tuple(rec.CustomerConsent(m, True, False) for m in ids)))
+
+
 def test_duckdb_writes_the_lines_into_a_pipe_and_a_reader_may_stop_while_it_writes(tmp_path: Path) -> None:
     """On DuckDB the audience's lines come from ``COPY ... TO`` a pipe, range by range; a reader that stops
     while DuckDB still has lines to write (more than a pipe holds) ends it: the settings go back, no table
@@ -357,11 +366,7 @@ def test_duckdb_writes_the_lines_into_a_pipe_and_a_reader_may_stop_while_it_writ
     from cafehub.registry import audience
 
     engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
-    ids = [f"m{i:05d}" for i in range(3000)]
-    write_shop(engine, rec.ShopData(
-        customers=tuple(rec.Customer(m, name="n" * 100, cellphone="010-0000-0000") for m in ids),
-        orders=tuple(rec.Order(f"o{i}", m, datetime(2025, 1, 1), "paid", 0, 0, 0) for i, m in enumerate(ids)),
-        customer_consents=tuple(rec.CustomerConsent(m, True, False) for m in ids)))
+    long_names_shop(engine)
     registry = SegmentRegistry(engine, "default")
     registry.save("buyers", "order(status = paid)", saved_by="t")
     checked = registry.checked("buyers")
@@ -430,15 +435,6 @@ def test_duckdb_without_external_access_fetches_the_lines(tmp_path: Path) -> Non
     closed.dispose()
 
 
-def _long_names_shop(engine: Engine, count: int = 3000) -> list[str]:
-    ids = [f"m{i:05d}" for i in range(count)]
-    write_shop(engine, rec.ShopData(
-        customers=tuple(rec.Customer(m, name=f"{m} " + "n" * 100, cellphone="010-0000-0000") for m in ids),
-        orders=tuple(rec.Order(f"o{i}", m, datetime(2025, 1, 1), "paid", 0, 0, 0) for i, m in enumerate(ids)),
-        customer_consents=tuple(rec.CustomerConsent(m, True, False) for m in ids)))
-    return ids
-
-
 def _out_of_memory_once(monkeypatch: pytest.MonkeyPatch, *, on_call: int, after_chunks: int,
                         before_retry: Any = None) -> list[int]:
     """Make the ``on_call``-th range DuckDB reads fail as DuckDB fails when it runs out of memory, after it gave
@@ -479,7 +475,7 @@ def test_a_duckdb_range_that_runs_out_of_memory_midway_goes_on_from_where_it_sto
     from cafehub.registry import audience
 
     engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
-    _long_names_shop(engine)
+    long_names_shop(engine)
     registry = SegmentRegistry(engine, "default")
     registry.save("buyers", "order(status = paid)", saved_by="t")
     checked = registry.checked("buyers")
@@ -507,22 +503,24 @@ def test_a_duckdb_range_that_runs_out_of_memory_midway_goes_on_from_where_it_sto
     engine.dispose()
 
 
+@pytest.mark.parametrize("renamed", ["'renamed'", "replace(name, 'n', 'x')"], ids=["shorter", "same-length"])
 def test_a_range_read_again_over_a_changed_store_stops_instead_of_sending_a_broken_line(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, renamed: str) -> None:
     """The bytes already sent are skipped only when the range read again begins with the same bytes: names
-    changed in the part already sent stop the audience with a clear error (no line twice, none broken)."""
+    changed in the part already sent stop the audience with a clear error (no line twice, none broken),
+    whether the range read again is shorter than what was sent or as long with other bytes."""
     from cafehub.registry import audience
     from cafehub.registry.audience import AudienceChanged
 
     engine = canonical_engine(f"duckdb:///{tmp_path / 'store.duckdb'}")
-    _long_names_shop(engine)
+    long_names_shop(engine)
     registry = SegmentRegistry(engine, "default")
     registry.save("buyers", "order(status = paid)", saved_by="t")
     checked = registry.checked("buyers")
 
     def rename() -> None:  # every customer, so the part of the range already sent is among them
         with engine.begin() as conn:
-            conn.execute(update(schema.customers).values(name="renamed"))
+            conn.exec_driver_sql(f"UPDATE customers SET name = {renamed}")
 
     _out_of_memory_once(monkeypatch, on_call=2, after_chunks=1, before_retry=rename)
     sent: list[str] = []
@@ -530,4 +528,5 @@ def test_a_range_read_again_over_a_changed_store_stops_instead_of_sending_a_brok
         sent.extend(audience_text(engine, checked, CTX, "csv", range_rows=1000))
     assert len("".join(sent)) > 2 * audience.PIPE_BYTES  # the first range and part of the second were sent
     assert "renamed" not in "".join(sent)
+    assert "x" * 100 not in "".join(sent)
     engine.dispose()
